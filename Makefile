@@ -1,0 +1,48 @@
+# combi-explorer: every target creates .venv itself when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_DIR ?= runs/demo
+export OMP_NUM_THREADS ?= 2
+export MPLBACKEND := Agg
+
+.PHONY: help install demo test check-science check-reliability lint bench clean
+
+help:
+	@echo "make demo             set up .venv, run a short simulated campaign, write plots + report"
+	@echo "make test             set up .venv, run the default (fast) test suite"
+	@echo "make check-science    slow scientific checks (paper tables); prints result tables"
+	@echo "make check-reliability long crash / fault / fuzz runs"
+	@echo "make lint             ruff + mypy"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || (echo "error: python3.11 not found; install Python 3.11" >&2; exit 2)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/explorer run campaigns/smbfo-gp-bo.yaml --out $(DEMO_DIR) --max-points 30
+	$(BIN)/explorer plot $(DEMO_DIR)/latest
+	@echo "demo finished: see $(DEMO_DIR)/latest/plots/"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+check-science: $(STAMP)
+	$(BIN)/python -m pytest -q -m science -s -p no:cacheprovider
+
+check-reliability: $(STAMP)
+	$(BIN)/python -m pytest -q -m reliability -s
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
