@@ -1,0 +1,1 @@
+"""Instruments: protocols, simulated and real back ends. Imports nothing from `explorer`."""

@@ -1,0 +1,1 @@
+"""PFM physics: switching-spectroscopy loops, their fitting, and simulated sample libraries."""
