@@ -1,0 +1,167 @@
+"""Campaign: the stateful ask/tell object over a stateless Strategy.
+
+It owns the library, the objectives, the observations, the pending set and the warm-start state
+of the model. Every decision gets a fresh generator derived from (seed, step), so a campaign
+rebuilt from its event log (`from_events`) makes exactly the decisions the uninterrupted run
+would have made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explorer.errors import NoCandidatesLeftError, StrategyError
+from explorer.library import CandidateSet
+from explorer.objectives import Objective, evaluate
+from explorer.observations import Observations
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from hardware.protocols import Measurement
+
+RngFactory = Callable[[int], np.random.Generator]
+
+
+@dataclass
+class Campaign:
+    """ask(n) / tell(suggestion, measurement) over a finite library.
+
+    Attributes:
+        library: every location of the library (ids, positions, features).
+        objectives: objectives in column order.
+        strategy: the decision rule.
+        rng_for_step: generator factory, step -> Generator (derived from the campaign seed).
+        strategy_seed: stable seed for designs (see SuggestContext.seed).
+        budget: planned number of measurements (for schedules), or None.
+    """
+
+    library: CandidateSet
+    objectives: tuple[Objective, ...]
+    strategy: Strategy
+    rng_for_step: RngFactory
+    strategy_seed: int = 0
+    budget: int | None = None
+    observations: Observations = field(init=False)
+    pending: dict[int, Suggestion] = field(default_factory=dict)
+    warm_start: Mapping[str, Any] = field(default_factory=dict)
+    last_xy_mm: tuple[float, float] | None = None
+    last_decision_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.observations = Observations.empty(self.library.dim, self.objective_names)
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.objectives)
+
+    @property
+    def step(self) -> int:
+        """Index of the next decision: measured + pending."""
+        return len(self.observations) + len(self.pending)
+
+    def remaining(self) -> CandidateSet:
+        return self.library.without(set(self.observations.ids.tolist()) | set(self.pending))
+
+    def ask(self, n: int = 1) -> list[Suggestion]:
+        """Up to n new, distinct, unmeasured locations from the strategy (marked pending)."""
+        remaining = self.remaining()
+        if len(remaining) == 0:
+            raise NoCandidatesLeftError("every library location is measured or pending")
+        pending = (
+            self.library.subset(self.library.index_of(list(self.pending))) if self.pending else None
+        )
+        ctx = SuggestContext(
+            seed=self.strategy_seed,
+            step=self.step,
+            pending=pending,
+            warm_start=self.warm_start,
+            budget=self.budget,
+            last_xy_mm=self.last_xy_mm,
+        )
+        t0 = time.perf_counter()
+        suggestions = self.strategy.suggest(
+            remaining, self.observations, min(n, len(remaining)), self.rng_for_step(self.step), ctx
+        )
+        elapsed = time.perf_counter() - t0
+        self._check(suggestions, remaining, n)
+        for s in suggestions:
+            self.pending[s.location_id] = s
+            if s.model_state:
+                self.warm_start = s.model_state
+        self.last_decision_s = elapsed
+        return [self._to_user_units(s) for s in suggestions]
+
+    def _check(self, suggestions: Sequence[Suggestion], remaining: CandidateSet, n: int) -> None:
+        ids = [s.location_id for s in suggestions]
+        if not ids:
+            raise StrategyError(f"strategy {self.strategy.name!r} returned no suggestion")
+        if len(ids) > n or len(set(ids)) != len(ids):
+            raise StrategyError(f"strategy {self.strategy.name!r} returned duplicates or > {n}")
+        bad = [i for i in ids if not remaining.contains(i)]
+        if bad:
+            raise StrategyError(
+                f"strategy {self.strategy.name!r} suggested measured/pending/unknown ids {bad}"
+            )
+
+    def _to_user_units(self, s: Suggestion) -> Suggestion:
+        """Strategies think 'larger is better'; logs and users see the objectives' own sign."""
+        signs = {o.name: o.sign for o in self.objectives}
+        mean = {k: signs.get(k, 1.0) * v for k, v in s.mean.items()}
+        return Suggestion(
+            s.location_id, s.strategy, s.acquisition, mean, dict(s.std), s.info, s.model_state
+        )
+
+    def propose(self, location_id: int, origin: str) -> Suggestion:
+        """Mark a user-chosen location (initial point, queue entry) pending, bypassing the
+        strategy. Raises StrategyError if it is unknown, measured or already pending."""
+        if not self.library.contains(location_id):
+            raise StrategyError(f"location {location_id} is not in the library")
+        if location_id in self.pending or np.any(self.observations.ids == location_id):
+            raise StrategyError(f"location {location_id} is already measured or pending")
+        s = Suggestion(location_id, origin)
+        self.pending[location_id] = s
+        return s
+
+    def tell(self, suggestion: Suggestion, measurement: Measurement) -> dict[str, float]:
+        """Reduce a measurement to objective values (user units), record them, return them."""
+        values = evaluate(self.objectives, measurement)
+        self.record(suggestion.location_id, values, (measurement.x_mm, measurement.y_mm))
+        return values
+
+    def record(
+        self, location_id: int, values: Mapping[str, float | None], xy_mm: tuple[float, float]
+    ) -> None:
+        """Add one measured location with its objective values (user units, None/NaN allowed)."""
+        y = np.array(
+            [
+                o.to_internal(float(v)) if (v := values.get(o.name)) is not None else np.nan
+                for o in self.objectives
+            ]
+        )
+        row = int(self.library.index_of([location_id])[0])
+        self.observations = self.observations.append(
+            location_id, self.library.features[row], y, xy_mm
+        )
+        self.pending.pop(location_id, None)
+        self.last_xy_mm = xy_mm
+
+    def cancel(self, location_id: int) -> None:
+        """Forget a pending suggestion (e.g. the user removed it)."""
+        self.pending.pop(location_id, None)
+
+    @classmethod
+    def from_events(cls, run_dir: Path) -> Campaign:
+        """Rebuild a campaign from a run directory's config.yaml and events.jsonl alone."""
+        from explorer.build import build_campaign, validate_deep
+        from explorer.events import read_events
+        from explorer.rundir import EVENTS_FILE
+        from explorer.session import load_run_config, replay_into
+
+        cfg = load_run_config(run_dir)
+        campaign = build_campaign(cfg, validate_deep(cfg))
+        replay_into(campaign, read_events(run_dir / EVENTS_FILE))
+        return campaign

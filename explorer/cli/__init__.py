@@ -1,0 +1,58 @@
+"""Command line: `explorer run | resume | validate | plot | ...`.
+
+Errors never reach the user as tracebacks: every ExplorerError becomes one line per problem on
+stderr and a non-zero exit code (2 for bad input, 3 for hardware faults, 130 for an abort).
+Set EXPLORER_DEBUG=1 to see tracebacks. Each command group lives in its own module and
+registers itself on `app`; importing them here is the only registry.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+# command modules register themselves on `app` when imported
+from explorer.cli import plot as _plot  # noqa: F401
+from explorer.cli import run as _run  # noqa: F401
+from explorer.cli.common import app, err
+from explorer.errors import ExplorerError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: maps every error to one line and an exit code."""
+    debug = os.environ.get("EXPLORER_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except ExplorerError as exc:
+        if debug:
+            raise
+        problems = getattr(exc, "problems", None) or (str(exc),)
+        for line in problems:
+            err.print(f"error: {line}", markup=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def entry() -> None:
+    """`explorer` console script."""
+    sys.exit(main())

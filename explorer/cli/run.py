@@ -1,0 +1,59 @@
+"""`explorer run`, `resume`, `validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from explorer.cli.common import app, out, run_session
+
+
+@app.command()
+def run(
+    campaign: Annotated[Path, typer.Argument(help="campaign YAML file")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="parent directory for the run")
+    ] = None,
+    max_points: Annotated[int | None, typer.Option(help="override stop.max_points")] = None,
+    seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run a campaign from a YAML file (validated completely before anything moves)."""
+    from explorer.config import load_config
+    from explorer.session import apply_overrides, start_new
+
+    cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
+    session = start_new(cfg)
+    out.print(f"run directory: {session.run_dir}")
+    run_session(session, quiet=quiet)
+
+
+@app.command()
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="run directory to continue")],
+    max_points: Annotated[int | None, typer.Option(help="raise stop.max_points")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Continue a crashed, aborted or finished run from its event log."""
+    from explorer.session import resume as resume_run
+
+    session = resume_run(run_dir, max_points=max_points)
+    n = len(session.runner.campaign.observations)
+    out.print(f"resuming {run_dir} after {n} measurements")
+    run_session(session, quiet=quiet, already=n)
+
+
+@app.command()
+def validate(campaign: Annotated[Path, typer.Argument(help="campaign YAML file")]) -> None:
+    """Check a campaign file; prints 'ok' or one line per problem (exit code 2)."""
+    from explorer.build import validate_deep
+    from explorer.config import load_config
+
+    cfg = load_config(campaign)
+    library = validate_deep(cfg)
+    out.print(
+        f"ok: {campaign} — {len(library)} locations, {len(cfg.objectives)} objective(s) "
+        f"({', '.join(o.name for o in cfg.objectives)}), strategy {cfg.strategy.kind}"
+    )

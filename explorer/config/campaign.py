@@ -1,0 +1,94 @@
+"""The top-level campaign model and its cross-field checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.config.instrument import InstrumentConfig
+from explorer.config.library import LibraryConfig
+from explorer.config.objectives import ObjectiveConfig
+from explorer.config.strategies import (
+    MULTI_OBJECTIVE_KINDS,
+    SINGLE_OBJECTIVE_KINDS,
+    StrategyConfig,
+    walk,
+)
+
+
+class NoImprovementConfig(Strict):
+    """Stop when the best value (or hypervolume) has not improved by more than `min_delta`
+    (relative) over the last `steps` measurements."""
+
+    steps: PositiveInt
+    min_delta: NonNegFloat = 0.0
+
+
+class StopConfig(Strict):
+    """Stop rules; the run stops at the first one met (or when the library is exhausted)."""
+
+    max_points: PositiveInt | None = None
+    max_hours: PositiveFloat | None = None
+    target: dict[str, float] | None = None
+    no_improvement: NoImprovementConfig | None = None
+
+
+class OutputConfig(Strict):
+    dir: Path = Path("runs")
+    live_report: bool = False
+    strict: bool = True  # False: a failed measurement is logged and skipped, the run goes on
+
+
+class XYPoint(Strict):
+    x_mm: float
+    y_mm: float
+
+
+InitialPoint = Annotated[int, Field(ge=0)] | XYPoint
+
+
+class CampaignConfig(Strict):
+    """A whole campaign YAML (schema_version 1)."""
+
+    schema_version: Literal[1]
+    name: Name
+    seed: Annotated[int, Field(ge=0, lt=2**32)]
+    library: LibraryConfig
+    instrument: InstrumentConfig
+    objectives: Annotated[list[ObjectiveConfig], Field(min_length=1, max_length=8)]
+    strategy: StrategyConfig
+    stop: StopConfig = Field(default_factory=StopConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    initial_points: list[InitialPoint] = Field(default_factory=list)
+    batch_size: Annotated[int, Field(ge=1, le=64)] = 1
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> CampaignConfig:
+        names = [o.name for o in self.objectives]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"objectives: names must be unique; repeated: {dup}")
+        for cfg in walk(self.strategy):
+            kind = getattr(cfg, "kind", "")
+            chosen = getattr(cfg, "objective", None)
+            if kind in MULTI_OBJECTIVE_KINDS and len(names) < 2:
+                raise ValueError(
+                    f"strategy: kind {kind!r} needs at least 2 objectives, got {len(names)}; "
+                    "add an objective or use a single-objective kind such as gp_bo"
+                )
+            if chosen is not None and chosen not in names:
+                raise ValueError(f"strategy.objective: {chosen!r} is not one of {names}")
+            if kind in SINGLE_OBJECTIVE_KINDS and len(names) > 1 and chosen is None:
+                raise ValueError(
+                    f"strategy: kind {kind!r} optimises one objective but {len(names)} are "
+                    f"configured; set `objective:` to one of {names} or use kind: mobo"
+                )
+        if self.stop.target:
+            unknown = sorted(set(self.stop.target) - set(names))
+            if unknown:
+                raise ValueError(f"stop.target: names {unknown} match no objective in {names}")
+        return self

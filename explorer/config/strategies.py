@@ -1,0 +1,190 @@
+"""Strategy section: one config class per `kind`, each with `build()`.
+
+The discriminated union `StrategyConfig` is the only registry of strategy kinds. `build()` gets a
+`StrategyBuild` with what the campaign knows (objective names), imports its implementation
+lazily (so a random campaign never imports torch) and returns a Strategy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from explorer.config.base import PositiveFloat, PositiveInt, Strict
+
+if TYPE_CHECKING:
+    from explorer.strategies.base import Strategy
+
+
+@dataclass(frozen=True)
+class StrategyBuild:
+    """What a strategy config may need to build itself."""
+
+    objective_names: tuple[str, ...]
+
+
+class _SingleObjective(Strict):
+    objective: str | None = None  # which objective to optimise when several are logged
+
+    def objective_index(self, b: StrategyBuild) -> int:
+        if self.objective is None:
+            return 0
+        return b.objective_names.index(self.objective)
+
+
+class RandomConfig(Strict):
+    kind: Literal["random"]
+    n: PositiveInt | None = None  # design size when used as two_phase.initial
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.space_filling import RandomStrategy
+
+        return RandomStrategy()
+
+
+class GridConfig(Strict):
+    kind: Literal["grid"]
+    order: Literal["raster", "serpentine"] = "serpentine"
+    n: PositiveInt | None = None
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.space_filling import GridStrategy
+
+        return GridStrategy(self.order)
+
+
+class SobolConfig(Strict):
+    kind: Literal["sobol"]
+    n: PositiveInt | None = None
+    scramble: bool = True
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.space_filling import DesignStrategy
+
+        return DesignStrategy("sobol", self.n, self.scramble, name="sobol")
+
+
+class LHSConfig(Strict):
+    kind: Literal["lhs"]
+    n: PositiveInt | None = None
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.space_filling import DesignStrategy
+
+        return DesignStrategy("lhs", self.n, name="lhs")
+
+
+class MaxMinConfig(Strict):
+    kind: Literal["maxmin"]
+    n: PositiveInt | None = None
+    space: Literal["features", "positions"] = "features"
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.space_filling import MaxMinStrategy
+
+        return MaxMinStrategy(self.space, self.n)
+
+
+class GPConfig(Strict):
+    """Kernel and fitting options of the exact GP."""
+
+    nu: Annotated[float, Field(description="Matern smoothness: 0.5, 1.5 or 2.5")] = 2.5
+    ard: bool = True
+    noise_variance: PositiveFloat | None = None
+    max_iter_cold: PositiveInt = 200
+    max_iter_warm: PositiveInt = 30
+    restarts: Annotated[int, Field(ge=0, le=2)] = 1
+    fit_subset: PositiveInt | None = 1000
+
+    @field_validator("nu")
+    @classmethod
+    def _nu(cls, v: float) -> float:
+        if v not in (0.5, 1.5, 2.5):
+            raise ValueError(f"nu must be 0.5, 1.5 or 2.5, got {v}")
+        return v
+
+
+class GPBOConfig(_SingleObjective):
+    kind: Literal["gp_bo"]
+    acquisition: Literal["ei", "log_ei", "pi", "ucb", "max_variance"] = "log_ei"
+    beta: PositiveFloat = 4.0
+    xi: Annotated[float, Field(ge=0)] = 0.0
+    warm_start: bool = True
+    gp: GPConfig = Field(default_factory=GPConfig)
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.models.gp import GPOptions
+        from explorer.strategies.gp_bo import GPBOStrategy
+
+        return GPBOStrategy(
+            self.acquisition,
+            self.beta,
+            self.xi,
+            self.objective_index(b),
+            GPOptions(**self.gp.model_dump()),
+            self.warm_start,
+        )
+
+
+class SkoptConfig(_SingleObjective):
+    kind: Literal["skopt"]
+    acq_func: Literal["EI", "PI", "LCB"] = "EI"
+    xi: Annotated[float, Field(ge=0)] = 0.01
+    kappa: PositiveFloat = 1.96
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.skopt_strategy import SkoptStrategy
+
+        return SkoptStrategy(self.acq_func, self.xi, self.kappa, self.objective_index(b))
+
+
+InitialDesignConfig = Annotated[
+    RandomConfig | GridConfig | SobolConfig | LHSConfig | MaxMinConfig, Field(discriminator="kind")
+]
+
+
+class TwoPhaseConfig(Strict):
+    """An initial design of `initial.n` points (user initial_points count toward it), then
+    the model-based `then` strategy."""
+
+    kind: Literal["two_phase"]
+    initial: InitialDesignConfig
+    then: StrategyConfig
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.composite import TwoPhaseStrategy
+
+        n = self.initial.n or 8
+        return TwoPhaseStrategy(self.initial.build(b), n, self.then.build(b))
+
+
+StrategyConfig = Annotated[
+    RandomConfig
+    | GridConfig
+    | SobolConfig
+    | LHSConfig
+    | MaxMinConfig
+    | GPBOConfig
+    | SkoptConfig
+    | TwoPhaseConfig,
+    Field(discriminator="kind"),
+]
+
+#: kinds that optimise exactly one objective (need `objective:` when several are configured)
+SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt")
+#: kinds that need at least two objectives
+MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ()
+
+TwoPhaseConfig.model_rebuild()
+
+
+def walk(cfg: Strict) -> list[Strict]:
+    """This strategy config and every nested one (two_phase initial/then, wrappers)."""
+    out = [cfg]
+    for name in ("initial", "then", "wrapped"):
+        child = getattr(cfg, name, None)
+        if isinstance(child, Strict):
+            out += walk(child)
+    return out

@@ -1,0 +1,1 @@
+"""Surrogate models. The only place (with strategies/ and novelty/) that imports torch."""

@@ -1,0 +1,1 @@
+"""Plots: pure functions RunData -> data -> Axes. The only package that imports matplotlib."""

@@ -1,0 +1,216 @@
+"""Run directories: creation without overwriting, the single-owner lock, atomic raw files,
+the resolved config, and the user's queue file.
+
+    runs/<name>-<UTC timestamp>[-k]/
+        config.yaml   resolved config + package versions + seed
+        events.jsonl  the event log (explorer.events)
+        raw/NNNNNN.npz  arrays of measurement NNNNNN (written to a temp name, fsynced, renamed)
+        journal.jsonl hardware journal (instrument facade)
+        queue.txt     optional: locations a user wants measured next (one per line)
+        .lock         held (flock) by the process running the campaign
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import io
+import os
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from explorer.errors import RunDirError
+from hardware.protocols import Measurement
+
+CONFIG_FILE = "config.yaml"
+EVENTS_FILE = "events.jsonl"
+QUEUE_FILE = "queue.txt"
+LOCK_FILE = ".lock"
+PACKAGES = (
+    "combi-explorer",
+    "numpy",
+    "scipy",
+    "torch",
+    "gpytorch",
+    "botorch",
+    "pymoo",
+    "scikit-optimize",
+    "pydantic",
+    "pyserial",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions (read from metadata: nothing heavy is imported)."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary name, fsync, rename over `path`, fsync the directory."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise RunDirError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _fsync_dir(path.parent)
+
+
+def create_run_dir(out_dir: Path, name: str) -> Path:
+    """A new, empty run directory `<out_dir>/<name>-<UTC time>[-k]`; never reuses one."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunDirError(f"cannot create output directory {out_dir}: {exc.strerror}") from None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for k in range(1000):
+        path = out_dir / (f"{name}-{stamp}" + (f"-{k}" if k else ""))
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise RunDirError(f"cannot create run directory in {out_dir}: {exc.strerror}") from None
+        (path / "raw").mkdir()
+        return path
+    raise RunDirError(f"could not find a free run directory name in {out_dir}")
+
+
+def update_latest_link(run_dir: Path) -> None:
+    """Point `<out_dir>/latest` at this run (atomically; best effort on filesystems without
+    symlinks)."""
+    link = run_dir.parent / "latest"
+    tmp = run_dir.parent / f".latest-{os.getpid()}"
+    with contextlib.suppress(OSError):
+        if tmp.is_symlink():
+            tmp.unlink()
+        tmp.symlink_to(run_dir.name)
+        os.replace(tmp, link)
+
+
+class RunLock:
+    """Exclusive advisory lock on a run directory (or hardware resource).
+
+    Uses flock, which the kernel releases when the owning process dies, so a lock left by a
+    killed process is stale by construction; the pid written inside is reported to whoever is
+    refused.
+    """
+
+    def __init__(self, path: Path, what: str = "run directory") -> None:
+        self.path = path
+        self.what = what
+        self._fh: io.TextIOWrapper | None = None
+
+    def acquire(self) -> RunLock:
+        try:
+            fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+        except OSError as exc:
+            raise RunDirError(f"cannot open lock {self.path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.seek(0)
+            owner = fh.read().strip() or "unknown"
+            fh.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise RunDirError(
+                    f"{self.what} {self.path.parent} is in use by another process (pid {owner}); "
+                    "stop it first or choose another directory"
+                ) from None
+            raise
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def write_config(run_dir: Path, resolved: dict[str, Any]) -> None:
+    text = yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)
+    atomic_write_bytes(run_dir / CONFIG_FILE, text.encode("utf-8"))
+
+
+def raw_name(index: int) -> str:
+    return f"raw/{index:06d}.npz"
+
+
+def save_raw(run_dir: Path, index: int, m: Measurement) -> str:
+    """Store a measurement's arrays as raw/NNNNNN.npz atomically; returns the relative path."""
+    rel = raw_name(index)
+    arrays = {k.replace("/", "_"): np.asarray(v) for k, v in m.arrays.items()}
+    arrays["location_id"] = np.asarray(m.location_id)
+    arrays["xy_mm"] = np.asarray([m.x_mm, m.y_mm])
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
+    atomic_write_bytes(run_dir / rel, buf.getvalue())
+    return rel
+
+
+def load_raw(run_dir: Path, rel: str) -> dict[str, np.ndarray]:
+    """Arrays of one measurement (never unpickles: allow_pickle=False)."""
+    path = (run_dir / rel).resolve()
+    if run_dir.resolve() not in path.parents:
+        raise RunDirError(f"raw file {rel!r} points outside the run directory")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"cannot read {rel} in {run_dir}: {exc}") from None
+
+
+def is_run_dir(path: Path) -> bool:
+    return (path / EVENTS_FILE).is_file() and (path / CONFIG_FILE).is_file()
+
+
+def check_writable(run_dir: Path) -> None:
+    """Fail before any hardware moves if the run directory cannot take a write (read-only FS,
+    disk full)."""
+    probe = run_dir / f".write-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+        raise RunDirError(f"run directory {run_dir} is not writable: {exc.strerror}") from None

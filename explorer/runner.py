@@ -1,0 +1,326 @@
+"""The campaign loop: ask -> measure -> tell -> log, until a stop rule fires or the run aborts.
+
+Order of every decision: pending suggestions left by a crash (resume), then new lines of the
+user's queue file, then `initial_points`, then the strategy. Every step is logged before the next
+one starts; a hardware fault puts the instrument in its safe state, logs a `fault` event and stops
+the run (or, with `output.strict: false`, skips the location and carries on).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from explorer.campaign import Campaign
+from explorer.errors import ExplorerError, NoCandidatesLeftError, RunDirError, StrategyError
+from explorer.events import (
+    EventLog,
+    Fault,
+    FrontUpdated,
+    Measured,
+    QueueTaken,
+    RunStopped,
+    Suggested,
+    WarningEvent,
+)
+from explorer.pareto import hypervolume, non_dominated_mask
+from explorer.rundir import QUEUE_FILE, save_raw
+from explorer.stop import RunProgress, StopRule, first_reason
+from explorer.strategies.base import Suggestion
+from explorer.user_queue import read_new_entries
+from hardware.errors import AbortedError, HardwareError
+from hardware.protocols import Instrument
+
+Status = Literal["success", "abort", "fail", "fault"]
+
+
+@dataclass
+class RunState:
+    """Mutable bookkeeping the loop carries (all of it derivable from the event log)."""
+
+    initial_ids: list[int]
+    resumed_pending: list[int] = field(default_factory=list)
+    queue_consumed: int = 0
+    instrument_time_s: float = 0.0
+    ref_point: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: Status
+    reason: str
+    n_measured: int
+    instrument_time_s: float
+
+
+class _StopRunError(Exception):
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class Runner:
+    """Drives one campaign on one instrument, writing one event log."""
+
+    def __init__(
+        self,
+        run_dir: Path,
+        campaign: Campaign,
+        instrument: Instrument,
+        log: EventLog,
+        stop_rules: list[StopRule],
+        state: RunState,
+        *,
+        batch_size: int = 1,
+        strict: bool = True,
+        measure_timeout_s: float = 600.0,
+    ) -> None:
+        self.run_dir = run_dir
+        self.campaign = campaign
+        self.instrument = instrument
+        self.log = log
+        self.stop_rules = stop_rules
+        self.state = state
+        self.batch_size = batch_size
+        self.strict = strict
+        self.measure_timeout_s = measure_timeout_s
+        self._abort = threading.Event()
+
+    # ---- control ---------------------------------------------------------------------------
+    def request_abort(self) -> None:
+        """Ask the loop to stop (signal-safe, idempotent): the instrument is made safe at once
+        and the loop writes `run_stopped` with status abort after the current event."""
+        self._abort.set()
+        self.instrument.abort()
+
+    def run(self) -> RunOutcome:
+        status: Status = "success"
+        reason = ""
+        try:
+            while True:
+                self._check_abort()
+                progress = RunProgress(self.campaign.observations, self.state.instrument_time_s)
+                if (r := first_reason(self.stop_rules, progress)) is not None:
+                    reason = r
+                    break
+                try:
+                    batch = self._next_batch()
+                except NoCandidatesLeftError:
+                    reason = "every library location has been measured"
+                    break
+                for s in batch:
+                    self._check_abort()
+                    self._measure(s)
+        except _StopRunError as stop:
+            status, reason = stop.status, stop.reason
+        except KeyboardInterrupt:
+            self.instrument.abort()
+            status, reason = "abort", "interrupted by user"
+        except ExplorerError as exc:
+            self.instrument.abort()
+            status, reason = "fail", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            self.instrument.abort()
+            status, reason = "fail", f"{type(exc).__name__}: {exc}"
+            self._finish(status, reason)
+            raise
+        self._finish(status, reason)
+        return RunOutcome(
+            status, reason, len(self.campaign.observations), self.state.instrument_time_s
+        )
+
+    def _finish(self, status: Status, reason: str) -> None:
+        self.log.emit(
+            RunStopped(
+                status=status,
+                reason=reason,
+                n_measured=len(self.campaign.observations),
+                instrument_time_s=self.state.instrument_time_s,
+            )
+        )
+        self.instrument.close()
+
+    def _check_abort(self) -> None:
+        if self._abort.is_set():
+            raise _StopRunError("abort", "aborted by user (Ctrl-C / SIGTERM)")
+
+    # ---- choosing --------------------------------------------------------------------------
+    def _next_batch(self) -> list[Suggestion]:
+        if self.state.resumed_pending:
+            ids, self.state.resumed_pending = self.state.resumed_pending, []
+            return [self.campaign.pending[i] for i in ids if i in self.campaign.pending]
+        if batch := self._from_queue():
+            return batch
+        for lid in self.state.initial_ids:
+            if lid not in self.campaign.pending and not np.any(
+                self.campaign.observations.ids == lid
+            ):
+                s = self.campaign.propose(lid, "initial_points")
+                self._emit_suggested(s, "initial", 0)
+                return [s]
+        suggestions = self.campaign.ask(self.batch_size)
+        for k, s in enumerate(suggestions):
+            self._emit_suggested(s, "strategy", k)
+        return suggestions
+
+    def _from_queue(self) -> list[Suggestion]:
+        entries = read_new_entries(self.run_dir / QUEUE_FILE, self.state.queue_consumed)
+        out: list[Suggestion] = []
+        for e in entries:
+            self.state.queue_consumed = e.line
+            if e.error == "blank":
+                continue
+            lid = e.location_id
+            if e.xy_mm is not None:
+                lid = self.campaign.library.nearest(*e.xy_mm)
+            try:
+                if e.error:
+                    raise StrategyError(e.error)
+                assert lid is not None
+                s = self.campaign.propose(lid, "queue")
+            except StrategyError as exc:
+                self.log.emit(
+                    QueueTaken(
+                        location_id=lid, entry=e.text, line=e.line, accepted=False, reason=str(exc)
+                    )
+                )
+                continue
+            self.log.emit(QueueTaken(location_id=lid, entry=e.text, line=e.line, accepted=True))
+            self._emit_suggested(s, "queue", 0)
+            out.append(s)
+        return out
+
+    def _emit_suggested(self, s: Suggestion, origin: str, batch_index: int) -> None:
+        x, y = self.campaign.library.position_of(s.location_id)
+        self.log.emit(
+            Suggested(
+                step=len(self.campaign.observations)
+                + list(self.campaign.pending).index(s.location_id),
+                location_id=s.location_id,
+                x_mm=x,
+                y_mm=y,
+                strategy=s.strategy,
+                origin=origin,  # type: ignore[arg-type]
+                batch_index=batch_index,
+                acquisition=s.acquisition,
+                mean=dict(s.mean),
+                std=dict(s.std),
+                info=dict(s.info),
+                model_state=dict(s.model_state),
+                decision_s=self.campaign.last_decision_s if origin == "strategy" else 0.0,
+            )
+        )
+
+    # ---- measuring -------------------------------------------------------------------------
+    def _measure(self, s: Suggestion) -> None:
+        x, y = self.campaign.library.position_of(s.location_id)
+        index = len(self.campaign.observations)
+        try:
+            m = self.instrument.measure_at(s.location_id, x, y, timeout_s=self.measure_timeout_s)
+        except AbortedError as exc:
+            raise _StopRunError("abort", str(exc) or "aborted") from None
+        except HardwareError as exc:
+            self._fault(s, exc)
+            return
+        try:
+            raw = save_raw(self.run_dir, index, m)
+        except RunDirError as exc:  # disk full / read-only: stop before the next move
+            self.instrument.abort()
+            raise _StopRunError("fail", str(exc)) from None
+        try:
+            values = self.campaign.tell(s, m)
+        except HardwareError as exc:  # structural measurement problem (missing channel)
+            self._fault(s, exc)
+            return
+        self.state.instrument_time_s += m.duration_s
+        self.log.emit(
+            Measured(
+                step=index,
+                location_id=s.location_id,
+                x_mm=m.x_mm,
+                y_mm=m.y_mm,
+                objectives=dict(values),
+                raw=raw,
+                durations_s=dict(m.durations_s),
+                duration_s=m.duration_s,
+                instrument_time_s=self.state.instrument_time_s,
+                scalars=dict(m.scalars),
+            )
+        )
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            self.log.emit(
+                WarningEvent(
+                    message=f"objective(s) {bad} unusable at location "
+                    f"{s.location_id} (fit failed or non-finite signal); "
+                    "the point is kept but not modelled",
+                    category="measurement",
+                    location_id=s.location_id,
+                )
+            )
+        if self.campaign.observations.n_objectives > 1:
+            self._emit_front(index)
+
+    def _fault(self, s: Suggestion, exc: HardwareError) -> None:
+        self.instrument.abort()
+        self.log.emit(
+            Fault(
+                message=str(exc),
+                error=type(exc).__name__,
+                location_id=s.location_id,
+                safe_state={"aborted": True},
+            )
+        )
+        if self.strict:
+            raise _StopRunError("fault", f"{type(exc).__name__}: {exc}")
+        nan: dict[str, float | None] = {o.name: None for o in self.campaign.objectives}
+        x, y = self.campaign.library.position_of(s.location_id)
+        self.campaign.record(s.location_id, nan, (x, y))
+        self.log.emit(
+            Measured(
+                step=len(self.campaign.observations) - 1,
+                location_id=s.location_id,
+                x_mm=x,
+                y_mm=y,
+                objectives=nan,
+                raw="",
+                durations_s={},
+                duration_s=0.0,
+                instrument_time_s=self.state.instrument_time_s,
+            )
+        )
+        self.log.emit(
+            WarningEvent(
+                message=f"location {s.location_id} skipped after a fault (output.strict is false)",
+                category="skipped",
+                location_id=s.location_id,
+            )
+        )
+
+    def _emit_front(self, step: int) -> None:
+        obs = self.campaign.observations
+        mask = non_dominated_mask(obs.Y)
+        objs = self.campaign.objectives
+        values = [
+            [o.from_internal(float(v)) for o, v in zip(objs, row, strict=True)]
+            for row in obs.Y[mask]
+        ]
+        hv = None
+        if self.state.ref_point is not None:
+            ref = np.array([o.to_internal(self.state.ref_point[o.name]) for o in objs])
+            hv = hypervolume(obs.Y, ref)
+        self.log.emit(
+            FrontUpdated(
+                step=step,
+                front_ids=[int(i) for i in obs.ids[mask]],
+                front_values=values,
+                hypervolume=hv,
+                ref_point=self.state.ref_point,
+            )
+        )

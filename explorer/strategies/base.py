@@ -1,0 +1,92 @@
+"""The Strategy protocol, the Suggestion value type and shared helpers for strategies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.library import CandidateSet
+from explorer.observations import Observations
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One location to measure next, with the reasons it was chosen (all logged verbatim).
+
+    Attributes:
+        location_id: the chosen library location.
+        strategy: name of the rule that chose it ("gp_bo", "sobol", "initial_points", ...).
+        acquisition: acquisition value of the chosen point (None for model-free rules).
+        mean, std: posterior mean / std per objective at the chosen point (user units).
+        info: any further numbers worth logging (e.g. curiosity's ê, n, u).
+        model_state: small JSON-able state (fitted hyperparameters) the next decision may
+            warm-start from; the campaign logs it so a resumed run decides identically.
+    """
+
+    location_id: int
+    strategy: str
+    acquisition: float | None = None
+    mean: Mapping[str, float] = field(default_factory=dict)
+    std: Mapping[str, float] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+    model_state: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SuggestContext:
+    """Everything a decision may depend on besides candidates, observations, n and rng.
+
+    Attributes:
+        seed: stable per-campaign strategy seed (for designs that must not change between steps,
+            e.g. the Sobol sequence of an initial design).
+        step: index of the first measurement this call decides (measured + pending).
+        pending: locations suggested but not yet measured (for fantasies / batch diversity).
+        warm_start: the model_state logged with the previous suggestion ({} on a cold start).
+        budget: total number of measurements planned (stop.max_points) or None.
+        last_xy_mm: where the stage is now, for travel-cost-aware rules.
+    """
+
+    seed: int = 0
+    step: int = 0
+    pending: CandidateSet | None = None
+    warm_start: Mapping[str, Any] = field(default_factory=dict)
+    budget: int | None = None
+    last_xy_mm: tuple[float, float] | None = None
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """A pure decision rule: same inputs and same rng state give the same suggestions.
+
+    `candidates` holds only locations that are neither measured nor pending. A strategy may
+    return fewer than n suggestions only when fewer candidates remain.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def suggest(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        n: int,
+        rng: np.random.Generator,
+        ctx: SuggestContext | None = None,
+    ) -> list[Suggestion]: ...
+
+
+def distinct_top(scores: FloatArray, n: int, rng: np.random.Generator | None = None) -> list[int]:
+    """Row indices of the n largest scores (ties broken by rng when given, else by row)."""
+    scores = np.where(np.isfinite(scores), scores, -np.inf)
+    if rng is not None:
+        tiebreak = rng.random(len(scores))
+        order = np.lexsort((-tiebreak, -scores))
+    else:
+        order = np.argsort(-scores, kind="stable")
+    return [int(i) for i in order[: min(n, len(scores))]]

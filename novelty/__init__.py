@@ -1,0 +1,1 @@
+"""Models that decide what is "interesting": curiosity error models and novelty scorers."""
