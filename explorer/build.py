@@ -19,8 +19,8 @@ import numpy as np
 from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
-from explorer.config.instrument import SimInstrumentConfig
-from explorer.config.library import GridLibrary, LinearComposition
+from explorer.config.instrument import SimInstrumentConfig, sample_elements
+from explorer.config.library import GridLibrary
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
@@ -59,16 +59,38 @@ def build_objectives(cfg: CampaignConfig) -> tuple[Objective, ...]:
     return tuple(o.build() for o in cfg.objectives)
 
 
-def composition_function(cfg: CampaignConfig) -> Callable[[float, float], float]:
-    """Position -> dopant fraction for simulated binary samples (from the library's map)."""
+def composition_function(cfg: CampaignConfig) -> Callable[[float, float], dict[str, float]]:
+    """Position -> composition (element -> fraction) from the library's composition map.
+
+    A binary gradient gives its one element (`{"Sm": 0.12}`); ternary maps give all three.
+    Raises ConfigError when the library has no map or lacks an element the simulated sample
+    reads (for instance an `alscbn` sample on a Sm gradient)."""
     lib = cfg.library
-    if not isinstance(lib, GridLibrary) or not isinstance(lib.composition, LinearComposition):
+    needed = _sample_elements(cfg)
+    if not isinstance(lib, GridLibrary) or lib.composition is None:
         raise ConfigError(
-            "instrument: the simulated smbfo sample needs library.composition of kind: linear "
-            "(the Sm gradient); add one"
+            f"library.composition: the simulated {cfg.instrument.kind} sample needs a "
+            f"composition map with element(s) {list(needed)}; add one"
         )
     comp = lib.composition.build(lib.x_mm, lib.y_mm)
-    return lambda x_mm, y_mm: float(comp(np.array([[x_mm, y_mm]]))[0, 0])
+    elements = tuple(comp.elements)
+    missing = [e for e in needed if e not in elements]
+    if missing:
+        raise ConfigError(
+            f"library.composition: the simulated sample needs element(s) {missing} but the map "
+            f"gives {list(elements)}; use a composition map over {list(needed)}"
+        )
+
+    def at(x_mm: float, y_mm: float) -> dict[str, float]:
+        row = comp(np.array([[x_mm, y_mm]]))[0]
+        return {e: float(v) for e, v in zip(elements, row, strict=True)}
+
+    return at
+
+
+def _sample_elements(cfg: CampaignConfig) -> tuple[str, ...]:
+    sample = getattr(cfg.instrument, "sample", None)
+    return sample_elements(sample) if isinstance(sample, str) else ()
 
 
 def initial_location_ids(cfg: CampaignConfig, library: CandidateSet) -> list[int]:

@@ -10,33 +10,17 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
-
 import numpy as np
 
 from hardware.clock import SimClock
 from hardware.errors import AbortedError
 from hardware.pfm.loops import LoopParams, branch_directions, loop_model, triangle_waveform
+from hardware.pfm.sample import SampleModel
 from hardware.protocols import Measurement
 
-CompositionFn = Callable[[float, float], float]
-
-
-class SampleModel(Protocol):
-    """A simulated library: composition/position -> loop parameters."""
-
-    def spot_params(
-        self,
-        x_sm: float,
-        x_mm: float,
-        y_mm: float,
-        rng: np.random.Generator,
-        tip_sensitivity: float,
-    ) -> LoopParams: ...
-
-    def expected_metrics(self, x_sm: float, x_mm: float, y_mm: float) -> dict[str, float]: ...
+CompositionFn = Callable[[float, float], Mapping[str, float]]
 
 
 @dataclass(frozen=True)
@@ -120,23 +104,27 @@ class SimPFMInstrument:
         rng = self._rng(location_id)
         t0 = self.clock.now_s()
         durations = self._durations(x_mm, y_mm, rng)
-        x_sm = float(self.composition_at(x_mm, y_mm))
+        comp = dict(self.composition_at(x_mm, y_mm))
         bias = triangle_waveform(self.recipe.v_max, self.recipe.steps_per_cycle, self.recipe.cycles)
         rising = branch_directions(bias)
         loops_on, loops_off = [], []
-        noise = float(getattr(getattr(self.sample, "params", None), "detector_noise", 0.5))
-        on_ratio = 1.0 / float(
-            getattr(getattr(self.sample, "params", None), "off_field_ratio", 0.8)
-        )
-        slope = float(getattr(getattr(self.sample, "params", None), "electrostatic_slope", 0.08))
+        noise = self.sample.detector_noise
         for _ in range(self.recipe.spots):
             tip = math.exp(-self.loops_done / self.tip_lifetime_loops)
-            lp = self.sample.spot_params(x_sm, x_mm, y_mm, rng, tip)
-            off = loop_model(lp, bias, rising) + rng.normal(0.0, noise, bias.shape)
+            sp = self.sample.spot(comp, x_mm, y_mm, rng)
+            lp = sp.loop
+            lp = LoopParams(lp.a0, lp.r * tip, lp.vc_plus_v, lp.vc_minus_v, lp.width_v, 0.0)
+            alive = np.cumsum(np.abs(bias) > sp.breakdown_v) == 0  # breakdown kills the spot
+            off = loop_model(lp, bias, rising) * alive + rng.normal(0.0, noise, bias.shape)
             on_p = LoopParams(
-                lp.a0, lp.r * on_ratio, lp.vc_plus_v, lp.vc_minus_v, lp.width_v, slope * lp.r
+                lp.a0,
+                lp.r * sp.on_field_ratio,
+                lp.vc_plus_v,
+                lp.vc_minus_v,
+                lp.width_v,
+                sp.electrostatic_slope * lp.r * sp.on_field_ratio,
             )
-            on = loop_model(on_p, bias, rising) + rng.normal(0.0, noise, bias.shape)
+            on = loop_model(on_p, bias, rising) * alive + rng.normal(0.0, noise, bias.shape)
             loops_off.append(off)
             loops_on.append(on)
             self.loops_done += 1
@@ -152,7 +140,7 @@ class SimPFMInstrument:
                 "sspfm.pr_off": np.asarray(np.mean(loops_off, axis=0)),
                 "sspfm.pr_on": np.asarray(np.mean(loops_on, axis=0)),
             },
-            scalars={"composition_sm": x_sm},
+            scalars={f"composition_{k}": float(v) for k, v in comp.items()},
             durations_s=durations,
             t_start_s=t0,
             t_end_s=self.clock.now_s(),
@@ -161,7 +149,7 @@ class SimPFMInstrument:
 
     def expected_metrics(self, x_mm: float, y_mm: float) -> dict[str, float]:
         """Noise-free ground truth at a position (for scoring benchmarks, never for decisions)."""
-        return self.sample.expected_metrics(float(self.composition_at(x_mm, y_mm)), x_mm, y_mm)
+        return self.sample.expected_metrics(dict(self.composition_at(x_mm, y_mm)), x_mm, y_mm)
 
     def abort(self) -> None:
         self._aborted.set()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
 
@@ -46,7 +46,7 @@ class SimInstrumentConfig(Strict):
     """
 
     kind: Literal["sim"]
-    sample: Literal["smbfo"] = "smbfo"
+    sample: Literal["smbfo", "alscbn"] = "smbfo"
     noise: Literal["realistic", "low", "none"] = "realistic"
     sample_params: dict[str, float] = Field(default_factory=dict)
     timing: SimTimingConfig = Field(default_factory=SimTimingConfig)
@@ -54,16 +54,16 @@ class SimInstrumentConfig(Strict):
     start_xy_mm: XY = (0.0, 0.0)
     measure_timeout_s: PositiveFloat = 600.0
 
-    @field_validator("sample_params")
-    @classmethod
-    def _known_params(cls, v: dict[str, float]) -> dict[str, float]:
-        from hardware.pfm.smbfo import SmBFOParams
-
-        known = {f.name for f in dataclasses.fields(SmBFOParams) if f.type in ("float", float)}
-        bad = sorted(set(v) - known)
+    @model_validator(mode="after")
+    def _known_params(self) -> SimInstrumentConfig:
+        known = sample_param_names(self.sample)
+        bad = sorted(set(self.sample_params) - known)
         if bad:
-            raise ValueError(f"unknown sample parameter(s) {bad}; known: {sorted(known)}")
-        return v
+            raise ValueError(
+                f"sample_params: unknown parameter(s) {bad} for sample {self.sample!r}; "
+                f"known: {sorted(known)}"
+            )
+        return self
 
     def build(
         self,
@@ -75,22 +75,12 @@ class SimInstrumentConfig(Strict):
         start_xy_mm: XY | None = None,
     ) -> Instrument:
         from hardware.clock import SimClock
-        from hardware.pfm.smbfo import SmBFOParams, SmBFOSample
         from hardware.sim import SimPFMInstrument, SimTiming, SSPFMRecipe
 
-        params = dataclasses.replace(SmBFOParams(), **self.sample_params)  # type: ignore[arg-type]
-        if self.noise != "realistic":
-            k = 0.25 if self.noise == "low" else 0.0
-            params = dataclasses.replace(
-                params,
-                heterogeneity_sigma_ln=params.heterogeneity_sigma_ln * k,
-                dead_spot_probability=params.dead_spot_probability * k,
-                detector_noise=params.detector_noise * max(k, 0.01),
-                vc_repeat_noise_v=params.vc_repeat_noise_v * k,
-            )
+        sample = build_sample(self.sample, self.sample_params, self.noise, seed)
         timing = SimTiming(**self.timing.model_dump())
         return SimPFMInstrument(
-            SmBFOSample(params, seed),
+            sample,
             composition_at,  # type: ignore[arg-type]
             seed=seed,
             clock=SimClock(start_time_s),
@@ -98,8 +88,47 @@ class SimInstrumentConfig(Strict):
             recipe=SSPFMRecipe(**self.sspfm.model_dump()),
             start_xy_mm=start_xy_mm or self.start_xy_mm,
             prior_measurements=prior_measurements,
-            tip_lifetime_loops=params.tip_lifetime_loops,
+            tip_lifetime_loops=sample.params.tip_lifetime_loops,
         )
+
+
+def _sample_classes(name: str) -> tuple[type, type]:
+    if name == "alscbn":
+        from hardware.pfm.alscbn import AlScBNParams, AlScBNSample
+
+        return AlScBNParams, AlScBNSample
+    from hardware.pfm.smbfo import SmBFOParams, SmBFOSample
+
+    return SmBFOParams, SmBFOSample
+
+
+def sample_param_names(name: str) -> set[str]:
+    """Float parameters of a sample model that `sample_params` may override."""
+    params_cls, _ = _sample_classes(name)
+    return {f.name for f in dataclasses.fields(params_cls) if f.type in ("float", float)}
+
+
+def sample_elements(name: str) -> tuple[str, ...]:
+    """Composition keys a simulated sample reads from the library's composition map."""
+    return {"smbfo": ("Sm",), "alscbn": ("Sc", "B")}[name]
+
+
+NOISE_TIERS = ("heterogeneity_sigma_ln", "dead_spot_probability", "vc_repeat_noise_v")
+
+
+def build_sample(name: str, overrides: dict[str, float], noise: str, seed: int) -> Any:
+    """The simulated sample model, with overrides and the chosen noise level applied.
+
+    `noise: low` divides the spot-to-spot tiers by 4, `none` removes them (the detector noise
+    is kept at 1 % so fits stay well posed)."""
+    params_cls, sample_cls = _sample_classes(name)
+    params = dataclasses.replace(params_cls(), **overrides)
+    if noise != "realistic":
+        k = 0.25 if noise == "low" else 0.0
+        scaled = {f: getattr(params, f) * k for f in NOISE_TIERS}
+        scaled["detector_noise"] = params.detector_noise * max(k, 0.01)
+        params = dataclasses.replace(params, **scaled)
+    return sample_cls(params, seed)
 
 
 InstrumentConfig = Annotated[SimInstrumentConfig, Field(discriminator="kind")]
