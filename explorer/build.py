@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,10 +23,13 @@ from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
 from explorer.config.library import GridLibrary
 from explorer.errors import CandidateError, ConfigError
-from explorer.library import CandidateSet
+from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective
 from explorer.stop import StopRule, build_stop_rules
 from hardware.protocols import Instrument
+
+if TYPE_CHECKING:
+    from hardware.safety import SoftFence
 
 
 def _seed_int(seed: int, *key: int) -> int:
@@ -152,22 +156,41 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     )
 
 
+def safety_fence(cfg: CampaignConfig) -> SoftFence:
+    """The software fence of the safety policy: the library outline (or its grid extent) minus
+    the edge margin, minus keep-outs; the same geometry that chose the candidates."""
+    from hardware.safety import SoftFence
+
+    lib = cfg.library
+    outline = lib.outline.build() if lib.outline else Rect(lib.x_mm, lib.y_mm)
+    return SoftFence(outline, lib.edge_margin_mm, tuple(r.build() for r in lib.keep_out))
+
+
 def build_instrument(
     cfg: CampaignConfig,
     *,
     prior_measurements: int = 0,
     start_time_s: float = 0.0,
     start_xy_mm: tuple[float, float] | None = None,
+    run_dir: Path | None = None,
+    arm_hardware: bool = False,
 ) -> Instrument:
-    """Construct the instrument (only after the config passed validate_deep)."""
+    """Construct the instrument (only after the config passed validate_deep).
+
+    `run_dir` holds the hardware journal and lock; `arm_hardware` allows real hardware to move
+    (without it a lab config runs as a dry run)."""
     seeds = Seeds.derive(cfg.seed)
     inst = cfg.instrument
+    needs_map = isinstance(inst, SimInstrumentConfig) or _sample_elements(cfg)
     return inst.build(
         seed=seeds.instrument,
-        composition_at=composition_function(cfg),
+        composition_at=composition_function(cfg) if needs_map else None,
         prior_measurements=prior_measurements,
         start_time_s=start_time_s,
         start_xy_mm=start_xy_mm,
+        run_dir=run_dir,
+        fence=safety_fence(cfg),
+        arm_hardware=arm_hardware,
     )
 
 

@@ -76,7 +76,7 @@ class AlScBNParams:
     spatial_vc_sigma_v: float = 1.0
     spatial_length_mm: float = 3.0
     f0_ref_hz: float = 300e3
-    f0_b_slope: float = 0.3  # relative stiffening per unit B fraction
+    f0_b_slope: float = 0.1  # relative stiffening per unit B fraction
     q_mean: float = 150.0
     q_spread: float = 0.3
     f0_repeat_jitter: float = 0.003
@@ -121,6 +121,10 @@ class AlScBNSample:
     @property
     def detector_noise(self) -> float:
         return self.params.detector_noise
+
+    @property
+    def f0_ref_hz(self) -> float:
+        return self.params.f0_ref_hz
 
     # ---- material trends (noise-free, vectorised over fractions) ---------------------------
     def wurtzite_fraction(self, s: float, b: float) -> float:

@@ -52,6 +52,7 @@ class SampleModel(Protocol):
     name: str
     elements: tuple[str, ...]  # composition keys the model reads
     detector_noise: float  # a.u., per loop point after the per-step fit
+    f0_ref_hz: float  # nominal contact resonance (tune centre, tip-check reference)
 
     def response(self, comp: Composition, x_mm: float, y_mm: float) -> SpotResponse:
         """Noise-free local response (smooth spatial fields included)."""

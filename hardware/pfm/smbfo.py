@@ -96,6 +96,10 @@ class SmBFOSample:
     def detector_noise(self) -> float:
         return self.params.detector_noise
 
+    @property
+    def f0_ref_hz(self) -> float:
+        return self.params.f0_ref_hz
+
     # ---- ground truth (noise-free expectations) -------------------------------------------
     def mean_loop_height(self, x_sm: FloatArray) -> FloatArray:
         """Expected loop height (a.u.) at Sm fraction x, before spatial variation."""
