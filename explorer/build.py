@@ -133,13 +133,31 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
     """Checks that need the built library (run by `validate` and before every run); returns it."""
     library = build_library(cfg)
     initial_location_ids(cfg, library)
-    if isinstance(cfg.instrument, SimInstrumentConfig):
+    if isinstance(cfg.instrument, SimInstrumentConfig) or _sample_elements(cfg):
         composition_function(cfg)
+    check_within_controller_limits(cfg, library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"
         )
     return library
+
+
+def check_within_controller_limits(cfg: CampaignConfig, library: CandidateSet) -> None:
+    """Every library location must lie inside the axis limits programmed into the controller."""
+    limits = getattr(cfg.instrument, "controller_limits_mm", None)
+    if limits is None:
+        return
+    (x0, x1), (y0, y1) = limits
+    pos = library.positions_mm
+    bad = ~((pos[:, 0] >= x0) & (pos[:, 0] <= x1) & (pos[:, 1] >= y0) & (pos[:, 1] <= y1))
+    if bad.any():
+        x, y = pos[int(np.argmax(bad))]
+        raise ConfigError(
+            f"instrument.safety.soft_limits: library location ({x:.3f}, {y:.3f}) mm lies outside "
+            f"the controller limits x {list(limits[0])}, y {list(limits[1])} mm; widen the soft "
+            "limits (within the stage travel) or move the library"
+        )
 
 
 def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hardware.clock import SimClock
 from hardware.errors import HardwareError
 from hardware.pfm.sample import SampleModel
 from hardware.pfm.sspfm import reduce, synthesize
 from hardware.protocols import (
     ApproachResult,
+    Clock,
     FloatArray,
     ProbeState,
     Resonance,
@@ -65,7 +65,7 @@ class SimWorld:
     sample: SampleModel
     composition_at: CompositionFn
     seed: int
-    clock: SimClock
+    clock: Clock
     xy_mm: tuple[float, float] = (0.0, 0.0)
     loops_done: int = 0
     tip_lifetime_loops: float = 3000.0

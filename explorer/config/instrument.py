@@ -77,6 +77,10 @@ class SimInstrumentConfig(Strict):
     amplifier_v: Annotated[float, Field(gt=0, le=220)] = 200.0
     measure_timeout_s: PositiveFloat = 600.0
 
+    @property
+    def controller_limits_mm(self) -> tuple[Range, Range]:
+        return _controller_limits(self.safety_or_default(), self.travel_mm)
+
     @model_validator(mode="after")
     def _checks(self) -> SimInstrumentConfig:
         known = sample_param_names(self.sample)
@@ -197,4 +201,6 @@ def build_sample(name: str, overrides: dict[str, float], noise: str, seed: int) 
     return sample_cls(params, seed)
 
 
-InstrumentConfig = Annotated[SimInstrumentConfig, Field(discriminator="kind")]
+from explorer.config.lab import LabInstrumentConfig  # noqa: E402 - lab builds on the classes above
+
+InstrumentConfig = Annotated[SimInstrumentConfig | LabInstrumentConfig, Field(discriminator="kind")]
