@@ -138,7 +138,7 @@ def test_controller_fence_refuses_beyond_axis_limits() -> None:
 def test_max_step_refuses_long_moves() -> None:
     inst = make_sim(policy={"max_step_mm": 3.0})
     inst.measure_at(1, 1.0, 1.0, timeout_s=TIMEOUT)
-    with pytest.raises(SafetyError, match="exceeds max_step_mm = 3.0") as exc:
+    with pytest.raises(SafetyError, match=r"exceeds max_step_mm = 3\.0") as exc:
         inst.measure_at(2, 7.5, 1.0, timeout_s=TIMEOUT)
     _refused(inst, "max_step", exc)
 

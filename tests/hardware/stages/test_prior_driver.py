@@ -40,7 +40,7 @@ def test_error_codes_are_decoded() -> None:
 
 
 def test_home_then_move_sends_stop_before_retargeting() -> None:
-    stage, emu = make()
+    stage, _ = make()
     stage.connect(timeout_s=5)
     assert stage.home(timeout_s=60).referenced
     st = stage.move_to(10.0, 20.0, timeout_s=60)
@@ -58,7 +58,7 @@ def test_stall_reports_the_limit_bit() -> None:
 
 
 def test_stuck_motion_times_out_and_stops() -> None:
-    stage, emu = make("&fault=busy@1")
+    stage, _ = make("&fault=busy@1")
     stage.home(timeout_s=60)
     with pytest.raises(HardwareTimeoutError, match="stop sent"):
         stage.move_to(10.0, 0.0, timeout_s=10)

@@ -28,6 +28,14 @@ def make_stage(query: str = "", url: str | None = None) -> tuple[ZaberAsciiStage
     return ZaberAsciiStage(transport, emu.clock, microstep_um=0.1, travel_mm=TRAVEL), emu
 
 
+def _records(stage: ZaberAsciiStage) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "seq"} for r in stage.transport.journal.records]
+
+
+def _records(stage: ZaberAsciiStage) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "seq"} for r in stage.transport.journal.records]
+
+
 def _sent(stage: ZaberAsciiStage) -> list[str]:
     return [r["line"] for r in stage.transport.journal.records if r.get("dir") == "tx"]
 
@@ -95,7 +103,7 @@ def test_stuck_busy_times_out_and_sends_stop() -> None:
 
 def test_a_dropped_or_corrupt_reply_is_retried_once() -> None:
     for fault in ("drop", "corrupt"):
-        stage, emu = make_stage(f"&fault={fault}@3")
+        stage, _ = make_stage(f"&fault={fault}@3")
         stage.connect(timeout_s=5)  # commands 1-3: deviceid, get pos, warnings (dropped)
         notes = [r["message"] for r in stage.transport.journal.records if r["kind"] == "note"]
         assert any("retrying 'warnings'" in n for n in notes), fault
@@ -136,13 +144,13 @@ def test_rejects_bad_axis_and_unknown_command() -> None:
 
 
 def test_other_devices_do_not_answer() -> None:
-    stage, emu = make_stage()
+    _, emu = make_stage()
     assert emu.handle_line("/2 0 get pos\n") == []
     assert emu.handle_line("/0 0 get pos\n")[0].startswith("@01 0 OK")
 
 
 def test_same_commands_same_replies_over_emu_and_tcp() -> None:
-    a, emu_a = make_stage()
+    a, _ = make_stage()
     _, emu_b = make_stage()
     with EmulatorTCPServer(emu_b, ("127.0.0.1", 0)) as server:
         server.start()
@@ -159,10 +167,7 @@ def test_same_commands_same_replies_over_emu_and_tcp() -> None:
             stage.move_to(3.0, 4.0, timeout_s=60)
             stage.close()
         server.stop()
-    strip = lambda s: [
-        {k: v for k, v in r.items() if k != "seq"} for r in s.transport.journal.records
-    ]  # noqa: E731
-    assert strip(a) == strip(b)
+    assert _records(a) == _records(b)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pty needs a POSIX system")
