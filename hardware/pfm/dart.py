@@ -91,7 +91,8 @@ def invert_dart(d: DARTQuadruple) -> DARTFit:
         den = f1 * x1 - f2 * x2
         q = np.sqrt(f1 * f2 * num * den) / (f2**2 - f1**2)
         f0 = np.sqrt(f1 * f2 * num / den)
-        q = np.minimum(q, Q_CLIP)
+        bad = ~(np.isfinite(x1) & np.isfinite(x2)) | (num * den <= 0) | (phi == 0)
+        q = np.where(bad, np.nan, np.minimum(q, Q_CLIP))
         re, im = f0**2 - f1**2, f0 * f1 / q
         amp = d.amp1 * np.hypot(re, im) / f0**2
         phase = d.phase1_rad - np.arctan2(im, re)
