@@ -139,6 +139,7 @@ class PFMInstrument(FacadeSteps):
             raise HardwareError("instrument is in FAULT; a human must clear it (explorer resume)")
         with self._busy:
             t0 = self.clock.now_s()
+            first_seq = self.journal.next_seq
             self._deadline = t0 + timeout_s
             durations = dict.fromkeys(
                 ("move", "approach", "tune", "settle", "measure", "overhead"), 0.0
@@ -156,7 +157,11 @@ class PFMInstrument(FacadeSteps):
             x_mm=xy[0],
             y_mm=xy[1],
             arrays=arrays,
-            scalars={f"composition_{k}": float(v) for k, v in comp.items()},
+            scalars={
+                **{f"composition_{k}": float(v) for k, v in comp.items()},
+                "journal_seq_start": float(first_seq),  # the measurement's span in journal.jsonl
+                "journal_seq_end": float(self.journal.next_seq - 1),
+            },
             durations_s=durations,
             t_start_s=t0,
             t_end_s=self.clock.now_s(),

@@ -82,6 +82,10 @@ class Journal:
                     ) from None
             return rec
 
+    @property
+    def next_seq(self) -> int:
+        return self._seq
+
     def open_record(self, **fields: Any) -> None:
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self.write("open", "journal", utc=now, pid=os.getpid(), **fields)

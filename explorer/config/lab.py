@@ -131,7 +131,7 @@ class LabInstrumentConfig(Strict):
         from hardware.journal import JOURNAL_FILE, HardwareLock, Journal, lock_path_for
         from hardware.safety import SoftFence
 
-        port, dry_run = _port(self.stage.port, arm_hardware)
+        port, dry_run = _port(self.stage.port, arm_hardware, self.stage.kind)
         clock = _clock(port, self.stage.clock_from_emulator, self.stage.kind)
         journal = Journal(run_dir / JOURNAL_FILE if run_dir else None, clock.now_s)
         try:
@@ -169,11 +169,10 @@ class LabInstrumentConfig(Strict):
         )
 
 
-def _port(port: str, armed: bool) -> tuple[str, bool]:
+def _port(port: str, armed: bool, kind: str) -> tuple[str, bool]:
     """(URL to open, dry_run): an unarmed real port is replaced by the dry-run emulator."""
     if port.startswith("emu://") or armed:
         return port, False
-    kind = "prior" if "prior" in port.lower() else "zaber"
     return f"emu://{kind}?name=dryrun", True
 
 

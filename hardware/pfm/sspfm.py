@@ -35,6 +35,11 @@ DART_NOISE_GAIN = 1.9
 BE_NOISE_DIV = 3.4  # same calibration for the per-bin BE noise
 
 
+def wrap_ar_phase(phase_rad: FloatArray) -> FloatArray:
+    """Asylum reports raw phase wrapped into [−90°, 270°) (reference §4.1, §4.6)."""
+    return np.asarray(np.mod(phase_rad + np.pi / 2, 2 * np.pi) - np.pi / 2)
+
+
 def true_loops(
     spot: SpotResponse, bias_v: FloatArray, tip_sensitivity: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -97,7 +102,14 @@ def synthesize(
                 DART_NOISE_GAIN * detector_noise * gain[0],
             )
             out[f"dart_{name}"] = np.column_stack(
-                [d.amp1, d.amp2, d.phase1_rad, d.phase2_rad, d.f1_hz, d.f2_hz]
+                [
+                    d.amp1,
+                    d.amp2,
+                    wrap_ar_phase(d.phase1_rad),
+                    wrap_ar_phase(d.phase2_rad),
+                    d.f1_hz,
+                    d.f2_hz,
+                ]
             )
     return out
 
