@@ -24,9 +24,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_hardware_never_imports_explorer_torch_or_matplotlib() -> None:
     for path in (REPO / "hardware").rglob("*.py"):
-        bad = {
-            n for n in _imports(path) if n.split(".")[0] in ("explorer", "torch", "matplotlib")
-        }
+        bad = {n for n in _imports(path) if n.split(".")[0] in ("explorer", "torch", "matplotlib")}
         assert not bad, f"{path.relative_to(REPO)} imports {sorted(bad)}"
 
 
