@@ -55,7 +55,6 @@ class PriorEmulator:
 
     def clear_faults(self) -> None:
         with self._lock:
-            self.plan.clear()
             self.motion = [None if m is not None and m.stuck else m for m in self.motion]
 
     def _update(self) -> None:

@@ -154,9 +154,9 @@ class ZaberEmulator:
             self.axes = [Axis(**self._axis_defaults) for _ in self.axes]  # type: ignore[arg-type]
 
     def clear_faults(self) -> None:
-        """What an operator does after fixing the cause: drop pending faults and fault flags."""
+        """What an operator does after fixing the cause: clear fault flags and free a stuck axis
+        (faults scheduled for later commands stay scheduled)."""
         with self._lock:
-            self.plan.clear()
             for ax in self.axes:
                 ax.warnings -= FAULT_FLAGS | {"WL", "NI"}
                 if ax.motion is not None and ax.motion.stuck:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,17 @@ SAMPLES = 10  # lock-in samples per bias segment
 
 
 class FakeIgor:
-    def __init__(self, exchange_dir: Path, world: SimWorld, seed: int = 0) -> None:
+    def __init__(
+        self,
+        exchange_dir: Path,
+        world: SimWorld,
+        seed: int = 0,
+        where: Callable[[], tuple[float, float]] | None = None,
+    ) -> None:
+        """`where()` gives the stage position (default: the world's, for a SimStage)."""
         self.dir = exchange_dir
         self.world = world
+        self.where = where or (lambda: world.xy_mm)
         self.rng = np.random.default_rng(seed)
         self.state: dict[str, float] = {
             "v_max": 10.0,
@@ -83,7 +92,7 @@ class FakeIgor:
         if name in keys:
             self.state[keys[name]] = value
         elif name == "MotorEngageButton_0":
-            ok = self.world.sample.surface_at(*self.world.xy_mm) == "film"
+            ok = self.world.sample.surface_at(*self.where()) == "film"
             self.state["engaged"] = 1.0 if ok else 0.0
         elif name == "SingleForce_2":
             self._write_ss()
@@ -105,14 +114,16 @@ class FakeIgor:
         }[key]
 
     def _spot(self):
-        return self.world.sample.spot(self.world.composition(), *self.world.xy_mm, self.rng)
+        xy = self.where()
+        return self.world.sample.spot(dict(self.world.composition_at(*xy)), *xy, self.rng)
 
     def _new_file(self, stem: str) -> Path:
         self.files += 1
         return self.dir / "data" / f"{stem}{self.files:04d}.ibw"
 
     def _write_tune(self) -> None:
-        resp = self.world.sample.response(self.world.composition(), *self.world.xy_mm)
+        xy = self.where()
+        resp = self.world.sample.response(dict(self.world.composition_at(*xy)), *xy)
         freq = np.linspace(resp.f0_hz - 20e3, resp.f0_hz + 20e3, 200)
         amp, phase = sho_amplitude_phase(
             np.ones(1), np.zeros(1), np.array([resp.f0_hz]), np.array([resp.q]), freq

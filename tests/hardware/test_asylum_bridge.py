@@ -82,3 +82,43 @@ def test_igor_that_never_answers_times_out(tmp_path) -> None:
         bridge.execute(['PV("XOffset", 0)'])
     with pytest.raises(HardwareTimeoutError, match="take the previous command"):
         bridge.execute(['PV("XOffset", 0)'])
+
+
+def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
+    """`instrument: {kind: lab, stage: zaber (emulated), pfm: asylum}` built from the YAML."""
+    import yaml
+
+    from explorer.build import build_instrument, composition_function
+    from explorer.config import parse_config
+    from hardware.emulators import emulator_for
+    from tests.conftest import CAMPAIGNS
+
+    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
+    port = "emu://zaber?name=asylum-lab&travel_mm=50"
+    cfg["instrument"]["stage"]["port"] = port
+    cfg["instrument"]["pfm"] = {
+        "kind": "asylum",
+        "exchange_dir": str(tmp_path / "igor"),
+        "command_timeout_s": 10,
+        "data_timeout_s": 10,
+    }
+    cfg["instrument"]["safety"]["tip_check_every"] = 0
+    campaign = parse_config(cfg)
+    emulator = emulator_for(port)
+    world = SimWorld(
+        SmBFOSample(SmBFOParams(), 4), composition_function(campaign), 4, emulator.clock
+    )
+    um = emulator.position_um
+    igor = FakeIgor(tmp_path / "igor", world, where=lambda: (um()[0] / 1000, um()[1] / 1000))
+    igor.start()
+    try:
+        inst = build_instrument(campaign, run_dir=tmp_path)
+        assert inst.channels == ("sspfm",)
+        m = inst.measure_at(47, 6.0, 3.0, timeout_s=900)
+        assert (m.x_mm, m.y_mm) == (6.0, 3.0)
+        assert np.isfinite(m.arrays["sspfm.pr_off"]).sum() > 100
+        inst.close()
+    finally:
+        igor.stop()
+    journal = (tmp_path / "journal.jsonl").read_text()
+    assert "SingleForce_2" in journal and "move abs 60000" in journal
