@@ -6,13 +6,14 @@ Each step journals its commands and asks `SafetyGate` before acting."""
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hardware.errors import HardwareError
+from hardware.errors import AbortedError, HardwareError, HardwareTimeoutError
 from hardware.protocols import ProbeState, Site
 
 if TYPE_CHECKING:
@@ -88,18 +89,35 @@ class FacadeSteps:
     _tip_baseline: tuple[float, float] | None
     _visits: int
     _deadline: float
+    _aborted: threading.Event
 
     def _to(self, new: State, why: str = "") -> None:
-        raise NotImplementedError
-
-    def _checkpoint(self) -> None:
-        raise NotImplementedError
+        old = self.state
+        if new not in (State.FAULT, State.ABORTING) and new not in TRANSITIONS[old]:
+            raise HardwareError(f"illegal instrument transition {old.value} -> {new.value}")
+        self.state = new
+        self.journal.write("state", "facade", **{"from": old.value, "to": new.value, "why": why})
 
     def _remaining(self, step_s: float) -> float:
-        raise NotImplementedError
+        left = self._deadline - self.clock.now_s()
+        if left <= 0:
+            raise HardwareTimeoutError("the measurement exceeded its timeout_s; motion stopped")
+        return min(step_s, left)
+
+    def _checkpoint(self) -> None:
+        if self._aborted.is_set():
+            raise AbortedError(
+                "instrument aborted (Ctrl-C / SIGTERM / abort()); resume to continue"
+            )
 
     def _call(self, source: str, command: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        """Run one device call, journalling the command and its result."""
+        self._checkpoint()
+        self.journal.write("command", source, command=command, args=list(args), **kwargs)
+        result = fn(*args, **kwargs)
+        self.journal.write("reply", source, command=command, result=describe_result(result))
+        self._checkpoint()
+        return result
 
     def _ensure_ready(self) -> None:
         if self.state in (State.RETRACTED, State.ENGAGED):

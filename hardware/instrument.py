@@ -23,8 +23,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from hardware.errors import AbortedError, HardwareError, HardwareTimeoutError, SafetyError
-from hardware.facade_steps import TRANSITIONS, FacadeSteps, State, StepTimeouts, describe_result
+from hardware.errors import AbortedError, HardwareError, SafetyError
+from hardware.facade_steps import FacadeSteps, State, StepTimeouts
 from hardware.journal import HardwareLock, Journal
 from hardware.protocols import (
     PFM,
@@ -99,37 +99,6 @@ class PFMInstrument(FacadeSteps):
                 message="previous session ended in FAULT; cleared by the operator (resume)",
             )
 
-    # ---- state machine ----------------------------------------------------------------------
-    def _to(self, new: State, why: str = "") -> None:
-        old = self.state
-        if new not in (State.FAULT, State.ABORTING) and new not in TRANSITIONS[old]:
-            raise HardwareError(f"illegal instrument transition {old.value} -> {new.value}")
-        self.state = new
-        self.journal.write("state", "facade", **{"from": old.value, "to": new.value, "why": why})
-
-    def _remaining(self, step_s: float) -> float:
-        left = self._deadline - self.clock.now_s()
-        if left <= 0:
-            raise HardwareTimeoutError("the measurement exceeded its timeout_s; motion stopped")
-        return min(step_s, left)
-
-    def _checkpoint(self) -> None:
-        if self._aborted.is_set():
-            raise AbortedError(
-                "instrument aborted (Ctrl-C / SIGTERM / abort()); resume to continue"
-            )
-
-    def _call(self, source: str, command: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one device call, journalling the command and its result."""
-        self._checkpoint()
-        self.journal.write("command", source, command=command, args=list(args), **kwargs)
-        result = fn(*args, **kwargs)
-        self.journal.write("reply", source, command=command, result=describe_result(result))
-        self._checkpoint()
-        return result
-
-    # ---- bring-up -----------------------------------------------------------------------------
-    # ---- per-location steps -------------------------------------------------------------------
     # ---- Instrument protocol ------------------------------------------------------------------
     def measure_at(
         self, location_id: int, x_mm: float, y_mm: float, *, timeout_s: float

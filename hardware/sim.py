@@ -160,6 +160,11 @@ class SimProbe:
         resp = w.sample.response(w.composition(), *w.xy_mm)
         rng = w.rng("probe")
         f0 = resp.f0_hz * w.f0_scale() * (1.0 + float(rng.normal(0.0, 1e-3)))
+        if abs(f0 - center_hz) > width_hz / 2:
+            raise HardwareError(
+                f"no contact resonance within {center_hz / 1e3:.1f} ± {width_hz / 2e3:.1f} kHz "
+                "(tip lost, or the tune window is wrong)"
+            )
         return Resonance(f0, resp.q * float(rng.lognormal(0.0, 0.05)), resp.q * w.tip_sensitivity())
 
     def enter_site(self, site: Site) -> None:

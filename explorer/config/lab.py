@@ -143,9 +143,7 @@ class LabInstrumentConfig(Strict):
             journal.close()
             raise
         policy = self.safety.policy(self.controller_limits_mm, fence or SoftFence(), self.settle_s)
-        lock = HardwareLock(
-            lock_path_for(self.stage.port, self.lock_dir), f"stage {self.stage.port}"
-        )
+        lock = HardwareLock(lock_path_for(port, self.lock_dir), f"stage {port}")
         return PFMInstrument(
             stage,
             probe,
