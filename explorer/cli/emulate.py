@@ -21,15 +21,22 @@ def emulate(
     ] = None,
     microstep_um: Annotated[float, typer.Option(help="Zaber microstep size")] = 0.1,
     serve_s: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
+    pty: Annotated[bool, typer.Option("--pty", help="serve on a pseudo-terminal instead")] = False,
 ) -> None:
-    """Serve an emulated stage controller (wall clock) until Ctrl-C; connect with
-    `socket://HOST:PORT` as the stage port."""
+    """Serve an emulated stage controller (wall clock) until Ctrl-C; use the printed
+    `socket://HOST:PORT` (or, with --pty, the /dev/pts path) as the stage port."""
     from hardware.clock import RealClock
-    from hardware.emulators.server import EmulatorTCPServer
+    from hardware.emulators.server import EmulatorPty, EmulatorTCPServer
 
     emulator = _emulator(controller, RealClock(), fault or [], microstep_um)
-    server = EmulatorTCPServer(emulator, (host, port)).start()
-    out.print(f"{controller} emulator listening on {server.url}", highlight=False)
+    server: EmulatorPty | EmulatorTCPServer
+    if pty:
+        server = EmulatorPty(emulator).start()
+        where = server.port
+    else:
+        server = EmulatorTCPServer(emulator, (host, port)).start()
+        where = server.url
+    out.print(f"{controller} emulator listening on {where}", highlight=False)
     stopped = threading.Event()
     try:
         stopped.wait(serve_s)

@@ -43,6 +43,11 @@ def test_emulate_serves_and_stops(capsys) -> None:
     assert "zaber emulator listening on socket://127.0.0.1:" in capsys.readouterr().out
 
 
+def test_emulate_on_a_pty(capsys) -> None:
+    assert main(["emulate", "prior", "--pty", "--serve-s", "0"]) == 0
+    assert "prior emulator listening on /dev/" in capsys.readouterr().out
+
+
 def test_emulate_rejects_bad_input(capsys) -> None:
     assert main(["emulate", "newport", "--serve-s", "0"]) == 2
     assert main(["emulate", "zaber", "--fault", "explode@1", "--serve-s", "0"]) == 2
