@@ -82,7 +82,7 @@ def apply_overrides(
     return parse_config(data, source="command line")
 
 
-def start_new(cfg: CampaignConfig) -> Session:
+def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     """Validate everything, create the run directory, write config + run_started."""
     library = validate_deep(cfg)  # raises ConfigError before anything exists
     campaign = build_campaign(cfg, library)
@@ -94,7 +94,7 @@ def start_new(cfg: CampaignConfig) -> Session:
         versions = package_versions()
         write_config(run_dir, resolved_config(cfg, versions))
         log = EventLog(run_dir / EVENTS_FILE)
-        instrument = build_instrument(cfg)
+        instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
     except BaseException:
         lock.release()
@@ -191,7 +191,7 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     return ReplayedState(len(measured), pending, time_s, consumed, last_xy)
 
 
-def resume(run_dir: Path, *, max_points: int | None = None) -> Session:
+def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
     """Reopen a run directory and continue the campaign from its log."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
@@ -210,6 +210,8 @@ def resume(run_dir: Path, *, max_points: int | None = None) -> Session:
             prior_measurements=st.n_measured,
             start_time_s=st.instrument_time_s,
             start_xy_mm=st.last_xy_mm,
+            run_dir=run_dir,
+            arm_hardware=arm_hardware,
         )
         log.emit(
             RunResumed(
