@@ -26,6 +26,12 @@ def test_checksum_is_twos_complement_of_the_byte_sum() -> None:
     assert (sum(body.encode()) + cc) % 256 == 0
 
 
+def test_checksum_matches_zabers_reference_vector() -> None:
+    # Zaber's own Rust library (zproto, ascii/checksum.rs) verifies b"01 tools echo" with 143:
+    # the sum covers the message after the leading '/' or '@' and before ':'.
+    assert lrc("01 tools echo") == f"{143:02X}"
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
