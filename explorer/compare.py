@@ -46,7 +46,8 @@ class Comparison:
     """Curves of every run (long format) and their per-group summary.
 
     Attributes:
-        curves: columns CURVE_COLUMNS (one row per run, metric, step).
+        curves: columns CURVE_COLUMNS (one row per run, metric, step); `run` is the run
+            directory as given (run ids are only unique within one output directory).
         summary: columns SUMMARY_COLUMNS (median / quartiles over the runs of a group).
         by: what the runs were grouped by.
         reference: hypervolume reference point used (None if no hypervolume).
@@ -127,7 +128,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     return [
         {
-            "run": run.started.run_id,
+            "run": str(run.run_dir),
             "group": group,
             "seed": run.started.seed,
             "metric": metric,

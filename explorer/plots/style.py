@@ -108,10 +108,13 @@ def with_unit(label: str, unit: str) -> str:
 
 def figure(width_in: float = DOUBLE_COLUMN_IN, height_in: float = 2.6) -> Figure:
     """A new Figure (not registered with pyplot, so it is thread-safe and never leaks)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     with rc_context():
-        return Figure(figsize=(width_in, height_in), layout="constrained")
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+    FigureCanvasAgg(fig)  # Agg regardless of the user's backend: no display needed
+    return fig
 
 
 def rc_context() -> Any:
