@@ -220,6 +220,11 @@ def spectra_data(run: RunData, max_curves: int = 6) -> SpectraData:
     return SpectraData(tuple(curves))
 
 
+def _num(v: float, fmt: str) -> str:
+    """Number with a typographic minus sign."""
+    return format(v, fmt).replace("-", "\u2212")
+
+
 def draw_curve(c: CurveData, ax: Axes) -> Axes:
     if c.kind == "loop":
         rising = branch_directions(c.x)
@@ -248,22 +253,16 @@ def draw_curve(c: CurveData, ax: Axes) -> Axes:
         ax.plot(c.fit_x, c.fit_reverse, "-", color=PALETTE[1], lw=1.2)
         for key in ("vc_plus_v", "vc_minus_v"):
             ax.axvline(c.fit[key], color=HIGHLIGHT, lw=0.6, ls="--")
-        ax.text(
-            0.03,
-            0.97,
-            f"Vc⁺ {c.fit['vc_plus_v']:.2f} V, Vc⁻ {c.fit['vc_minus_v']:.2f} V\n"
-            f"height {c.fit['height']:.3g} a.u., R² {c.fit['r2']:.2f}",
-            transform=ax.transAxes,
-            va="top",
-            fontsize=6,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
-            zorder=5,
-        )
     ax.set_xlabel(c.x_label)
     ax.set_ylabel(c.y_label)
-    ax.set_title(
+    title = (
         f"{', '.join(c.reasons)}\n#{c.index + 1} · id {c.location_id} · "
-        f"({c.xy_mm[0]:.2f}, {c.xy_mm[1]:.2f}) mm",
-        fontsize=7.5,
+        f"({c.xy_mm[0]:.2f}, {c.xy_mm[1]:.2f}) mm"
     )
+    if c.fit:
+        title += (
+            f"\nfit: Vc⁺ {_num(c.fit['vc_plus_v'], '.2f')}, Vc⁻ {_num(c.fit['vc_minus_v'], '.2f')}"
+            f" V, R² {c.fit['r2']:.2f}"
+        )
+    ax.set_title(title, fontsize=7.5)
     return ax
