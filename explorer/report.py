@@ -125,6 +125,7 @@ def _restarted_after(run: RunData, stop: RunStopped) -> bool:
 def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[str]]]:
     """(title, header, rows): the final Pareto front, or the best measurements of a
     single-objective run, with positions and composition."""
+    from explorer.plots.common import objective_label
     from explorer.plots.geometry import library_geometry
 
     names = run.objective_names
@@ -148,7 +149,7 @@ def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[
         "x (mm)",
         "y (mm)",
         *[f"{e} fraction" for e in geom.elements],
-        *names,
+        *[objective_label(run, n) for n in names],
     ]
     rows = []
     for r, i in enumerate(rows_idx):
@@ -178,12 +179,15 @@ def _png_base64(fig: object) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def _table(header: Sequence[str] | None, rows: Sequence[Sequence[str]], cls: str = "") -> str:
+    head = ""
+    if header:
+        cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        head = f"<thead><tr>{cells}</tr></thead>"
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
     )
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{cls}">{head}<tbody>{body}</tbody></table>'
 
 
 CSS = """
@@ -230,7 +234,7 @@ def render_html(
         )
     parts += [
         "<h2>Summary</h2>",
-        _table(["", ""], [[r.label, r.value] for r in summary_rows(run)], "kv"),
+        _table(None, [[r.label, r.value] for r in summary_rows(run)], "kv"),
     ]
     parts.append("<h2>Figures</h2>")
     for r in result.figures:
@@ -254,7 +258,11 @@ def render_html(
         else '<p class="note">none</p>'
     )
     config_text = yaml.safe_dump(run.config, sort_keys=False, allow_unicode=True)
-    parts += ["<h2>Configuration</h2>", f"<pre>{html.escape(config_text)}</pre>"]
+    parts += [
+        "<h2>Configuration</h2>",
+        "<details><summary>resolved campaign YAML (as logged in run_started)</summary>"
+        f"<pre>{html.escape(config_text)}</pre></details>",
+    ]
     versions = ", ".join(f"{k} {v}" for k, v in run.started.versions.items())
     parts.append(f'<p class="note">Package versions: {html.escape(versions)}</p>')
     parts.append("</body></html>")

@@ -129,5 +129,5 @@ def draw_time_cumulative(d: TimeBudgetData, ax: Axes) -> Axes:
     if n:
         ax.set_xlim(1, max(n, 2))
     ax.set_title("cumulative time")
-    ax.legend(loc="upper left", fontsize=6.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5)
     return ax

@@ -53,9 +53,9 @@ def fig_map(run: RunData, name: str) -> Rendered:
     fig = figure(DOUBLE_COLUMN_IN * 0.8, min(1.3 + 5.0 * a, 6.5))
     maps.draw_library_map(maps.library_map_data(run, name), fig.subplots())
     cap = (
-        f"Measured {name} at each visited location (colour), over the library outline; the grey "
-        "line is the visit order (1 = first), the star the best value, faint dots unvisited "
-        "locations."
+        f"Measured {name.replace('_', ' ')} at each visited location (colour), over the "
+        "library outline; the grey line is the visit order (1 = first), the star the best "
+        "value, faint dots unvisited locations."
     )
     return Rendered(f"map_{name}", cap, fig)
 
@@ -142,7 +142,7 @@ def _step_name(step: int | None) -> str:
 
 def fig_pareto(run: RunData) -> Rendered:
     if len(run.objective_names) < 2:
-        raise PlotUnavailableError("single-objective run (no Pareto front)")
+        raise PlotUnavailableError("single-objective run, no Pareto front")
     fig = figure(DOUBLE_COLUMN_IN, 3.0)
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.25, 1])
     fronts.draw_pareto(fronts.pareto_data(run), ax1)
@@ -162,8 +162,8 @@ def fig_ternary(run: RunData, name: str, post: posterior.PosteriorMaps | None) -
     fig = figure(DOUBLE_COLUMN_IN * 0.75, 3.6)
     ternary.draw_ternary(d, fig.subplots())
     cap = (
-        f"Measured {name} in composition space ({', '.join(d.elements)}), visit order as a grey "
-        "line"
+        f"Measured {name.replace('_', ' ')} in composition space ({', '.join(d.elements)}), "
+        "visit order as a grey line"
         + (
             "; background: the model's posterior mean after the last measurement."
             if d.background is not None

@@ -244,6 +244,8 @@ def _when(d: PosteriorMaps) -> str:
 
 def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     """1-D model input (a binary composition spread): mean ± 2 std, data and the choice."""
+    from matplotlib.ticker import MaxNLocator
+
     from explorer.plots.style import PALETTE
 
     x, mu = _profile(d, d.mean)
@@ -258,6 +260,7 @@ def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     if c is not None:
         ax.axvline(float(c[0]), color=HIGHLIGHT, lw=1.0, ls="--", label="logged choice")
     ax.set_xlabel(feature_label(d.feature_names[0]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # fractions have long tick labels
     ax.set_ylabel(d.label)
     ax.set_title(f"posterior, {_when(d)}", fontsize=8)
     return ax
@@ -265,6 +268,8 @@ def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
 
 def draw_acquisition_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     """1-D model input: the acquisition over the composition axis and the logged choice."""
+    from matplotlib.ticker import MaxNLocator
+
     from explorer.plots.style import PALETTE
 
     x, a = _profile(d, d.values("acquisition"))
@@ -273,6 +278,7 @@ def draw_acquisition_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     if c is not None:
         ax.axvline(float(c[0]), color=HIGHLIGHT, lw=1.0, ls="--")
     ax.set_xlabel(feature_label(d.feature_names[0]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.set_ylabel(field_label(d, "acquisition"))
     ax.set_title(f"acquisition, {_when(d)}", fontsize=8)
     return ax

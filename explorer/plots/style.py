@@ -42,8 +42,9 @@ FORMATS = ("png", "svg", "pdf")
 RC: dict[str, Any] = {
     "figure.dpi": 110,
     "savefig.dpi": 200,
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.03,
+    # no "savefig.bbox: tight": constrained layout already fits every label into the figure,
+    # and a tight bbox changes the axes' tick space while saving (ticks then differ from the
+    # drawn, overlap-checked figure).
     "font.size": 8,
     "axes.titlesize": 9,
     "axes.labelsize": 8,

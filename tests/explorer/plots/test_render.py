@@ -79,12 +79,33 @@ def _drawn_ticklabels(locs, labels, lim) -> list:  # type: ignore[no-untyped-def
 
 def assert_no_overlaps(result: RenderResult) -> None:
     """No title/label/tick label of one axes overlaps a text of another axes (colourbars are
-    axes too), and titles never overlap their own axes' tick labels."""
+    axes too), and the tick labels of one axis do not overlap each other, at the resolutions
+    figures are saved with (report 150 dpi, files 200 dpi: tick choices depend on it)."""
+    from explorer.plots.style import rc_context
+
+    for dpi in (150, 200):
+        with rc_context():  # as when saving: tick density depends on the rc font sizes
+            _assert_no_overlaps(result, dpi)
+
+
+def _assert_no_overlaps(result: RenderResult, dpi: float) -> None:
     for r in result.figures:
+        r.figure.set_dpi(dpi)
         boxes = _text_boxes(r.figure)
         for (ka, ta, ba), (kb, tb, bb) in itertools.combinations(boxes, 2):
             if ka != kb and ba.overlaps(bb):  # type: ignore[attr-defined]
-                pytest.fail(f"{r.name}: {ta!r} (axes {ka}) overlaps {tb!r} (axes {kb})")
+                pytest.fail(
+                    f"{r.name} at {dpi} dpi: {ta!r} (axes {ka}) overlaps {tb!r} (axes {kb})"
+                )
+        renderer = r.figure.canvas.get_renderer()
+        for k, ax in enumerate(r.figure.axes):
+            for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+                ticks = _drawn_ticklabels(axis.get_ticklocs(), axis.get_ticklabels(), lim)
+                pad = 1.5 * dpi / 72.0  # labels closer than 3 pt read as one number
+                ext = [t.get_window_extent(renderer).padded(pad) for t in ticks if t.get_text()]
+                for a, b in itertools.pairwise(ext):
+                    if a.overlaps(b):
+                        pytest.fail(f"{r.name} at {dpi} dpi: tick labels of axes {k} overlap")
 
 
 @pytest.mark.parametrize("which", sorted(EXPECTED))

@@ -66,7 +66,7 @@ def test_report_is_self_contained_and_complete(synthetic_run: Path) -> None:
         assert text in page, text
     title, header, rows = front_table(run)
     assert title == "Final Pareto front" and len(rows) == len(run.fronts[-1].front_ids)
-    assert header[-2:] == ["loop_height", "coercive_bias"]
+    assert header[-2:] == ["loop height (a.u.)", "coercive bias (V)"]
 
 
 def test_summary_numbers(so_run: Path) -> None:
