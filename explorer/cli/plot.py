@@ -56,6 +56,9 @@ def plot(
     run_dir: Annotated[Path, typer.Argument(help="run directory")],
     fmt: Annotated[str, typer.Option("--format", help="png, svg or pdf (vector)")] = "png",
     steps: Annotated[str | None, typer.Option("--steps", help=STEPS_HELP)] = None,
+    dpi: Annotated[
+        int | None, typer.Option(min=50, max=1200, help="raster resolution (default 200)")
+    ] = None,
 ) -> None:
     """Write every figure of a run into RUN_DIR/plots/."""
     from explorer.plots.figures import render, write
@@ -65,7 +68,7 @@ def plot(
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     chosen = parse_steps(steps)
     result = render(load_run(run_dir), steps=chosen)
-    for p in write(result, run_dir / "plots", fmt):
+    for p in write(result, run_dir / "plots", fmt, dpi):
         out.print(f"wrote {p}")
     _report_notes(result.notes, result.failed)
 

@@ -247,10 +247,12 @@ def _ternary(run: RunData, result: RenderResult) -> None:
         _attempt(result, f"ternary {name}", lambda n=name: fig_ternary(run, n, post))  # type: ignore[misc]
 
 
-def write(result: RenderResult, out_dir: Path, fmt: str = "png") -> list[Path]:
+def write(
+    result: RenderResult, out_dir: Path, fmt: str = "png", dpi: float | None = None
+) -> list[Path]:
     """Save every rendered figure as out_dir/<name>.<fmt>; returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
-        save(r.figure, out_dir / f"{r.name}.{fmt}", metadata_title=r.caption)
+        save(r.figure, out_dir / f"{r.name}.{fmt}", metadata_title=r.caption, dpi=dpi)
         for r in result.figures
     ]

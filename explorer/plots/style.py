@@ -125,8 +125,9 @@ def rc_context() -> Any:
     return mpl.rc_context(RC)  # type: ignore[arg-type]
 
 
-def save(fig: Figure, path: Path, *, metadata_title: str = "") -> Path:
-    """Save in the format given by the suffix (png/svg/pdf), deterministically for svg/pdf."""
+def save(fig: Figure, path: Path, *, metadata_title: str = "", dpi: float | None = None) -> Path:
+    """Save in the format given by the suffix (png/svg/pdf), deterministically for svg/pdf;
+    `dpi` (raster only) defaults to RC['savefig.dpi']."""
     fmt = path.suffix.lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"unsupported figure format {fmt!r}; use one of {FORMATS}")
@@ -136,5 +137,5 @@ def save(fig: Figure, path: Path, *, metadata_title: str = "") -> Path:
     elif fmt == "pdf":
         meta["CreationDate"] = None
     with rc_context():
-        fig.savefig(path, format=fmt, metadata=meta)
+        fig.savefig(path, format=fmt, metadata=meta, dpi=dpi or RC["savefig.dpi"])
     return path
