@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -25,6 +26,9 @@ from explorer.events import Fault, RunResumed, RunStarted, RunStopped, WarningEv
 from explorer.metrics import best_values, hypervolume_curve, objective_matrix, run_ref_point
 from explorer.rundata import RunData
 from explorer.rundir import LOCK_FILE, atomic_write_bytes
+
+if TYPE_CHECKING:
+    from explorer.plots.figures import RenderResult
 
 REPORT_FILE = "report.html"
 DEFAULT_REFRESH_S = 15
@@ -212,11 +216,13 @@ def render_html(
     live: bool,
     steps: Sequence[int | None] | None = None,
     refresh_s: int = DEFAULT_REFRESH_S,
+    figures: RenderResult | None = None,
 ) -> str:
-    """The whole page as a string (renders every figure; nothing is written)."""
+    """The whole page as a string (nothing is written). Renders every figure unless
+    `figures` (from explorer.plots.figures.render) is given."""
     from explorer.plots.figures import render
 
-    result = render(run, steps=steps)
+    result = figures if figures is not None else render(run, steps=steps)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

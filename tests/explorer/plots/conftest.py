@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from explorer.plots.figures import RenderResult, render
+from explorer.rundata import RunData
 from tests.conftest import shared_data
 from tests.explorer.plots import runs
 
@@ -55,3 +58,16 @@ def replay_run(tmp_path_factory: pytest.TempPathFactory, feconi_mat: Path) -> Pa
 @pytest.fixture(scope="session")
 def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return runs.synthetic_run(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
+def rendered(request: pytest.FixtureRequest) -> Callable[[str], RenderResult]:
+    """Every figure of a fixture run (by fixture name), rendered once per session."""
+    cache: dict[str, RenderResult] = {}
+
+    def get(which: str) -> RenderResult:
+        if which not in cache:
+            cache[which] = render(RunData.load(request.getfixturevalue(which)))
+        return cache[which]
+
+    return get

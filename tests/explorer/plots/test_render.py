@@ -109,9 +109,8 @@ def _assert_no_overlaps(result: RenderResult, dpi: float) -> None:
 
 
 @pytest.mark.parametrize("which", sorted(EXPECTED))
-def test_every_figure_renders(which: str, request: pytest.FixtureRequest) -> None:
-    run = RunData.load(request.getfixturevalue(which))
-    result = render(run)
+def test_every_figure_renders(which: str, rendered) -> None:
+    result = rendered(which)
     assert result.failed == []
     assert {r.name for r in result.figures} == EXPECTED[which], result.notes
     assert all(r.caption for r in result.figures)

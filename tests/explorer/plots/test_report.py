@@ -46,9 +46,9 @@ def parse(page: str) -> _Collect:
     return p
 
 
-def test_report_is_self_contained_and_complete(synthetic_run: Path) -> None:
+def test_report_is_self_contained_and_complete(synthetic_run: Path, rendered) -> None:
     run = RunData.load(synthetic_run)
-    page = render_html(run, live=False)
+    page = render_html(run, live=False, figures=rendered("synthetic_run"))
     doc = parse(page)
     assert not doc.meta_refresh and doc.refs == [] and "script" not in doc.tags
     assert not re.search(r"(src|href)=\"https?:|@import|url\(", page)
@@ -81,10 +81,10 @@ def test_summary_numbers(so_run: Path) -> None:
     assert float(table[0][-1]) == pytest.approx(best, rel=1e-3)
 
 
-def test_report_of_ternary_and_replay_runs(ternary_run: Path, replay_run: Path) -> None:
-    page = render_html(RunData.load(ternary_run), live=False)
+def test_report_of_ternary_and_replay_runs(ternary_run: Path, replay_run: Path, rendered) -> None:
+    page = render_html(RunData.load(ternary_run), live=False, figures=rendered("ternary_run"))
     assert 'id="ternary_loop_height"' in page and 'id="posterior"' in page
-    replay = render_html(RunData.load(replay_run), live=False)
+    replay = render_html(RunData.load(replay_run), live=False, figures=rendered("replay_run"))
     assert "Fe fraction" in replay and "kerr (mrad)" in replay and "kind: replay" in replay
 
 
