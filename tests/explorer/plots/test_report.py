@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.events import Measured, RunStopped
 from explorer.live_report import LiveReport, LiveReportWarning
 from explorer.report import REPORT_FILE, front_table, render_html, run_is_active, summary_rows
 from explorer.rundata import RunData
@@ -104,25 +103,57 @@ def test_live_while_the_lock_is_held(so_run: Path, tmp_path: Path) -> None:
 
 
 def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:
-    """output.live_report: the page exists and reloads itself after the first measurement, and
-    is final (no reload) when the run has stopped."""
-    seen: list[bool] = []
-    real_call = LiveReport.__call__
+    """output.live_report: pages are written in the background while the run goes on (each
+    with the reload tag), and the final page (no reload) is written before the run returns."""
+    import explorer.report
 
-    def spy(self: LiveReport, event: object) -> None:
-        real_call(self, event)  # type: ignore[arg-type]
-        if isinstance(event, Measured | RunStopped):
-            seen.append(parse((self.run_dir / REPORT_FILE).read_text()).meta_refresh)
+    written: list[tuple[bool, int]] = []
+    real = explorer.report.write_report
 
-    monkeypatch.setattr(LiveReport, "__call__", spy)
+    def spy(run_dir: Path, **kwargs: object) -> Path:
+        path = real(run_dir, **kwargs)  # type: ignore[arg-type]
+        page = path.read_text()
+        written.append((parse(page).meta_refresh, page.count("<figure")))
+        return path
+
+    monkeypatch.setattr(explorer.report, "write_report", spy)
     run_dir = runs.sim_run(
         tmp_path,
         output={"dir": str(tmp_path / "runs"), "live_report": True},
         stop={"max_points": 3},
     )
-    assert seen == [True, True, True, False]
+    assert len(written) >= 2 and all(live for live, _ in written[:-1])
+    assert written[-1] == (False, 4)  # map, traces, spectra, time budget (random: no model)
     page = (run_dir / REPORT_FILE).read_text()
-    assert "success" in page and 'id="traces"' in page
+    assert "success" in page and 'id="traces"' in page and not parse(page).meta_refresh
+
+
+def test_live_report_merges_requests_and_waits_for_the_final_page(
+    so_run: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import threading
+
+    import explorer.report
+
+    started, gate, calls = threading.Event(), threading.Event(), []
+
+    def slow(run_dir: Path, *, live: bool, **kwargs: object) -> Path:
+        started.set()
+        gate.wait(30)
+        calls.append(live)
+        return run_dir / REPORT_FILE
+
+    monkeypatch.setattr(explorer.report, "write_report", slow)
+    report = LiveReport(so_run)
+    measured = RunData.load(so_run).measured
+    report(measured[0])  # starts a render that blocks on the gate
+    assert started.wait(30)
+    for m in measured[1:5]:  # asked for while busy: merged into one request
+        report(m)
+    gate.set()
+    report(RunData.load(so_run).stopped)  # type: ignore[arg-type]  # waits for the final page
+    assert calls in ([True, False], [True, True, False])
+    assert report.renders == len(calls) and report.failures == 0
 
 
 def test_a_failing_live_report_never_stops_the_campaign(tmp_path: Path, monkeypatch) -> None:
