@@ -25,6 +25,7 @@ from explorer.plots.common import objective_label
 from explorer.plots.geometry import LibraryGeometry, grid_raster, library_geometry
 from explorer.plots.style import ACQ_CMAP, HIGHLIGHT, STD_CMAP, VALUE_CMAP
 from explorer.rundata import RunData
+from explorer.strategies.explain import Explanation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -60,6 +61,8 @@ class PosteriorMaps:
             (user units, NaN = unusable) of the data.
         agrees_with_log: the acquisition argmax over the then-free locations is the logged choice
             (None when there is no choice to compare).
+        lower, upper: (n,) 95 % band in user units (mean ± 2 std unless the model reports
+            its own band, e.g. back-transformed quantiles of an output-transformed GP).
     """
 
     step: int | None
@@ -80,6 +83,8 @@ class PosteriorMaps:
     features: FloatArray
     observed_features: FloatArray
     observed_values: FloatArray
+    lower: FloatArray
+    upper: FloatArray
 
     @property
     def chosen_feature(self) -> FloatArray | None:
@@ -189,7 +194,16 @@ def posterior_data(run: RunData, step: int | None) -> PosteriorMaps:
         lib.features.copy(),
         campaign.observations.X.copy(),
         sign * campaign.observations.Y[:, campaign.objective_names.index(name)],
+        *_band(expl, name, sign),
     )
+
+
+def _band(expl: Explanation, name: str, sign: float) -> tuple[FloatArray, FloatArray]:
+    """(lower, upper) in user units: the model's own band if it gave one, else mean ± 2 std."""
+    mean, std = np.asarray(expl.mean[name]), np.asarray(expl.std[name])
+    lo = np.asarray(expl.lower.get(name, mean - 2 * std))
+    hi = np.asarray(expl.upper.get(name, mean + 2 * std))
+    return (sign * lo, sign * hi) if sign > 0 else (sign * hi, sign * lo)
 
 
 def field_label(d: PosteriorMaps, which: str) -> str:
@@ -249,10 +263,9 @@ def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     from explorer.plots.style import PALETTE
 
     x, mu = _profile(d, d.mean)
-    _, sd = _profile(d, d.std)
-    ax.fill_between(
-        x, mu - 2 * sd, mu + 2 * sd, color=PALETTE[5], alpha=0.3, lw=0, label="mean ± 2 std"
-    )
+    _, lo = _profile(d, d.lower)
+    _, hi = _profile(d, d.upper)
+    ax.fill_between(x, lo, hi, color=PALETTE[5], alpha=0.3, lw=0, label="95 % band")
     ax.plot(x, mu, color=PALETTE[0], lw=1.3, label="posterior mean")
     ok = np.isfinite(d.observed_values)
     ax.plot(d.observed_features[ok, 0], d.observed_values[ok], "o", ms=3.2, color="k", label="data")

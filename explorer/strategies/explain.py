@@ -35,6 +35,8 @@ class Explanation:
         acquisition_name: e.g. 'ucb', 'log_ei'.
         hypers_source: 'logged' (exact model of the decision) or 'refitted'.
         info: anything else worth showing (fitted lengthscales, ...).
+        lower, upper: optional 95 % band per objective (internal units) when it is not
+            mean ± 2 std, e.g. back-transformed quantiles of an output-transformed model.
     """
 
     mean: Mapping[str, FloatArray]
@@ -43,6 +45,8 @@ class Explanation:
     acquisition_name: str
     hypers_source: str
     info: Mapping[str, Any] = field(default_factory=dict)
+    lower: Mapping[str, FloatArray] = field(default_factory=dict)
+    upper: Mapping[str, FloatArray] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -164,6 +164,8 @@ class GPBOStrategy:
             self.acquisition,
             "logged" if logged is not None else "refitted",
             {"lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise},
+            lower={name: transforms.inverse(t, mean - 2 * std)},
+            upper={name: transforms.inverse(t, mean + 2 * std)},
         )
 
     def _pick(
