@@ -94,8 +94,9 @@ class Runner:
 
     # ---- control ---------------------------------------------------------------------------
     def request_abort(self) -> None:
-        """Ask the loop to stop (signal-safe, idempotent): the instrument is made safe at once
-        and the loop writes `run_stopped` with status abort after the current event."""
+        """Ask the loop to stop (thread-safe, idempotent; not for direct use inside a signal
+        handler, which must hand it to a thread): the instrument is made safe at once and the
+        loop writes `run_stopped` with status abort after the current event."""
         self._abort.set()
         self.instrument.abort()
 
@@ -226,6 +227,8 @@ class Runner:
         except AbortedError as exc:
             raise _StopRunError("abort", str(exc) or "aborted") from None
         except HardwareError as exc:
+            if self._abort.is_set():  # the signal landed between facade steps: not a fault
+                raise _StopRunError("abort", "aborted by user (Ctrl-C / SIGTERM)") from None
             self._fault(s, exc)
             return
         try:
