@@ -21,6 +21,8 @@ from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig
 from explorer.config.library import GridLibrary, LinearComposition
+from explorer.config.strategies import walk
+from explorer.constraints import OutcomeConstraint
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
@@ -57,6 +59,24 @@ def build_library(cfg: CampaignConfig) -> CandidateSet:
 
 def build_objectives(cfg: CampaignConfig) -> tuple[Objective, ...]:
     return tuple(o.build() for o in cfg.objectives)
+
+
+def build_outcomes(cfg: CampaignConfig) -> tuple[Objective, ...]:
+    """Measured quantities that are recorded but not optimised (e.g. for constraints)."""
+    return tuple(o.build() for o in cfg.outcomes)
+
+
+def build_constraints(cfg: CampaignConfig) -> tuple[OutcomeConstraint, ...]:
+    return tuple(c.build() for c in cfg.constraints)
+
+
+def explicit_ref_point(cfg: CampaignConfig) -> dict[str, float] | None:
+    """The reference point written in the YAML (user units), if a strategy gives one."""
+    for c in walk(cfg.strategy):
+        ref = getattr(c, "ref_point", None)
+        if isinstance(ref, dict):
+            return {o.name: float(ref[o.name]) for o in cfg.objectives}
+    return None
 
 
 def composition_function(cfg: CampaignConfig) -> Callable[[float, float], float]:
@@ -119,7 +139,12 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
 def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     seeds = Seeds.derive(cfg.seed)
     objectives = build_objectives(cfg)
-    strategy = cfg.strategy.build(StrategyBuild(tuple(o.name for o in objectives)))
+    constraints = build_constraints(cfg)
+    strategy = cfg.strategy.build(
+        StrategyBuild(
+            tuple(o.name for o in objectives), tuple(o.direction for o in objectives), constraints
+        )
+    )
     return Campaign(
         library,
         objectives,
@@ -127,6 +152,8 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
         rng_factory(cfg.seed),
         strategy_seed=seeds.strategy,
         budget=cfg.stop.max_points,
+        outcomes=build_outcomes(cfg),
+        constraints=constraints,
     )
 
 

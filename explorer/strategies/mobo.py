@@ -18,7 +18,8 @@ them with one of
 
 Outcome constraints multiply the acquisition by the probability of feasibility (added in log
 space; NEHVI weights its samples by a smooth feasibility indicator instead); infeasible
-measurements never enter the incumbent front. Excluded regions remove candidates before scoring.
+measurements never enter the incumbent front. (Regions the strategy must never pick from are
+handled by wrapping it: `kind: exclude`, explorer.strategies.exclude.)
 
 Reference point: explicit (internal units, from the YAML) or, when `ref_point` is None, the `auto`
 rule of `explorer.pareto.auto_ref_point` applied once to the observations available at the first
@@ -38,8 +39,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.errors import NoCandidatesLeftError
-from explorer.library import CandidateSet, Region
+from explorer.library import CandidateSet
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp
 from explorer.observations import Observations
 from explorer.pareto import auto_ref_point, non_dominated_mask
@@ -102,7 +102,6 @@ class MOBOStrategy:
         acquisition: ehvi | log_nehvi | parego | ucb_scalarized.
         ref_point: reference point in internal units, or None for the `auto` rule.
         constraints: outcome constraints (by objective or outcome name).
-        exclude: stage regions (mm) the strategy never picks from.
         beta: UCB exploration weight (μ + √β·σ) for ucb_scalarized.
         rho: augmentation weight of the Chebyshev scalarisation.
         mc_samples: Monte-Carlo samples (log_nehvi, parego).
@@ -114,7 +113,6 @@ class MOBOStrategy:
     acquisition: MOAcquisition = "ehvi"
     ref_point: tuple[float, ...] | None = None
     constraints: tuple[ModelConstraint, ...] = ()
-    exclude: tuple[Region, ...] = ()
     beta: float = 4.0
     rho: float = 0.05
     mc_samples: int = 128
@@ -132,7 +130,7 @@ class MOBOStrategy:
         ctx: SuggestContext | None = None,
     ) -> list[Suggestion]:
         ctx = ctx or SuggestContext(step=len(observations))
-        pool = self._allowed(candidates)
+        pool = candidates
         usable = np.all(np.isfinite(observations.Y), axis=1)
         if usable.sum() < 2:
             picks = MaxMinStrategy().suggest(pool, observations, n, rng, ctx)
@@ -153,18 +151,6 @@ class MOBOStrategy:
         return self._pick_believer(pool, observations, models, ref, n, rng, ctx, state)
 
     # ---- setup ---------------------------------------------------------------------------
-    def _allowed(self, candidates: CandidateSet) -> CandidateSet:
-        if not self.exclude:
-            return candidates
-        banned = np.zeros(len(candidates), dtype=bool)
-        for region in self.exclude:
-            banned |= region.contains(candidates.positions_mm)
-        if banned.all():
-            raise NoCandidatesLeftError(
-                "every remaining candidate lies in an excluded region (strategy.exclude)"
-            )
-        return candidates.subset(~banned)
-
     def _columns(self, obs: Observations) -> tuple[list[str], FloatArray, list[_Bound]]:
         names = list(obs.objective_names)
         cols = [obs.Y[:, j] for j in range(len(names))]
@@ -212,7 +198,7 @@ class MOBOStrategy:
     def _incumbents(self, obs: Observations, models: _Models, X_unit: FloatArray) -> FloatArray:
         """(p, k) objective vectors of feasible measured points that the next pick improves on."""
         k = models.n_objectives
-        names, Y, bounds = self._columns(obs)
+        _, Y, bounds = self._columns(obs)
         ok = np.all(np.isfinite(obs.Y), axis=1)
         for col, lo, hi in bounds:
             v = Y[:, col]

@@ -17,16 +17,29 @@ its inputs and seed.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
 from explorer.models.gp import DTYPE, FittedGP
+
+if TYPE_CHECKING:
+    from botorch.models import SingleTaskGP
+
+# BoTorch JIT-compiles a fused C++ kernel for qLogNEHVI on first use, into TORCH_EXTENSIONS_DIR
+# (default ~/.cache/torch_extensions, shared by every Python environment of the user). Two
+# environments with botorch at different paths then rebuild it (minutes) each time they
+# alternate, so unless the user chose a directory, keep the build inside this environment.
+os.environ.setdefault("TORCH_EXTENSIONS_DIR", os.path.join(sys.prefix, "torch_extensions"))
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -41,7 +54,7 @@ class ColumnBound:
     upper: float | None
 
 
-def to_botorch(gp: FittedGP) -> torch.nn.Module:
+def to_botorch(gp: FittedGP) -> SingleTaskGP:
     """A BoTorch SingleTaskGP equal to `gp` in standardised output units (same kernel, noise,
     constant mean and hyperparameters; no transforms)."""
     from botorch.models import SingleTaskGP
@@ -84,14 +97,21 @@ def _constraint_fns(
     fns: list[Callable[[torch.Tensor], torch.Tensor]] = []
     for b in bounds:
         gp = gps[b.column]
-        c = b.column
         if b.upper is not None:
-            u = (b.upper - gp.y_mean) / gp.y_scale
-            fns.append(lambda s, c=c, u=u: s[..., c] - u)
+            fns.append(partial(_above, column=b.column, bound=(b.upper - gp.y_mean) / gp.y_scale))
         if b.lower is not None:
-            lo = (b.lower - gp.y_mean) / gp.y_scale
-            fns.append(lambda s, c=c, lo=lo: lo - s[..., c])
+            fns.append(partial(_below, column=b.column, bound=(b.lower - gp.y_mean) / gp.y_scale))
     return fns, [1e-3] * len(fns)
+
+
+def _above(samples: torch.Tensor, *, column: int, bound: float) -> torch.Tensor:
+    """> 0 where samples[..., column] exceeds an upper bound (infeasible)."""
+    return samples[..., column] - bound
+
+
+def _below(samples: torch.Tensor, *, column: int, bound: float) -> torch.Tensor:
+    """> 0 where samples[..., column] is under a lower bound (infeasible)."""
+    return bound - samples[..., column]
 
 
 def log_nehvi(
