@@ -57,7 +57,10 @@ def test_front_and_hypervolume_after_every_measurement_and_pareto_csv(
     last = fronts[-1]
     by_id = {m.location_id: m for m in measured}
     for lid, values in zip(last.front_ids, last.front_values, strict=True):
-        assert values == [by_id[lid].objectives["loop_area"], by_id[lid].objectives["coercive_bias"]]
+        assert values == [
+            by_id[lid].objectives["loop_area"],
+            by_id[lid].objectives["coercive_bias"],
+        ]
     capsys.readouterr()
     assert main(["pareto", str(run)]) == 0
     printed = capsys.readouterr().out
@@ -81,12 +84,16 @@ def test_auto_reference_point_is_logged_once_and_survives_resume(
     part = _run(make_config, write_yaml, tmp_path / "part", **dict(cfg, stop={"max_points": 6}))
     assert main(["resume", str(part), "-q", "--max-points", "10"]) == 0
     a, b = read_events(full / "events.jsonl"), read_events(part / "events.jsonl")
-    assert [m.location_id for m in a.of_type(Measured)] == [m.location_id for m in b.of_type(Measured)]
+    assert [m.location_id for m in a.of_type(Measured)] == [
+        m.location_id for m in b.of_type(Measured)
+    ]
     assert len(b.of_type(RefPointChosen)) == 1
     hv_a = [f.hypervolume for f in a.of_type(FrontUpdated)]
     hv_b = [f.hypervolume for f in b.of_type(FrontUpdated)]
     assert [h is None for h in hv_a] == [h is None for h in hv_b]
-    assert [h for h in hv_a if h is not None] == pytest.approx([h for h in hv_b if h is not None], rel=1e-12)
+    assert [h for h in hv_a if h is not None] == pytest.approx(
+        [h for h in hv_b if h is not None], rel=1e-12
+    )
 
 
 def test_three_objectives_with_constraints_and_exclusion(make_config, write_yaml, tmp_path) -> None:
@@ -133,15 +140,25 @@ def test_three_objectives_with_constraints_and_exclusion(make_config, write_yaml
 @pytest.mark.parametrize(
     ("mutate", "key"),
     [
-        (lambda c: c["strategy"]["then"].update(ref_point={"loop_area": 0.0, "bias": 1.0}), "strategy.then.ref_point"),
+        (
+            lambda c: c["strategy"]["then"].update(ref_point={"loop_area": 0.0, "bias": 1.0}),
+            "strategy.then.ref_point",
+        ),
         (lambda c: c.update(constraints=[{"name": "leakage", "max": 1.0}]), "constraints[0].name"),
         (lambda c: c.update(constraints=[{"name": "loop_area"}]), "constraints[0]"),
-        (lambda c: c.update(outcomes=[{"name": "loop_area", "from": "sspfm", "metric": "fit_r2"}]), "outcomes"),
+        (
+            lambda c: c.update(
+                outcomes=[{"name": "loop_area", "from": "sspfm", "metric": "fit_r2"}]
+            ),
+            "outcomes",
+        ),
         (lambda c: c["strategy"]["then"].update(acquisition="qehvi"), "strategy.then.acquisition"),
     ],
 )
 def test_bad_mobo_config_one_line_exit_2(make_config, write_yaml, capsys, mutate, key) -> None:
-    cfg = make_config(objectives=TWO, strategy=_mobo(ref_point={"loop_area": 0.0, "coercive_bias": 3.5}))
+    cfg = make_config(
+        objectives=TWO, strategy=_mobo(ref_point={"loop_area": 0.0, "coercive_bias": 3.5})
+    )
     mutate(cfg)
     assert main(["validate", str(write_yaml(cfg))]) == 2
     err = capsys.readouterr().err.strip().splitlines()

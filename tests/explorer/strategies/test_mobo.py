@@ -38,7 +38,9 @@ def _observe(lib: CandidateSet, rows: list[int]) -> Observations:
     obs = Observations.empty(lib.dim, ("f1", "f2"), ("leak",))
     t = _truth(lib.features)
     for r in rows:
-        obs = obs.append(int(lib.ids[r]), lib.features[r], t[r, :2], tuple(lib.positions_mm[r]), t[r, 2:])
+        obs = obs.append(
+            int(lib.ids[r]), lib.features[r], t[r, :2], tuple(lib.positions_mm[r]), t[r, 2:]
+        )
     return obs
 
 
