@@ -177,6 +177,7 @@ class MOBOConfig(Strict):
     mc_samples: Annotated[int, Field(ge=8, le=4096)] = 128
     incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
     warm_start: bool = True
+    refit_every: PositiveInt = 1
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
@@ -202,6 +203,7 @@ class MOBOConfig(Strict):
             self.incumbent,
             GPOptions(**self.gp.model_dump()),
             self.warm_start,
+            self.refit_every,
         )
 
 
