@@ -177,7 +177,11 @@ def build_instrument(
 
 
 def build_stop(cfg: CampaignConfig, objectives: tuple[Objective, ...]) -> list[StopRule]:
-    return build_stop_rules(cfg.stop, objectives)
+    """Stop rules; `no_improvement` on several objectives watches the hypervolume w.r.t. the
+    explicit reference point (with `ref_point: auto` it cannot fire)."""
+    ref = explicit_ref_point(cfg)
+    internal = None if ref is None else tuple(o.to_internal(ref[o.name]) for o in objectives)
+    return build_stop_rules(cfg.stop, objectives, internal)
 
 
 def resolved_config(cfg: CampaignConfig, versions: dict[str, str]) -> dict[str, Any]:

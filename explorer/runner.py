@@ -165,7 +165,10 @@ class Runner:
                 s = self.campaign.propose(lid, "initial_points")
                 self._emit_suggested(s, "initial", 0)
                 return [s]
-        suggestions = self.campaign.ask(self.batch_size)
+        n = self.batch_size
+        if self.campaign.budget is not None:  # never suggest past stop.max_points
+            n = max(1, min(n, self.campaign.budget - self.campaign.step))
+        suggestions = self.campaign.ask(n)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
         self._note_ref_point(suggestions)

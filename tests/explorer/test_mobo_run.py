@@ -169,3 +169,40 @@ def test_pareto_refuses_single_objective_runs(make_config, write_yaml, tmp_path,
     run = _run(make_config, write_yaml, tmp_path / "runs", stop={"max_points": 2})
     assert main(["pareto", str(run)]) == 2
     assert "at least two" in capsys.readouterr().err
+
+
+def test_no_improvement_stop_watches_the_hypervolume(make_config) -> None:
+    from explorer.build import build_objectives, build_stop
+    from explorer.config import parse_config
+    from explorer.stop import NoImprovement
+
+    cfg = parse_config(
+        make_config(
+            objectives=TWO,
+            strategy=_mobo(ref_point={"loop_area": 0.0, "coercive_bias": 3.5}),
+            stop={"max_points": 30, "no_improvement": {"steps": 5}},
+        )
+    )
+    (rule,) = [r for r in build_stop(cfg, build_objectives(cfg)) if isinstance(r, NoImprovement)]
+    assert rule.ref_point == (0.0, -3.5)
+
+
+def test_batches_are_measured_in_order(make_config, write_yaml, tmp_path) -> None:
+    run = _run(
+        make_config,
+        write_yaml,
+        tmp_path / "runs",
+        objectives=TWO,
+        strategy=_mobo(acquisition="ehvi", ref_point={"loop_area": 0.0, "coercive_bias": 3.5}),
+        batch_size=3,
+        stop={"max_points": 10},
+    )
+    log = read_events(run / "events.jsonl")
+    from explorer.events import Suggested
+
+    suggested = log.of_type(Suggested)
+    assert [s.location_id for s in suggested] == [m.location_id for m in log.of_type(Measured)]
+    assert len(suggested) == 10, "a batch never runs past stop.max_points"
+    model = [s for s in suggested if s.strategy == "mobo"]
+    assert [s.batch_index for s in model] == [1, 2, 0, 1, 2, 0]  # straddles the initial design
+    assert len({s.location_id for s in suggested}) == 10
