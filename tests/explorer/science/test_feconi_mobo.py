@@ -45,6 +45,7 @@ def test_short_version_runs(problem) -> None:
 
 
 @pytest.mark.science
+@pytest.mark.timeout(4 * 3600)  # 5 strategies x 20 seeds x 100 measurements
 def test_ehvi_reaches_95_percent_of_the_true_hypervolume(problem) -> None:
     steps, seeds = (30, 60, 100), range(20)
     jobs = int(os.environ.get("EXPLORER_SCIENCE_JOBS", "1"))
