@@ -15,6 +15,8 @@ locations). Timed per decision, best of `repeats`, in one process:
   candidate set in chunks (q = 1), argmax. Reported as fit + acquisition;
 * `botorch ehvi acq`: BoTorch's analytic `ExpectedHypervolumeImprovement` on those fitted models,
   over the same candidates (acquisition only), for a like-for-like acquisition comparison.
+
+Medians of `repeats` interleaved repetitions; ratios are BoTorch (fit + qLogNEHVI) over ours.
 """
 
 from __future__ import annotations
@@ -77,33 +79,24 @@ def synthetic_problem(
     return lib.without(set(obs.ids.tolist())), obs
 
 
-def _best_of(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return float(best), out
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
 
 
-def time_ours(cands: CandidateSet, obs: Observations, repeats: int) -> tuple[float, float]:
-    """(cold, warm) seconds of one EHVI decision."""
+def ours(cands: CandidateSet, obs: Observations) -> tuple[float, float]:
+    """(cold, warm) seconds of one EHVI decision; warm starts from the cold one's state."""
     s = MOBOStrategy("ehvi", ref_point=REF_POINT)
     ctx = SuggestContext(seed=1, step=len(obs))
-
-    def cold() -> Any:
-        return s.suggest(cands, obs, 1, np.random.default_rng(0), ctx)
-
-    cold_s, picks = _best_of(cold, repeats)
-    warm_ctx = SuggestContext(seed=1, step=len(obs), warm_start=dict(picks[0].model_state))
-    warm_s, _ = _best_of(
-        lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), warm_ctx), repeats
-    )
+    cold_s, picks = _timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), ctx))
+    warm = SuggestContext(seed=1, step=len(obs), warm_start=dict(picks[0].model_state))
+    warm_s, _ = _timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), warm))
     return cold_s, warm_s
 
 
-def time_botorch(
-    cands: CandidateSet, obs: Observations, repeats: int, chunk: int = 1000
+def botorch(
+    cands: CandidateSet, obs: Observations, chunk: int = 1000
 ) -> tuple[float, float, float]:
     """(fit, qLogNEHVI acquisition, analytic-EHVI acquisition) seconds of the BoTorch recipe."""
     import torch
@@ -132,7 +125,7 @@ def time_botorch(
         fit_gpytorch_mll(SumMarginalLogLikelihood(model.likelihood, model))
         return model
 
-    def scores(acqf: Any) -> int:
+    def argmax(acqf: Any) -> int:
         with torch.no_grad():
             vals = torch.cat([acqf(Xc[a : a + chunk]) for a in range(0, len(Xc), chunk)])
         return int(vals.argmax())
@@ -142,39 +135,40 @@ def time_botorch(
         acqf = qLogNoisyExpectedHypervolumeImprovement(
             model, ref.tolist(), X_baseline=X, sampler=sampler, prune_baseline=True
         )
-        return scores(acqf)
+        return argmax(acqf)
 
     def ehvi(model: Any) -> int:
         with torch.no_grad():
             mean = model.posterior(X).mean
         part = NondominatedPartitioning(ref_point=ref, Y=mean)
-        return scores(ExpectedHypervolumeImprovement(model, ref.tolist(), part))
+        return argmax(ExpectedHypervolumeImprovement(model, ref.tolist(), part))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BoTorch's numerical / optimisation notices
-        fit_s, model = _best_of(fit, repeats)
-        acq_s, _ = _best_of(lambda: nehvi(model), repeats)
-        ehvi_s, _ = _best_of(lambda: ehvi(model), repeats)
+        fit_s, model = _timed(fit)
+        acq_s, _ = _timed(lambda: nehvi(model))
+        ehvi_s, _ = _timed(lambda: ehvi(model))
     return fit_s, acq_s, ehvi_s
 
 
 def mobo_latency(
     n_observations: Sequence[int] = (50, 200, 500),
     n_candidates: int = 10_000,
-    repeats: int = 1,
+    repeats: int = 3,
     seed: int = 0,
 ) -> list[LatencyRow]:
-    """Time both pipelines on identical data at every size (one process, side by side), after
-    one small warm-up decision of each (imports, BoTorch's JIT-compiled kernel, first calls)."""
+    """Time both pipelines on identical data at every size, in one process, repeats
+    interleaved (ours, BoTorch, ours, BoTorch, ...) so machine load hits both alike; medians.
+    One small warm-up decision of each runs first (imports, BoTorch's JIT-compiled kernel)."""
     cands, obs = synthetic_problem(12, 200, seed)
-    time_ours(cands, obs, 1)
-    time_botorch(cands, obs, 1)
+    ours(cands, obs)
+    botorch(cands, obs)
     rows = []
     for n in n_observations:
         cands, obs = synthetic_problem(n, n_candidates, seed)
-        cold, warm = time_ours(cands, obs, repeats)
-        fit, acq, ehvi = time_botorch(cands, obs, repeats)
-        rows.append(LatencyRow(n, len(cands), cold, warm, fit, acq, ehvi))
+        times = [(*ours(cands, obs), *botorch(cands, obs)) for _ in range(repeats)]
+        med = np.median(np.array(times), axis=0)
+        rows.append(LatencyRow(n, len(cands), *(float(v) for v in med)))
     return rows
 
 
@@ -183,7 +177,7 @@ def format_rows(rows: Sequence[LatencyRow]) -> str:
         f"{'n_obs':>6} {'cands':>6} {'ours cold':>10} {'ours warm':>10} {'botorch':>10} "
         f"{'(fit':>8} {'+ acq)':>8} {'bt ehvi acq':>12} {'bt/cold':>8} {'bt/warm':>8}"
     )
-    lines = ["2-objective decision latency, seconds (one process, identical inputs)", head]
+    lines = ["2-objective decision latency, median seconds (one process, identical inputs)", head]
     for r in rows:
         lines.append(
             f"{r.n_observations:>6} {r.n_candidates:>6} {r.ours_cold_s:>10.3f} "

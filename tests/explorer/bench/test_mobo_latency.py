@@ -18,9 +18,9 @@ def test_synthetic_problem_is_deterministic_and_disjoint() -> None:
 
 
 def test_latency_rows_and_table() -> None:
-    rows = mobo_latency((15,), n_candidates=300)
+    rows = mobo_latency((10,), n_candidates=150, repeats=1)
     (r,) = rows
-    assert r.n_observations == 15 and r.n_candidates == 300
+    assert r.n_observations == 10 and r.n_candidates == 150
     assert min(r.ours_cold_s, r.ours_warm_s, r.botorch_fit_s, r.botorch_acq_s) > 0
     text = format_rows(rows)
     assert "ours warm" in text and "bt/warm" in text and len(text.splitlines()) == 3
