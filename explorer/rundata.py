@@ -169,5 +169,7 @@ def strategy_label(cfg: dict[str, Any]) -> str:
     kind = str(cfg.get("kind", "?"))
     if kind == "two_phase":
         return f"{strategy_label(cfg.get('initial', {}))}→{strategy_label(cfg.get('then', {}))}"
+    if kind == "exclude":
+        return f"exclude({strategy_label(cfg.get('wrapped', {}))})"
     acq = cfg.get("acquisition") or cfg.get("acq_func")
     return f"{kind}({acq})" if acq else kind
