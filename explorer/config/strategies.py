@@ -140,6 +140,18 @@ class SkoptConfig(_SingleObjective):
         return SkoptStrategy(self.acq_func, self.xi, self.kappa, self.objective_index(b))
 
 
+class BotorchConfig(_SingleObjective):
+    """BoTorch's standard recipe (SingleTaskGP + fit_gpytorch_mll + LogEI on the candidates),
+    for comparison with gp_bo on identical campaigns."""
+
+    kind: Literal["botorch"]
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.botorch_recipe import BotorchStrategy
+
+        return BotorchStrategy(self.objective_index(b))
+
+
 InitialDesignConfig = Annotated[
     RandomConfig | GridConfig | SobolConfig | LHSConfig | MaxMinConfig, Field(discriminator="kind")
 ]
@@ -168,12 +180,13 @@ StrategyConfig = Annotated[
     | MaxMinConfig
     | GPBOConfig
     | SkoptConfig
+    | BotorchConfig
     | TwoPhaseConfig,
     Field(discriminator="kind"),
 ]
 
 #: kinds that optimise exactly one objective (need `objective:` when several are configured)
-SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt")
+SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "botorch")
 #: kinds that need at least two objectives
 MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ()
 

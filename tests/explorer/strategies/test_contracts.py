@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from explorer.models.gp import GPOptions
 from explorer.strategies.base import Strategy
+from explorer.strategies.botorch_recipe import BotorchNEHVIStrategy, BotorchStrategy
 from explorer.strategies.composite import TwoPhaseStrategy
 from explorer.strategies.gp_bo import GPBOStrategy
 from explorer.strategies.skopt_strategy import SkoptStrategy
@@ -76,3 +77,15 @@ class TestSkopt(StrategyContract):
 class TestTwoPhase(StrategyContract):
     def strategy(self) -> Strategy:
         return TwoPhaseStrategy(DesignStrategy("sobol", 4), 4, GPBOStrategy(gp=FAST_GP))
+
+
+class TestBotorch(StrategyContract):
+    def strategy(self) -> Strategy:
+        return BotorchStrategy()
+
+
+class TestBotorchNEHVI(StrategyContract):
+    n_objectives = 2
+
+    def strategy(self) -> Strategy:
+        return BotorchNEHVIStrategy()
