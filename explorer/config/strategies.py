@@ -96,7 +96,7 @@ class GPConfig(Strict):
     max_iter_cold: PositiveInt = 200
     max_iter_warm: PositiveInt = 30
     restarts: Annotated[int, Field(ge=0, le=2)] = 1
-    fit_subset: PositiveInt | None = 1000
+    fit_subset: PositiveInt | None = 512
 
     @field_validator("nu")
     @classmethod

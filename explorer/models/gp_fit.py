@@ -90,7 +90,7 @@ class MapProblem:
         ls, s2, noise, mean = self.unpack(theta)
         n, d = self.x.shape
         ls_full = torch.as_tensor(ls if self.ard else np.repeat(ls, d), dtype=DTYPE)
-        r2 = scaled_sq_dist(self.x, self.x, ls_full)
+        r2 = scaled_sq_dist(self.x, self.x, ls_full, same=True)
         corr = matern_of_r2(r2, self.nu)
         diag = torch.full((n,), noise, dtype=DTYPE) if noise is not None else self.fixed_noise
         assert diag is not None
