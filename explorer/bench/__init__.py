@@ -1,0 +1,6 @@
+"""Benchmarks: decision latency and sample efficiency against BoTorch and scikit-optimize.
+
+`latency` times one suggestion (fit + acquisition over every remaining candidate) of this
+project's strategies and of the reference recipes on identical data in one process; `efficiency`
+runs whole campaigns over seeds (through explorer.sweep) and summarises best-so-far curves.
+"""
