@@ -18,6 +18,7 @@ import typer
 from explorer.cli import bench as _bench  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
+from explorer.cli import sweep as _sweep  # noqa: F401
 from explorer.cli.common import app, err
 from explorer.errors import ExplorerError
 
