@@ -16,6 +16,7 @@ from explorer.cli.common import app, err, out
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from explorer.bench.efficiency import StrategyCurves
     from explorer.bench.latency import Timing
     from explorer.bench.targets import TargetCheck
 
@@ -182,3 +183,111 @@ def _print_targets(checks: list[TargetCheck]) -> None:
     for c in checks:
         mark = {True: "[green]met[/green]", False: "[red]NOT met[/red]", None: "not measured"}
         out.print(f"target {c.name}: {c.required}, measured {c.measured} — {mark[c.met]}")
+
+
+def _libraries(names: list[str], files: list[Path]) -> dict[str, dict[str, object]]:
+    from explorer.bench.efficiency import LIBRARIES
+    from explorer.config import read_yaml
+
+    libs: dict[str, dict[str, object]] = {}
+    for name in names:
+        if name not in LIBRARIES:
+            raise ConfigError(
+                f"--library {name!r} is not built in ({sorted(LIBRARIES)}); "
+                "pass a partial campaign YAML with --library-file"
+            )
+        libs[name] = LIBRARIES[name]
+    for path in files:
+        data = read_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"--library-file {path}: expected a mapping (library, instrument...)")
+        libs[path.stem] = data
+    return libs
+
+
+def _strategies(text: str) -> tuple[str, ...]:
+    from explorer.bench.efficiency import STRATEGIES
+
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    bad = [n for n in names if n not in STRATEGIES]
+    if bad or not names:
+        raise ConfigError(f"--strategies: unknown {bad}; use some of {sorted(STRATEGIES)}")
+    return names
+
+
+@bench_app.command("efficiency")
+def efficiency(
+    library: Annotated[list[str] | None, typer.Option(help="built-in library (repeatable)")] = None,
+    library_file: Annotated[
+        list[Path] | None, typer.Option(help="partial campaign YAML: library/instrument/...")
+    ] = None,
+    strategies: Annotated[str, typer.Option(help="comma-separated")] = "gp_bo,botorch,skopt,random",
+    seeds: Annotated[int, typer.Option(help="campaigns per strategy (seeds 1..N)")] = 10,
+    max_points: Annotated[int, typer.Option(help="measurements per campaign")] = 30,
+    checkpoints: Annotated[str, typer.Option(help="table columns")] = "10,20,30",
+    workers: Annotated[int | None, typer.Option(help="LocalCluster workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT")] = None,
+    serial: Annotated[bool, typer.Option(help="no Dask, this process")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="parent directory")] = Path("runs/bench"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Best-so-far vs measurements over seeds (median, IQR) for strategies side by side."""
+    import pandas as pd
+
+    from explorer.bench.efficiency import efficiency_plan, summarise, to_json
+    from explorer.cli.sweep import SweepReport
+    from explorer.plots.efficiency import save_efficiency_plots
+    from explorer.sweep.execute import execute
+
+    if seeds < 1 or max_points < 1:
+        raise ConfigError("--seeds and --max-points must be >= 1")
+    if sum(x is not None for x in (workers, scheduler, serial or None)) > 1:
+        raise ConfigError("use at most one of --scheduler, --workers and --serial")
+    libs = _libraries(library or ([] if library_file else ["smbfo-sim"]), library_file or [])
+    steps = int_list(checkpoints, "--checkpoints")
+    plan = efficiency_plan(libs, _strategies(strategies), range(1, seeds + 1), max_points, out_dir)
+    out.print(f"{len(plan.tasks)} campaigns -> {plan.sweep_dir}")
+    with SweepReport(len(plan.tasks), quiet) as report:
+        outcome = execute(
+            plan, scheduler=scheduler, workers=workers, serial=serial, progress=report
+        )
+    summary = summarise(pd.read_parquet(outcome.results_path), pd.read_parquet(outcome.curves_path))
+    (plan.sweep_dir / "efficiency.json").write_text(json.dumps(to_json(summary), indent=2))
+    print_wide(_efficiency_table(summary, steps))
+    for path in save_efficiency_plots(summary, str(plan.sweep_dir)):
+        out.print(f"wrote {path}")
+    raise typer.Exit(0 if outcome.n_failed == 0 else 1)
+
+
+def _band_cell(median: float, q25: float, q75: float) -> str:
+    return f"{median:.3g} [{q25:.3g}, {q75:.3g}]"
+
+
+def _efficiency_table(summary: list[StrategyCurves], steps: tuple[int, ...]) -> Table:
+    table = Table(title="sample efficiency: median [25 %, 75 %] over seeds")
+    for col in ("library", "strategy", "runs"):
+        table.add_column(col)
+    for k in steps:
+        table.add_column(f"best @ {k}", justify="right")
+    table.add_column("true gap @ last", justify="right")
+    for s in summary:
+        cells = [
+            s.dataset,
+            s.strategy,
+            f"{s.n_runs}" + (f" ({s.n_failed} failed)" if s.n_failed else ""),
+        ]
+        for k in steps:
+            ok = k <= len(s.best.median)
+            cells.append(
+                _band_cell(s.best.median[k - 1], s.best.q25[k - 1], s.best.q75[k - 1])
+                if ok
+                else "–"
+            )
+        g = s.true_gap
+        cells.append(
+            _band_cell(g.median[-1], g.q25[-1], g.q75[-1])
+            if g is not None and len(g.median)
+            else "–"
+        )
+        table.add_row(*cells)
+    return table

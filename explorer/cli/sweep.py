@@ -41,7 +41,7 @@ def sweep(
     plan = load_sweep(sweep_file, out=out_dir)
     where = scheduler or ("this process" if serial else "a local Dask cluster")
     out.print(f"sweep {plan.name}: {len(plan.tasks)} campaigns on {where} -> {plan.sweep_dir}")
-    report = _Report(len(plan.tasks), quiet)
+    report = SweepReport(len(plan.tasks), quiet)
     with report:
         outcome = execute(
             plan, scheduler=scheduler, workers=workers, serial=serial, progress=report
@@ -50,7 +50,7 @@ def sweep(
     raise typer.Exit(0 if outcome.n_failed == 0 else 1)
 
 
-class _Report:
+class SweepReport:
     """Progress bar + failures printed with their traceback as they arrive."""
 
     def __init__(self, total: int, quiet: bool) -> None:
@@ -69,7 +69,7 @@ class _Report:
         self.failed = 0
         self.reused = 0
 
-    def __enter__(self) -> _Report:
+    def __enter__(self) -> SweepReport:
         if not self.quiet:
             self.progress.start()
         return self
