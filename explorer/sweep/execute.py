@@ -14,6 +14,7 @@ died, becomes a row with status "error" and its traceback; the others go on.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -101,8 +102,20 @@ def execute(
         finally:
             client.close()
             if cluster is not None:
-                cluster.close()
+                _close_quietly(cluster)
     return write_tables(plan, results)
+
+
+def _close_quietly(cluster: Any) -> None:
+    """Close a LocalCluster; workers that imported torch can take longer than the nanny's
+    grace period to exit, and its "killing" warning is noise once every result is in."""
+    nanny = logging.getLogger("distributed.nanny")
+    level = nanny.level
+    nanny.setLevel(logging.ERROR)
+    try:
+        cluster.close()
+    finally:
+        nanny.setLevel(level)
 
 
 def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
