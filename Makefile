@@ -15,6 +15,7 @@ help:
 	@echo "make check-science    slow scientific checks (paper tables); prints result tables"
 	@echo "make check-reliability long crash / fault / fuzz runs"
 	@echo "make lint             ruff + mypy"
+	@echo "make bench            latency + efficiency benchmarks vs BoTorch / skopt (long; runs/bench/)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || (echo "error: python3.11 not found; install Python 3.11" >&2; exit 2)
@@ -44,6 +45,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	mkdir -p runs/bench
+	$(BIN)/explorer bench latency --json runs/bench/latency.json
+	$(BIN)/explorer bench efficiency --out runs/bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

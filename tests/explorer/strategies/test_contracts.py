@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from explorer.models.gp import GPOptions
 from explorer.strategies.base import Strategy
+from explorer.strategies.botorch_recipe import BotorchNEHVIStrategy, BotorchStrategy
 from explorer.strategies.composite import TwoPhaseStrategy
 from explorer.strategies.gp_bo import GPBOStrategy
 from explorer.strategies.mobo import MOBOStrategy
@@ -118,3 +119,15 @@ class TestTwoPhaseMOBO(StrategyContract):
 
     def strategy(self) -> Strategy:
         return TwoPhaseStrategy(DesignStrategy("sobol", 4), 4, MOBOStrategy(gp=FAST_GP))
+
+
+class TestBotorch(StrategyContract):
+    def strategy(self) -> Strategy:
+        return BotorchStrategy()
+
+
+class TestBotorchNEHVI(StrategyContract):
+    n_objectives = 2
+
+    def strategy(self) -> Strategy:
+        return BotorchNEHVIStrategy()
