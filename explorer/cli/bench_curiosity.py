@@ -1,0 +1,122 @@
+"""`explorer bench curiosity`: the paper's curiosity-vs-random evaluation on the PTO SSPFM cube.
+
+The `bench` command group is created here if no other module has registered it yet (the
+benchmarks branch adds the group for issue 10; the two are reconciled at merge time).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from explorer.cli.common import app, err, out
+from explorer.errors import ConfigError
+
+DEFAULT_CUBE = Path("../shared/data/pto-sspfm-curiosity/norm_polarization.npy")
+
+
+def _bench_group() -> typer.Typer:
+    for group in app.registered_groups:
+        if group.name == "bench" and group.typer_instance is not None:
+            return group.typer_instance
+    bench = typer.Typer(no_args_is_help=True, help="Benchmarks of strategies on replayed data.")
+    app.add_typer(bench, name="bench")
+    return bench
+
+
+bench_app = _bench_group()
+
+
+def _crop(text: str | None) -> tuple[int, int, int, int] | None:
+    if text is None:
+        return None
+    try:
+        r0, r1, c0, c1 = (int(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--crop {text!r}: expected ROW0,ROW1,COL0,COL1 (pixels)") from None
+    return (r0, r1, c0, c1)
+
+
+def _check(trials: int, measurements: int, initial: int, workers: int) -> None:
+    problems = []
+    if trials < 1:
+        problems.append(f"--trials {trials}: must be at least 1 (50 reproduces the paper)")
+    if initial < 1:
+        problems.append(f"--initial {initial}: must be at least 1 (the paper uses 30)")
+    if measurements <= initial:
+        problems.append(
+            f"--measurements {measurements}: must exceed --initial {initial} "
+            "(the paper uses 100 after 30 random points)"
+        )
+    if workers < 0:
+        problems.append(f"--workers {workers}: must be >= 0 (0 = one per CPU core)")
+    if problems:
+        raise ConfigError(problems[0], tuple(problems))
+
+
+@bench_app.command("curiosity")
+def curiosity(
+    trials: Annotated[int, typer.Option(help="trials per strategy")] = 50,
+    measurements: Annotated[int, typer.Option(help="measurements after the start point")] = 100,
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for JSON + PNGs")] = Path(
+        "runs/bench-curiosity"
+    ),
+    workers: Annotated[int, typer.Option(help="parallel processes (0 = CPU cores)")] = 0,
+    seed: Annotated[int, typer.Option(help="root seed of every trial")] = 20250427,
+    dataset: Annotated[Path, typer.Option(help="norm_polarization.npy cube")] = DEFAULT_CUBE,
+    initial: Annotated[int, typer.Option(help="random points after the start")] = 30,
+    sigma: Annotated[float, typer.Option(help="MC-dropout uncertainty weight (2 = variant)")] = 0.0,
+    crop: Annotated[
+        str | None, typer.Option(help="ROW0,ROW1,COL0,COL1 image window (quick checks only)")
+    ] = None,
+    check_paper: Annotated[
+        bool, typer.Option("--check-paper", help="exit 1 unless the paper's table is reproduced")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Curiosity vs random (same initial points, models and schedule) for T trials x N
+    measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
+    import json
+    from dataclasses import asdict, replace
+
+    from explorer.plots.curiosity import save_curiosity_plots
+    from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
+    from explorer.science.curiosity_bench import (
+        BenchSettings,
+        compare_with_paper,
+        format_table,
+        run_benchmark,
+        write_json,
+    )
+    from novelty.curiosity.acquisition import AcquisitionParams
+
+    _check(trials, measurements, initial, workers)
+    if not dataset.is_file():
+        raise ConfigError(
+            f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
+            "(../shared/data/pto-sspfm-curiosity/ in the project layout)"
+        )
+    ts = TrialSettings(measurements, initial, AcquisitionParams(sigma=sigma), seed=seed)
+    settings = BenchSettings(trials, replace(GridSpec(), crop=_crop(crop)), ts)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_workers = workers or os.cpu_count() or 1
+
+    partial = out_dir / "curiosity_trials.jsonl"  # one line per finished trial, as they finish
+    partial.write_text("")
+
+    def progress(r: TrialResult) -> None:
+        with partial.open("a") as fh:
+            fh.write(json.dumps(asdict(r)) + "\n")
+        if not quiet:
+            err.print(f"trial {r.trial} {r.strategy}: loss {r.loss:.3f} ({r.wall_s:.0f} s)")
+
+    result = run_benchmark(dataset, settings, workers=n_workers, on_result=progress)
+    path = write_json(result, out_dir / "curiosity_results.json")
+    pngs = save_curiosity_plots(result, out_dir)
+    out.print(format_table(result))
+    out.print(f"wrote {path}, " + ", ".join(str(p) for p in pngs))
+    if check_paper and (trials < 2 or not compare_with_paper(result).reproduced):
+        raise typer.Exit(1)
