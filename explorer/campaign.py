@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from explorer.errors import NoCandidatesLeftError, StrategyError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
 from hardware.protocols import Measurement
 
 RngFactory = Callable[[int], np.random.Generator]
@@ -37,6 +38,8 @@ class Campaign:
         rng_for_step: generator factory, step -> Generator (derived from the campaign seed).
         strategy_seed: stable seed for designs (see SuggestContext.seed).
         budget: planned number of measurements (for schedules), or None.
+        arrays: raw arrays of measured locations that the strategy declared in
+            `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
     """
 
     library: CandidateSet
@@ -50,6 +53,7 @@ class Campaign:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
+    arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(self.library.dim, self.objective_names)
@@ -81,6 +85,7 @@ class Campaign:
             warm_start=self.warm_start,
             budget=self.budget,
             last_xy_mm=self.last_xy_mm,
+            arrays=MappingProxyType(self.arrays),
         )
         t0 = time.perf_counter()
         suggestions = self.strategy.suggest(
@@ -129,13 +134,24 @@ class Campaign:
     def tell(self, suggestion: Suggestion, measurement: Measurement) -> dict[str, float]:
         """Reduce a measurement to objective values (user units), record them, return them."""
         values = evaluate(self.objectives, measurement)
-        self.record(suggestion.location_id, values, (measurement.x_mm, measurement.y_mm))
+        xy_mm = (measurement.x_mm, measurement.y_mm)
+        self.record(suggestion.location_id, values, xy_mm, measurement.arrays)
         return values
 
+    @property
+    def required_arrays(self) -> tuple[str, ...]:
+        """Raw array keys the strategy needs (kept in memory, reloaded on resume)."""
+        return required_arrays(self.strategy)
+
     def record(
-        self, location_id: int, values: Mapping[str, float | None], xy_mm: tuple[float, float]
+        self,
+        location_id: int,
+        values: Mapping[str, float | None],
+        xy_mm: tuple[float, float],
+        arrays: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Add one measured location with its objective values (user units, None/NaN allowed)."""
+        """Add one measured location with its objective values (user units, None/NaN allowed)
+        and, of its raw arrays, those the strategy requires."""
         y = np.array(
             [
                 o.to_internal(float(v)) if (v := values.get(o.name)) is not None else np.nan
@@ -148,6 +164,9 @@ class Campaign:
         )
         self.pending.pop(location_id, None)
         self.last_xy_mm = xy_mm
+        keep = {k: np.asarray(arrays[k]) for k in self.required_arrays if arrays and k in arrays}
+        if keep:
+            self.arrays[location_id] = keep
 
     def cancel(self, location_id: int) -> None:
         """Forget a pending suggestion (e.g. the user removed it)."""
@@ -163,5 +182,5 @@ class Campaign:
 
         cfg = load_run_config(run_dir)
         campaign = build_campaign(cfg, validate_deep(cfg))
-        replay_into(campaign, read_events(run_dir / EVENTS_FILE))
+        replay_into(campaign, read_events(run_dir / EVENTS_FILE), run_dir)
         return campaign

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
+from explorer.config.curiosity import CuriosityConfig
 
 if TYPE_CHECKING:
     from explorer.strategies.base import Strategy
@@ -172,6 +173,7 @@ StrategyConfig = Annotated[
     | MaxMinConfig
     | GPBOConfig
     | SkoptConfig
+    | CuriosityConfig
     | TwoPhaseConfig,
     Field(discriminator="kind"),
 ]

@@ -9,7 +9,7 @@ import numpy as np
 
 from explorer.library import CandidateSet
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
 
 
 def _with_pending(ctx: SuggestContext, extra: CandidateSet) -> SuggestContext:
@@ -36,6 +36,10 @@ class TwoPhaseStrategy:
     n_initial: int
     then: Strategy
     name: str = "two_phase"
+
+    @property
+    def required_arrays(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(required_arrays(self.initial) + required_arrays(self.then)))
 
     def suggest(
         self,
