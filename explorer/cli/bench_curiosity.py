@@ -94,13 +94,14 @@ def curiosity(
     from novelty.curiosity.acquisition import AcquisitionParams
 
     _check(trials, measurements, initial, workers)
+    window = _crop(crop)
     if not dataset.is_file():
         raise ConfigError(
             f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
             "(../shared/data/pto-sspfm-curiosity/ in the project layout)"
         )
     ts = TrialSettings(measurements, initial, AcquisitionParams(sigma=sigma), seed=seed)
-    settings = BenchSettings(trials, replace(GridSpec(), crop=_crop(crop)), ts)
+    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts)
     out_dir.mkdir(parents=True, exist_ok=True)
     n_workers = workers or os.cpu_count() or 1
 
