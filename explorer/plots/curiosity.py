@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.science.curiosity_bench import PAPER_LOSS, BenchmarkResult
+from explorer.science.curiosity_bench import PAPER_LOSS, BenchmarkResult, paper_conditions
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,11 +54,14 @@ def histogram_data(result: BenchmarkResult, metric: str = "loss") -> HistogramDa
     counts: dict[str, NDArray[np.int64]] = {
         s: np.histogram(v, bins=edges)[0] for s, v in values.items()
     }
-    paper = dict(PAPER_LOSS) if metric == "loss" else {}
+    shown = metric == "loss" and paper_conditions(result.settings)
+    paper = dict(PAPER_LOSS) if shown else {}
     return HistogramData(metric, edges, values, counts, paper)
 
 
 def draw_histogram(d: HistogramData, ax: Axes) -> Axes:
+    from matplotlib.ticker import MaxNLocator
+
     labels = {"curiosity": "Curiosity", "random": "Random"}
     for name, v in d.values.items():
         ax.hist(v, bins=d.edges.tolist(), alpha=0.5, label=f"{labels.get(name, name)} (n={len(v)})")
@@ -71,6 +74,7 @@ def draw_histogram(d: HistogramData, ax: Axes) -> Axes:
         else "mean of the 10 largest per-pixel MSEs (min over steps)"
     )
     ax.set_ylabel("trials")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Im2spec loss" if d.metric == "loss" else "Mean of max. im2spec MSE")
     ax.legend(loc="best", frameon=False)
     return ax

@@ -58,6 +58,16 @@ class BenchSettings:
     strategies: tuple[StrategyName, ...] = ("curiosity", "random")
 
 
+def paper_conditions(settings: BenchSettings) -> bool:
+    """True when the paper's table applies: whole 41 x 41 grid of the default image/spectra,
+    start + 30 random points, 100 measurements (the models may differ: that is the test)."""
+    return (
+        settings.grid == GridSpec()
+        and settings.trial.measurements == 100
+        and settings.trial.n_random_initial == 30
+    )
+
+
 @dataclass(frozen=True)
 class MetricSummary:
     """Mean and spread of one metric over trials (std with ddof=0, as numpy/the paper)."""
@@ -226,7 +236,14 @@ def format_table(result: BenchmarkResult) -> str:
             f"{ml.mean:>14.4f} {ml.std:>7.4f} {ptxt:>15}"
         )
     if {"curiosity", "random"} <= set(s.strategies) and s.trials > 1:
-        lines += _comparison_lines(compare_with_paper(result))
+        if paper_conditions(s):
+            lines += _comparison_lines(compare_with_paper(result))
+        else:
+            c = compare_with_paper(result)
+            lines.append(
+                f"random − curiosity = {c.margin:.3f}; combined SE = {c.combined_se:.3f} "
+                "(the paper's table applies only to the full grid, 30 + 100 measurements)"
+            )
     return "\n".join(lines)
 
 
@@ -264,6 +281,7 @@ def to_json(result: BenchmarkResult) -> dict[str, Any]:
     if {"curiosity", "random"} <= set(result.settings.strategies) and result.settings.trials > 1:
         c = compare_with_paper(result)
         data["paper_comparison"] = {
+            "applies": paper_conditions(result.settings),
             **asdict(c),
             "beats_random": c.beats_random,
             "reproduced": c.reproduced,

@@ -166,6 +166,19 @@ def test_summary_json_and_figure_data(short) -> None:  # type: ignore[no-untyped
     assert len(curves.measurements) == 8 and curves.measurements[0] == 5
 
 
+def test_figures_render(short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from explorer.plots.curiosity import save_curiosity_plots
+
+    paths = save_curiosity_plots(short, tmp_path)
+    assert [p.name for p in paths] == [
+        "curiosity_loss_hist.png",
+        "curiosity_max_loss_hist.png",
+        "curiosity_loss_curves.png",
+    ]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    assert histogram_data(short).paper == {}  # a window of the cube: no paper lines
+
+
 def test_histogram_edges_extend_the_papers_bins() -> None:
     edges = histogram_edges(np.array([13.0, 14.0]), 12.0, 15.0, 0.3)
     assert edges[0] == 12.0 and edges[-1] == pytest.approx(15.0) and len(edges) == 11
