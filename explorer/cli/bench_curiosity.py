@@ -75,6 +75,9 @@ def curiosity(
     check_paper: Annotated[
         bool, typer.Option("--check-paper", help="exit 1 unless the paper's table is reproduced")
     ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="keep the trials already finished in --out")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
@@ -88,8 +91,10 @@ def curiosity(
         BenchSettings,
         compare_with_paper,
         format_table,
+        load_trials,
         paper_conditions,
         run_benchmark,
+        settings_json,
         write_json,
     )
     from novelty.curiosity.acquisition import AcquisitionParams
@@ -107,7 +112,19 @@ def curiosity(
     n_workers = workers or os.cpu_count() or 1
 
     partial = out_dir / "curiosity_trials.jsonl"  # one line per finished trial, as they finish
-    partial.write_text("")
+    header = out_dir / "curiosity_settings.json"
+    done: list[TrialResult] = []
+    if resume and partial.is_file():
+        if not header.is_file() or header.read_text() != settings_json(settings):
+            raise ConfigError(
+                f"--resume: {out_dir} holds trials run with other settings; use another --out "
+                "or run without --resume"
+            )
+        done = load_trials(partial)
+        err.print(f"resuming: {len(done)} finished trial runs kept from {partial}")
+    else:
+        partial.write_text("")
+        header.write_text(settings_json(settings))
 
     def progress(r: TrialResult) -> None:
         with partial.open("a") as fh:
@@ -115,7 +132,9 @@ def curiosity(
         if not quiet:
             err.print(f"trial {r.trial} {r.strategy}: loss {r.loss:.3f} ({r.wall_s:.0f} s)")
 
-    result = run_benchmark(dataset, settings, workers=n_workers, on_result=progress)
+    result = run_benchmark(
+        dataset, settings, workers=n_workers, on_result=progress, cache_dir=out_dir, done=done
+    )
     path = write_json(result, out_dir / "curiosity_results.json")
     pngs = save_curiosity_plots(result, out_dir)
     out.print(format_table(result))

@@ -13,11 +13,12 @@ every result depends only on its task (not on the worker, the worker count or th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 from explorer.science.curiosity import (
     GridSpec,
     PatchGrid,
+    StepRecord,
     StrategyName,
     TrialResult,
     TrialSettings,
@@ -143,14 +145,34 @@ def compare_with_paper(result: BenchmarkResult) -> PaperComparison:
     )
 
 
-def featurise(grid: PatchGrid, settings: BenchSettings) -> np.ndarray:
+def featuriser_key(grid: PatchGrid, settings: BenchSettings) -> str:
+    """Identity of the featuriser latents: data, grid, featuriser settings and seed."""
+    ident = {
+        "source": grid.source_sha256,
+        "grid": asdict(settings.grid),
+        "featuriser": asdict(settings.trial.featuriser),
+        "seed": settings.trial.seed,
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def featurise(
+    grid: PatchGrid, settings: BenchSettings, cache_dir: Path | None = None
+) -> np.ndarray:
     """Train the patch autoencoder on every candidate patch (1 thread, so the latents do not
-    depend on the machine's core count) and return the (n, d) latents."""
+    depend on the machine's core count) and return the (n, d) latents; with `cache_dir`, the
+    latents are kept in featuriser-<key>.npy and reused by later runs of the same settings."""
+    path = cache_dir / f"featuriser-{featuriser_key(grid, settings)}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        return np.asarray(np.load(path, allow_pickle=False))
     limit_threads(1)
     model = train_featuriser(
         grid.patches, settings.trial.featuriser, trial_seed(settings.trial.seed, 0)
     )
-    return encode_patches(model, grid.patches)
+    latents = encode_patches(model, grid.patches)
+    if path is not None:
+        np.save(path, latents)
+    return latents
 
 
 def make_tasks(grid: PatchGrid, features: np.ndarray, settings: BenchSettings) -> list[TrialTask]:
@@ -199,18 +221,19 @@ def run_benchmark(
     workers: int = 1,
     executor: Executor | None = None,
     on_result: Callable[[TrialResult], None] | None = None,
+    cache_dir: Path | None = None,
+    done: Sequence[TrialResult] = (),
 ) -> BenchmarkResult:
-    """Featurise the cube once, run every trial, return all per-trial results."""
+    """Featurise the cube once, run every trial not in `done`, return all per-trial results."""
     t0 = time.perf_counter()
     grid = load_grid(cube, settings.grid)
-    features = featurise(grid, settings)
+    features = featurise(grid, settings, cache_dir)
     t_feat = time.perf_counter() - t0
-    results = run_tasks(
-        make_tasks(grid, features, settings),
-        workers=workers,
-        executor=executor,
-        on_result=on_result,
-    )
+    finished = {(r.trial, r.strategy) for r in done}
+    todo = [
+        t for t in make_tasks(grid, features, settings) if (t.trial, t.strategy) not in finished
+    ]
+    results = list(done) + run_tasks(todo, workers=workers, executor=executor, on_result=on_result)
     order = {s: i for i, s in enumerate(settings.strategies)}
     results.sort(key=lambda r: (r.trial, order[r.strategy]))
     return BenchmarkResult(
@@ -289,6 +312,34 @@ def to_json(result: BenchmarkResult) -> dict[str, Any]:
             "tolerance": PAPER_TOLERANCE,
         }
     return data
+
+
+def trial_from_dict(d: dict[str, Any]) -> TrialResult:
+    """Inverse of dataclasses.asdict for a TrialResult (one line of curiosity_trials.jsonl)."""
+    return TrialResult(
+        **{
+            **d,
+            "loss_curve": tuple(d["loss_curve"]),
+            "max_loss_curve": tuple(d["max_loss_curve"]),
+            "initial": tuple(d["initial"]),
+            "steps": tuple(StepRecord(**s) for s in d["steps"]),
+        }
+    )
+
+
+def load_trials(path: Path) -> list[TrialResult]:
+    """Finished trials recorded in a curiosity_trials.jsonl (a torn last line is ignored)."""
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(trial_from_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError, KeyError):
+            continue
+    return out
+
+
+def settings_json(settings: BenchSettings) -> str:
+    return json.dumps(asdict(settings), sort_keys=True)
 
 
 def write_json(result: BenchmarkResult, path: Path) -> Path:

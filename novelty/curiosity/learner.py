@@ -263,7 +263,7 @@ class SurrogateLearner:
     ) -> FloatArray:
         """MC-dropout predictions of the error model, shape (passes, b)."""
         f = torch.as_tensor(np.ascontiguousarray(features, dtype=np.float32))
-        return self.error.mc_samples(f, passes, torch_generator(seed)).numpy()
+        return self.error.mc_samples(f, passes, np.random.default_rng(seed))
 
     def digest(self) -> str:
         """Short hash of every parameter and buffer (to check a replayed model is the same)."""

@@ -26,7 +26,9 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
@@ -212,23 +214,32 @@ class ErrorPredictor(nn.Module):
         return self.layer2(self.dropout(F.relu(self.layer1(x))))
 
     @torch.no_grad()
-    def mc_samples(
-        self, x: torch.Tensor, passes: int, g: torch.Generator, chunk: int = 50
-    ) -> torch.Tensor:
-        """`passes` dropout-on predictions, shape (passes, b), masks drawn from `g`.
+    def with_mask(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """One dropout-on pass with a given keep mask (b, hidden) of 0/1: (b, 1)."""
+        h = F.relu(self.layer1(x)) * keep / (1.0 - self.dropout.p)
+        return self.layer2(h)
 
-        Equivalent to `passes` calls of the model in training mode (the first layer is
-        deterministic, so it is computed once and only the dropout mask varies per pass).
+    @torch.no_grad()
+    def mc_samples(
+        self, x: torch.Tensor, passes: int, rng: np.random.Generator, chunk: int = 50
+    ) -> NDArray[np.float32]:
+        """`passes` dropout-on predictions, shape (passes, b), independent masks per pass,
+        location and hidden unit (as `passes` calls of the model in training mode).
+
+        The first layer is deterministic, so it runs once; each pass is then a masked dot
+        product per location. Masks come from a numpy Generator (about twice as fast as
+        torch.rand on CPUs) and the products are batched matrix-vector products.
         """
-        h = F.relu(self.layer1(x))  # (b, hidden)
         p = self.dropout.p
-        w, b = self.layer2.weight[0], self.layer2.bias[0]
-        out = []
+        h = F.relu(self.layer1(x)).numpy()  # (b, hidden)
+        a = h * (self.layer2.weight[0].numpy() / np.float32(1.0 - p))  # (b, hidden)
+        bias = np.float32(self.layer2.bias[0])
+        out = np.empty((passes, len(h)), dtype=np.float32)
         for start in range(0, passes, chunk):
             k = min(chunk, passes - start)
-            keep = torch.rand((k, *h.shape), generator=g, dtype=h.dtype) >= p
-            out.append(((h * keep) / (1.0 - p)) @ w + b)
-        return torch.cat(out, dim=0)
+            keep = rng.random((len(h), k, h.shape[1]), dtype=np.float32) >= np.float32(p)
+            out[start : start + k] = np.matmul(keep.astype(np.float32), a[:, :, None])[:, :, 0].T
+        return out + bias
 
 
 def init_parameters(module: nn.Module, g: torch.Generator) -> None:

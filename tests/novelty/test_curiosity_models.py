@@ -65,13 +65,22 @@ def test_generator_dropout_masks_come_from_its_generator() -> None:
         GeneratorDropout(1.0, gen())
 
 
-def test_mc_samples_match_repeated_training_mode_passes() -> None:
+def test_mc_samples_are_masked_passes_with_the_right_moments() -> None:
     model = ErrorPredictor(3, gen(4))
     x = torch.rand(7, 3, generator=gen(5))
-    fast = model.mc_samples(x, 6, gen(6), chunk=4)
-    model.dropout.generator = gen(6)  # same masks, drawn one pass at a time
+    samples = model.mc_samples(x, 4000, np.random.default_rng(6), chunk=300)
+    assert samples.shape == (4000, 7)
+    # the same masks, applied pass by pass through the network
+    rng = np.random.default_rng(6)
+    keep = rng.random((7, 300, 128), dtype=np.float32) >= np.float32(0.1)
+    first = model.with_mask(x, torch.as_tensor(keep[:, 0, :].astype(np.float32)))[:, 0]
+    np.testing.assert_allclose(samples[0], first.numpy(), rtol=1e-5, atol=1e-6)
+    # moments of Bernoulli(0.9) inverted dropout: E = b + Σa, Var = p/(1-p) Σa²
     with torch.no_grad():
-        slow = torch.stack([model(x)[:, 0] for _ in range(6)])
-    assert fast.shape == (6, 7)
-    assert torch.allclose(fast, slow, atol=1e-6)
-    assert float(fast.std(dim=0).min()) > 0  # dropout really varies the prediction
+        h = torch.relu(model.layer1(x)).numpy()
+    a = h * model.layer2.weight[0].detach().numpy()
+    mean = a.sum(1) + float(model.layer2.bias.detach()[0])
+    var = 0.1 / 0.9 * (a**2).sum(1)
+    np.testing.assert_allclose(samples.mean(0), mean, atol=4 * np.sqrt(var.max() / 4000))
+    np.testing.assert_allclose(samples.var(0), var, rtol=0.15)
+    assert np.array_equal(samples, model.mc_samples(x, 4000, np.random.default_rng(6), 300))

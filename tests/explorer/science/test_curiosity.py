@@ -31,7 +31,9 @@ from explorer.science.curiosity_bench import (
     BenchSettings,
     compare_with_paper,
     featurise,
+    featuriser_key,
     format_table,
+    load_trials,
     make_tasks,
     run_benchmark,
     run_tasks,
@@ -177,6 +179,32 @@ def test_figures_render(short, tmp_path: Path) -> None:  # type: ignore[no-untyp
     ]
     assert all(p.stat().st_size > 10_000 for p in paths)
     assert histogram_data(short).paper == {}  # a window of the cube: no paper lines
+
+
+def test_finished_trials_reload_and_are_not_rerun(cube_path: Path, short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    lines = tmp_path / "curiosity_trials.jsonl"
+    lines.write_text("".join(json.dumps(asdict(r)) + "\n" for r in short.results) + '{"torn')
+    loaded = load_trials(lines)
+    assert loaded == list(short.results)  # a torn last line is ignored
+    ran: list[object] = []
+    resumed = run_benchmark(cube_path, SHORT, done=loaded[:3], on_result=ran.append)
+
+    def timeless(rs):  # type: ignore[no-untyped-def]
+        return [replace(r, wall_s=0.0) for r in rs]
+
+    assert len(ran) == 1 and timeless(resumed.results) == timeless(short.results)
+
+
+def test_featuriser_latents_are_cached(cube_path: Path, tmp_path: Path) -> None:
+    grid = load_grid(cube_path, SHORT.grid)
+    first = featurise(grid, SHORT, tmp_path)
+    (cached,) = tmp_path.glob("featuriser-*.npy")
+    np.save(cached, first + 1.0)  # proves the second call reads the file
+    np.testing.assert_array_equal(featurise(grid, SHORT, tmp_path), first + 1.0)
+    other = replace(SHORT, trial=replace(SHORT.trial, seed=99))
+    assert featuriser_key(grid, other) != featuriser_key(grid, SHORT)
 
 
 def test_histogram_edges_extend_the_papers_bins() -> None:
