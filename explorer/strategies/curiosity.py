@@ -181,6 +181,12 @@ class CuriosityStrategy:
                 "spectrum (the members of raw/*.npz)"
             )
         rows = np.array([lib.row_of[i] for i in ids], dtype=np.int64)
+        if len({len(s) for s in spectra}) > 1:
+            raise StrategyError(
+                f"curiosity: the arrays {self.spectrum!r} have different lengths "
+                f"{sorted({len(s) for s in spectra})}; every location must return the same "
+                "spectrum axis"
+            )
         stacked = np.stack(spectra) if spectra else np.zeros((0, 1), np.float32)
         return _History(tuple(ids), rows, stacked)
 
