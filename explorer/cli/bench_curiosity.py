@@ -78,6 +78,17 @@ def curiosity(
     resume: Annotated[
         bool, typer.Option("--resume", help="keep the trials already finished in --out")
     ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="run one strategy only: curiosity or random")
+    ] = None,
+    notebook_random_initial: Annotated[
+        bool,
+        typer.Option(
+            "--notebook-random-initial",
+            help="random baseline as the authors' notebook ran it (one pixel measured 31 "
+            "times); for explaining the paper's random number only",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
@@ -100,14 +111,23 @@ def curiosity(
     from novelty.curiosity.acquisition import AcquisitionParams
 
     _check(trials, measurements, initial, workers)
+    if only not in (None, "curiosity", "random"):
+        raise ConfigError(f"--only {only!r}: use curiosity or random")
+    strategies = (only,) if only else ("curiosity", "random")
     window = _crop(crop)
     if not dataset.is_file():
         raise ConfigError(
             f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
             "(../shared/data/pto-sspfm-curiosity/ in the project layout)"
         )
-    ts = TrialSettings(measurements, initial, AcquisitionParams(sigma=sigma), seed=seed)
-    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts)
+    ts = TrialSettings(
+        measurements,
+        initial,
+        AcquisitionParams(sigma=sigma),
+        seed=seed,
+        notebook_random_initial=notebook_random_initial,
+    )
+    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts, strategies)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
     n_workers = workers or os.cpu_count() or 1
 

@@ -152,6 +152,12 @@ class TrialSettings:
         n_random_initial: random measurements after the start before the models drive (30).
         acquisition, surrogate: curiosity rule and im2spec / error-model settings.
         seed: root seed of the whole benchmark.
+        notebook_random_initial: reproduce what the authors' notebook actually ran for its
+            random baseline (off by default; only for explaining the paper's random number).
+            There, `actions_taken[k]` holds 30 references to one list that the curiosity loop
+            mutated in place, so every random trial re-measures a single pixel 31 times
+            instead of the start + 30 distinct points; with this flag the random strategy's
+            initial measurements are the trial's first random pixel, 31 times.
     """
 
     measurements: int = 100
@@ -160,6 +166,7 @@ class TrialSettings:
     surrogate: SurrogateSettings = field(default_factory=SurrogateSettings)
     featuriser: FeaturiserSettings = field(default_factory=FeaturiserSettings)
     seed: int = 20250427
+    notebook_random_initial: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,6 +262,8 @@ def run_trial(task: TrialTask) -> TrialResult:
     )
     ev = _Evaluator(grid, learner)
     measured = list(initial_indices(grid, s, task.trial))
+    if s.notebook_random_initial and task.strategy == "random":
+        measured = [measured[1]] * len(measured)  # the notebook's aliasing bug, see above
     mask = np.zeros(len(grid), dtype=bool)
     mask[measured] = True
     learner.fit_initial(grid.patches[measured], grid.spectra[measured], feats[measured], ev)

@@ -67,6 +67,7 @@ def paper_conditions(settings: BenchSettings) -> bool:
         settings.grid == GridSpec()
         and settings.trial.measurements == 100
         and settings.trial.n_random_initial == 30
+        and not settings.trial.notebook_random_initial
     )
 
 

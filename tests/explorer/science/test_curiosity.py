@@ -151,6 +151,19 @@ def test_different_seeds_explore_differently(cube_path: Path, short) -> None:  #
     assert run_trial(task).initial != short.results[0].initial
 
 
+def test_notebook_random_initial_repeats_one_pixel(cube_path: Path) -> None:
+    """The authors' random baseline, as their notebook ran it: one pixel, 5 (here) times."""
+    grid = load_grid(cube_path, SHORT.grid)
+    quirk = replace(SHORT.trial, notebook_random_initial=True)
+    feats = featurise(grid, SHORT)
+    r = run_trial(TrialTask("random", 0, grid, feats, quirk))
+    assert len(r.initial) == 5 and len(set(r.initial)) == 1
+    assert r.initial[0] == initial_indices(grid, SHORT.trial, 0)[1]
+    assert len(r.steps) == 8 and np.isfinite(r.loss)
+    c = run_trial(TrialTask("curiosity", 0, grid, feats, quirk))
+    assert len(set(c.initial)) == 5  # curiosity is not affected
+
+
 def test_summary_json_and_figure_data(short) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(json.dumps(to_json(short)))
     assert set(data["summary"]) == {"curiosity", "random"}
