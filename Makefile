@@ -7,12 +7,13 @@ DEMO_DIR ?= runs/demo
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test check-science check-reliability lint bench clean
+.PHONY: help install demo test check-science check-curiosity check-reliability lint bench clean
 
 help:
 	@echo "make demo             set up .venv, run a short simulated campaign, write plots + report"
 	@echo "make test             set up .venv, run the default (fast) test suite"
 	@echo "make check-science    slow scientific checks (paper tables); prints result tables"
+	@echo "make check-curiosity  curiosity vs random, 50 trials x 100 measurements (hours of CPU)"
 	@echo "make check-reliability long crash / fault / fuzz runs"
 	@echo "make lint             ruff + mypy"
 	@echo "make bench            latency + efficiency benchmarks vs BoTorch / skopt (long; runs/bench/)"
@@ -37,6 +38,12 @@ test: $(STAMP)
 
 check-science: $(STAMP)
 	$(BIN)/python -m pytest -q -m science -s -p no:cacheprovider
+
+# The paper's full table (issue 7): 100 trial runs of ~220 full-grid im2spec evaluations each,
+# one process per core. Exits 1 unless the paper's numbers are reproduced.
+CURIOSITY_OUT ?= runs/check-curiosity
+check-curiosity: $(STAMP)
+	$(BIN)/explorer bench curiosity --trials 50 --measurements 100 --out $(CURIOSITY_OUT) --check-paper
 
 check-reliability: $(STAMP)
 	$(BIN)/python -m pytest -q -m reliability -s

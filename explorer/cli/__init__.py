@@ -16,6 +16,7 @@ import typer
 
 # command modules register themselves on `app` when imported
 from explorer.cli import bench as _bench  # noqa: F401
+from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
 from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import pareto as _pareto  # noqa: F401

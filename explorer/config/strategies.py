@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
+from explorer.config.curiosity import CuriosityConfig
 from explorer.config.library import RegionConfig
 from explorer.constraints import OutcomeConstraint
 
@@ -264,6 +265,7 @@ StrategyConfig = Annotated[
     | SkoptConfig
     | MOBOConfig
     | BotorchConfig
+    | CuriosityConfig
     | TwoPhaseConfig
     | ExcludeConfig,
     Field(discriminator="kind"),
