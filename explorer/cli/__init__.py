@@ -37,12 +37,18 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err.print("aborted")
         return 130
+    except (click.ClickException, typer.TyperException) as exc:
+        # typer >= 0.20 vendors click (typer._click): its usage errors are TyperExceptions
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc}", markup=False)
+        code = getattr(exc, "exit_code", 2)
+        return code if isinstance(code, int) else 2
     except ExplorerError as exc:
         if debug:
             raise
