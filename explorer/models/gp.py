@@ -29,7 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from explorer.errors import ModelFitError
-from explorer.models.gp_fit import FAILED_LOSS, MapProblem, minimise
+from explorer.models.gp_fit import FAILED_LOSS, Engine, MapProblem, minimise
 from explorer.models.kernels import DTYPE, Matern, matern_of_r2
 
 FloatArray = NDArray[np.float64]
@@ -87,6 +87,9 @@ class GPOptions:
             and stable as points are appended); the posterior always uses every point. 512
             points pin down d + 3 hyperparameters for d <= 3 (at 2000 observations the picks
             equal those of a 1000-point fit) at an eighth of the O(n³) cost per iteration.
+        engine: how the MAP objective and its gradient are evaluated: "closed_form" (default,
+            explorer.models.gp_fit) or "gpytorch" (ExactMarginalLogLikelihood + autograd on
+            gpytorch modules, explorer.models.gp_gpytorch); the two agree to round-off.
     """
 
     nu: float = 2.5
@@ -96,6 +99,7 @@ class GPOptions:
     max_iter_warm: int = 30
     restarts: int = 1
     fit_subset: int | None = 512
+    engine: Engine = "closed_form"
 
 
 @dataclass
@@ -407,7 +411,7 @@ def _fit_hypers(
             starts = [_screen(starts, X, z, fixed, opts, rng)]
     best: tuple[float, FloatArray] | None = None
     for start in starts:
-        theta, loss = minimise(problem, start, iters)
+        theta, loss = minimise(problem, start, iters, opts.engine)
         if math.isfinite(loss) and loss < FAILED_LOSS / 10 and (best is None or loss < best[0]):
             best = (loss, theta)
     if best is None:
@@ -436,5 +440,5 @@ def _screen(
     fit (a cheap way to pick the basin before paying O(n³) per iteration)."""
     rows = np.sort(rng.choice(len(X), SCREEN_SIZE, replace=False))
     small = _problem(X[rows], z[rows], fixed[rows] if fixed is not None else None, opts)
-    results = [minimise(small, s, opts.max_iter_cold) for s in starts]
+    results = [minimise(small, s, opts.max_iter_cold, opts.engine) for s in starts]
     return min(results, key=lambda r: r[1])[0]

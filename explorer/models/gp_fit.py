@@ -14,7 +14,9 @@ no autograd graph, no lazy tensors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -158,14 +160,30 @@ class MapProblem:
         return value, np.asarray(grad)
 
 
-def minimise(problem: MapProblem, theta0: FloatArray, max_iter: int) -> tuple[FloatArray, float]:
+Engine = Literal["closed_form", "gpytorch"]
+
+
+def objective(
+    problem: MapProblem, engine: Engine
+) -> Callable[[FloatArray], tuple[float, FloatArray]]:
+    """θ -> (loss, gradient): the closed form here, or the same objective through gpytorch."""
+    if engine == "gpytorch":
+        from explorer.models.gp_gpytorch import gpytorch_loss_and_grad
+
+        return lambda theta: gpytorch_loss_and_grad(problem, theta)
+    return problem.loss_and_grad
+
+
+def minimise(
+    problem: MapProblem, theta0: FloatArray, max_iter: int, engine: Engine = "closed_form"
+) -> tuple[FloatArray, float]:
     """L-BFGS-B from θ₀ (clipped into the bounds); returns (θ, loss)."""
     bounds = problem.bounds()
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
     x0 = np.clip(theta0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
     res = minimize(
-        problem.loss_and_grad,
+        objective(problem, engine),
         x0,
         jac=True,
         method="L-BFGS-B",

@@ -5,73 +5,15 @@ from __future__ import annotations
 
 import math
 
-import gpytorch
 import numpy as np
 import pytest
 import torch
 from scipy.optimize import approx_fprime
 
+from explorer.models.gp import GPOptions, fit_gp
 from explorer.models.gp_fit import MapProblem, minimise
+from explorer.models.gp_gpytorch import gpytorch_loss_and_grad
 from explorer.models.kernels import DTYPE
-
-
-class _Reference(gpytorch.models.ExactGP):
-    """The model as gpytorch would build it (priors and constraints of explorer.models.gp)."""
-
-    def __init__(self, x, y, likelihood, nu: float, ard: bool) -> None:
-        super().__init__(x, y, likelihood)
-        self.mean_module = gpytorch.means.ConstantMean()
-        base = gpytorch.kernels.MaternKernel(
-            nu=nu,
-            ard_num_dims=x.shape[-1] if ard else None,
-            lengthscale_prior=gpytorch.priors.GammaPrior(3.0, 6.0),
-        )
-        self.covar_module = gpytorch.kernels.ScaleKernel(
-            base, outputscale_prior=gpytorch.priors.GammaPrior(2.0, 0.15)
-        )
-
-    def forward(self, x):
-        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
-
-
-def _reference_loss(problem: MapProblem, theta: np.ndarray) -> tuple[float, np.ndarray]:
-    """−(MLL + log priors)/n by gpytorch, and its gradient in θ by autograd."""
-    t = torch.tensor(theta, dtype=DTYPE, requires_grad=True)
-    k = problem.n_lengthscales
-    if problem.fixed_noise is None:
-        lik = gpytorch.likelihoods.GaussianLikelihood(
-            noise_prior=gpytorch.priors.GammaPrior(1.1, 0.05),
-            noise_constraint=gpytorch.constraints.GreaterThan(0.0),
-        )
-    else:
-        lik = gpytorch.likelihoods.FixedNoiseGaussianLikelihood(problem.fixed_noise)
-    model = _Reference(problem.x, problem.z, lik, problem.nu, problem.ard).to(DTYPE)
-    model.train()
-    # bypass the constraints' transforms: feed θ's natural values straight into the modules
-    model.covar_module.base_kernel.raw_lengthscale_constraint = gpytorch.constraints.Positive(
-        transform=torch.exp, inv_transform=torch.log
-    )
-    model.covar_module.raw_outputscale_constraint = gpytorch.constraints.Positive(
-        transform=torch.exp, inv_transform=torch.log
-    )
-    del model.covar_module.base_kernel.raw_lengthscale
-    del model.covar_module.raw_outputscale
-    model.covar_module.base_kernel.raw_lengthscale = t[:k].reshape(1, -1)
-    model.covar_module.raw_outputscale = t[k]
-    if problem.fixed_noise is None:
-        lik.noise_covar.raw_noise_constraint = gpytorch.constraints.Positive(
-            transform=torch.exp, inv_transform=torch.log
-        )
-        del lik.noise_covar.raw_noise
-        lik.noise_covar.raw_noise = t[k + 1].reshape(1)
-    del model.mean_module.raw_constant
-    model.mean_module.raw_constant = t[-1]
-    mll = gpytorch.mlls.ExactMarginalLogLikelihood(lik, model)
-    with gpytorch.settings.max_cholesky_size(10_000), gpytorch.settings.cholesky_jitter(0.0):
-        loss = -mll(model(problem.x), problem.z)
-    loss.backward()
-    assert t.grad is not None
-    return float(loss.detach()), t.grad.numpy()
 
 
 def _problem(fixed: bool, ard: bool, nu: float) -> MapProblem:
@@ -93,7 +35,7 @@ def test_loss_and_gradient_match_gpytorch(fixed: bool, ard: bool, nu: float) -> 
     theta = np.array([math.log(0.3)] * k + [math.log(1.4)] + ([] if fixed else [math.log(0.05)]))
     theta = np.append(theta, 0.1)
     value, grad = p.loss_and_grad(theta)
-    ref_value, ref_grad = _reference_loss(p, theta)
+    ref_value, ref_grad = gpytorch_loss_and_grad(p, theta)
     assert value == pytest.approx(ref_value, rel=1e-8)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-7, atol=1e-9)
     numeric = approx_fprime(theta, lambda t: p.loss_and_grad(t)[0], 1e-7)
@@ -117,3 +59,27 @@ def test_minimise_stays_in_bounds_and_improves() -> None:
     assert loss < p.loss_and_grad(theta0)[0]
     for v, (lo, hi) in zip(theta, p.bounds(), strict=True):
         assert lo <= v <= hi
+
+
+@pytest.mark.parametrize("fixed_noise", [None, 0.01])
+def test_gpytorch_engine_fits_the_same_hyperparameters(fixed_noise: float | None) -> None:
+    """`engine: gpytorch` runs the whole fit through gpytorch's MLL and autograd; it lands on
+    the same MAP hyperparameters as the closed form (same objective, same optimiser)."""
+    rng = np.random.default_rng(4)
+    x = rng.random((40, 2))
+    y = np.sin(5 * x[:, 0]) * np.cos(3 * x[:, 1]) + 0.05 * rng.normal(size=40)
+    fast = fit_gp(x, y, options=GPOptions(noise_variance=fixed_noise), seed=1)
+    ref = fit_gp(x, y, options=GPOptions(noise_variance=fixed_noise, engine="gpytorch"), seed=1)
+    np.testing.assert_allclose(fast.hypers.lengthscales, ref.hypers.lengthscales, rtol=1e-4)
+    assert fast.hypers.outputscale == pytest.approx(ref.hypers.outputscale, rel=1e-4)
+    assert fast.hypers.noise == pytest.approx(ref.hypers.noise, rel=1e-4, abs=1e-9)
+    xc = rng.random((200, 2))
+    np.testing.assert_allclose(fast.predict(xc)[0], ref.predict(xc)[0], rtol=1e-5, atol=1e-7)
+
+
+def test_gpytorch_engine_reports_a_non_finite_objective_as_failure() -> None:
+    x = torch.linspace(0, 1, 5, dtype=DTYPE).reshape(-1, 1)
+    z = torch.tensor([0.0, 1.0, float("nan"), 0.5, 0.2], dtype=DTYPE)
+    p = MapProblem(x, z, None, 2.5, True)
+    value, grad = gpytorch_loss_and_grad(p, np.array([0.0, 0.0, -3.0, 0.0]))
+    assert value == 1e10 and not grad.any()
