@@ -91,6 +91,8 @@ def composition_function(cfg: CampaignConfig) -> Callable[[float, float], dict[s
     reads (for instance an `alscbn` sample on a Sm gradient)."""
     lib = cfg.library
     needed = _sample_elements(cfg)
+    if not needed and (not isinstance(lib, GridLibrary) or lib.composition is None):
+        return lambda x_mm, y_mm: {}  # a sample whose map follows the position (phases)
     if not isinstance(lib, GridLibrary) or lib.composition is None:
         raise ConfigError(
             f"library.composition: the simulated {cfg.instrument.kind} sample needs a "

@@ -45,6 +45,7 @@ class Campaign:
         constraints: outcome constraints; infeasible measurements never join a Pareto front.
         arrays: raw arrays of measured locations that the strategy declared in
             `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
+        votes: good (+1) / bad (−1) verdicts on measured locations, handed to the strategy.
     """
 
     library: CandidateSet
@@ -61,6 +62,7 @@ class Campaign:
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    votes: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(
@@ -111,6 +113,7 @@ class Campaign:
             budget=self.budget,
             last_xy_mm=self.last_xy_mm,
             arrays=MappingProxyType(self.arrays),
+            votes=MappingProxyType(self.votes),
         )
 
     def explain(self, model_state: Mapping[str, Any]) -> Explanation | None:

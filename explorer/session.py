@@ -203,9 +203,8 @@ def replay_into(
                 campaign.warm_start = ev.model_state
         elif isinstance(ev, Measured):
             arrays = load_raw(run_dir, ev.raw) if needed and ev.raw and run_dir else None
-            campaign.record(
-                ev.location_id, {**ev.objectives, **ev.outcomes}, (ev.x_mm, ev.y_mm), arrays
-            )
+            values = {**ev.objectives, **ev.outcomes}
+            campaign.record(ev.location_id, values, (ev.x_mm, ev.y_mm), arrays)
             measured.add(ev.location_id)
             time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
         elif isinstance(ev, QueueTaken):

@@ -59,14 +59,16 @@ class SSPFMConfig(Strict):
 class SimInstrumentConfig(Strict):
     """Simulated sample + stage + probe + PFM behind the same safety facade as real hardware.
 
-    `sample_params` overrides fields of the sample model (SmBFOParams / AlScBNParams) by name.
+    `sample_params` overrides fields of the sample model (SmBFOParams / AlScBNParams /
+    PhaseParams) by name. `phases` is the ground-truth phase library for novelty discovery
+    (hardware/pfm/phases.py; its map follows the stage position, no composition map needed).
     `noise: realistic` is the calibrated three-tier model; `low` divides spot-to-spot variability
     by 4; `none` removes it (for debugging strategies). `amplifier_v` is the simulated bias
     amplifier's range (10 V AO; 100+ V for nitrides).
     """
 
     kind: Literal["sim"]
-    sample: Literal["smbfo", "alscbn"] = "smbfo"
+    sample: Literal["smbfo", "alscbn", "phases"] = "smbfo"
     noise: Literal["realistic", "low", "none"] = "realistic"
     sample_params: dict[str, float] = Field(default_factory=dict)
     timing: SimTimingConfig = Field(default_factory=SimTimingConfig)
@@ -163,6 +165,10 @@ def _controller_limits(safety: SafetyConfig, travel: tuple[Range, Range]) -> tup
 
 
 def _sample_classes(name: str) -> tuple[type, type]:
+    if name == "phases":
+        from hardware.pfm.phases import PhaseLibrarySample, PhaseParams
+
+        return PhaseParams, PhaseLibrarySample
     if name == "alscbn":
         from hardware.pfm.alscbn import AlScBNParams, AlScBNSample
 
@@ -180,7 +186,7 @@ def sample_param_names(name: str) -> set[str]:
 
 def sample_elements(name: str) -> tuple[str, ...]:
     """Composition keys a simulated sample reads from the library's composition map."""
-    return {"smbfo": ("Sm",), "alscbn": ("Sc", "B")}[name]
+    return {"smbfo": ("Sm",), "alscbn": ("Sc", "B"), "phases": ()}[name]
 
 
 NOISE_TIERS = ("heterogeneity_sigma_ln", "dead_spot_probability", "vc_repeat_noise_v")

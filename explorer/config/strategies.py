@@ -224,6 +224,66 @@ class BotorchConfig(_SingleObjective):
         return BotorchStrategy(self.objective_index(b))
 
 
+class NoveltyScoreConfig(Strict):
+    """The integrated novelty score (novelty/scores.py): which scorers, weights, normalisation."""
+
+    weights: dict[
+        Literal["knn", "min_distance", "surprise", "reconstruction", "inverse_distance"],
+        Annotated[float, Field(ge=0)],
+    ] = Field(default_factory=dict)
+    normalisation: Literal["robust_z", "rank"] = "robust_z"
+    k: PositiveInt = 10
+    reconstruction: Literal["pca", "autoencoder"] = "pca"
+    n_components: PositiveInt = 3
+
+
+class SANEConfig(Strict):
+    """Strategic sampling (novelty/sane.py; defaults: the SANE notebook)."""
+
+    local_cost: Annotated[float, Field(ge=0)] = 1.0
+    global_cost: Annotated[float, Field(ge=0)] = 1.0
+    explore_after: Annotated[float, Field(ge=0, le=1)] = 0.6
+    full_local_threshold: Annotated[float, Field(gt=0, le=1)] = 0.75
+    probabilistic_roi: bool = True
+    penalty: PositiveFloat = 1000.0
+    vote_radius: PositiveFloat = 0.15
+
+
+class NoveltyConfig(Strict):
+    """INS2ANE-like novelty discovery (explorer.strategies.novelty): novelty scores of the
+    measured `spectrum`, a GP of the integrated score, SANE's strategic acquisition."""
+
+    kind: Literal["novelty"]
+    spectrum: str = "sspfm.pr_on"
+    score: NoveltyScoreConfig = Field(default_factory=NoveltyScoreConfig)
+    sane: SANEConfig = Field(default_factory=SANEConfig)
+    min_spectra: Annotated[int, Field(ge=2)] = 4
+    gp: GPConfig = Field(default_factory=GPConfig)
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.models.gp import GPOptions
+        from explorer.strategies.novelty import NoveltyStrategy
+        from novelty.sane import SANEOptions
+        from novelty.scores import IntegratedScore, default_scorers
+
+        sc = self.score
+        if sc.weights and sum(sc.weights.values()) <= 0:
+            raise ValueError("strategy.score.weights must not all be zero")
+        scorer = IntegratedScore(
+            default_scorers(sc.k, sc.n_components, sc.reconstruction),
+            {str(k): v for k, v in sc.weights.items()},
+            sc.normalisation,
+        )
+        return NoveltyStrategy(
+            self.spectrum,
+            scorer,
+            sc.n_components,
+            SANEOptions(**self.sane.model_dump()),
+            GPOptions(**self.gp.model_dump()),
+            self.min_spectra,
+        )
+
+
 InitialDesignConfig = Annotated[
     RandomConfig | GridConfig | SobolConfig | LHSConfig | MaxMinConfig, Field(discriminator="kind")
 ]
@@ -270,6 +330,7 @@ StrategyConfig = Annotated[
     | MOBOConfig
     | BotorchConfig
     | CuriosityConfig
+    | NoveltyConfig
     | TwoPhaseConfig
     | ExcludeConfig,
     Field(discriminator="kind"),

@@ -55,6 +55,8 @@ class SuggestContext:
             `required_arrays` attribute (strategies that model spectra, e.g. curiosity). The
             campaign keeps them from `tell` and reloads them from raw/*.npz on resume; a
             location whose measurement lacked a key (or failed) has no entry for it.
+        votes: a person's verdicts on measured locations, location id -> +1 (good) / −1 (bad),
+            for human-gated strategies (novelty's SANE gate); the latest vote per id counts.
     """
 
     seed: int = 0
@@ -64,6 +66,7 @@ class SuggestContext:
     budget: int | None = None
     last_xy_mm: tuple[float, float] | None = None
     arrays: Mapping[int, Mapping[str, FloatArray]] = field(default_factory=dict)
+    votes: Mapping[int, int] = field(default_factory=dict)
 
 
 @runtime_checkable

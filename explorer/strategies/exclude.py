@@ -14,7 +14,7 @@ import numpy as np
 from explorer.errors import NoCandidatesLeftError
 from explorer.library import CandidateSet, Region
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,10 @@ class ExcludeRegionsStrategy:
     wrapped: Strategy
     regions: tuple[Region, ...]
     name: str = "exclude"
+
+    @property
+    def required_arrays(self) -> tuple[str, ...]:
+        return required_arrays(self.wrapped)
 
     def allowed(self, candidates: CandidateSet) -> CandidateSet:
         banned = np.zeros(len(candidates), dtype=bool)

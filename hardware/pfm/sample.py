@@ -36,6 +36,9 @@ class SpotResponse:
         f0_hz, q: contact resonance frequency and quality factor at this spot.
         breakdown_v: |bias| above which the film breaks down under the tip (tip damage: the
             response is lost for the rest of the loop at this spot); inf if never.
+        extra_loops: further off-field loop components added to `loop`, each with its own
+            R_on / R_off ratio (e.g. the two field-induced branches of an antiferroelectric
+            double loop, which has almost no remanence); empty for single-loop materials.
     """
 
     loop: LoopParams
@@ -44,6 +47,7 @@ class SpotResponse:
     f0_hz: float
     q: float
     breakdown_v: float = math.inf
+    extra_loops: tuple[tuple[LoopParams, float], ...] = ()
 
 
 class SampleModel(Protocol):

@@ -18,6 +18,8 @@ or `be_on`/`be_off` (n, k, 2) real/imag with `freq_hz` (k,). Reduced: `amp_*`, `
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -52,7 +54,16 @@ def true_loops(
     on_p = LoopParams(
         lp.a0, r_on, lp.vc_plus_v, lp.vc_minus_v, lp.width_v, spot.electrostatic_slope * r_on
     )
-    return loop_model(on_p, bias_v, rising) * alive, loop_model(off_p, bias_v, rising) * alive
+    on = loop_model(on_p, bias_v, rising)
+    off = loop_model(off_p, bias_v, rising)
+    for extra, on_ratio in spot.extra_loops:  # further components (antiferroelectric branches)
+        scaled = LoopParams(
+            extra.a0, extra.r * tip_sensitivity, extra.vc_plus_v, extra.vc_minus_v, extra.width_v
+        )
+        off = off + loop_model(scaled, bias_v, rising)
+        on_extra = dataclasses.replace(scaled, a0=0.0, r=scaled.r * on_ratio)
+        on = on + loop_model(on_extra, bias_v, rising)
+    return on * alive, off * alive
 
 
 def synthesize(
