@@ -281,13 +281,16 @@ class EventLog:
     subscriber is turned into a Python warning and never stops the campaign.
     """
 
-    def __init__(self, path: Path, *, next_seq: int = 0, fsync: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, next_seq: int = 0, fsync: bool = True, new: bool | None = None
+    ) -> None:
         self.path = path
         self._seq = next_seq
         self._fsync = fsync
         self._lock = threading.Lock()
         self._subscribers: list[Subscriber] = []
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_EXCL if next_seq == 0 else 0)
+        new = next_seq == 0 if new is None else new  # a new log never overwrites another
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_EXCL if new else 0)
         try:
             self._fd = os.open(path, flags, 0o644)
         except FileExistsError:
@@ -298,7 +301,7 @@ class EventLog:
         """Open an existing log for a resumed run (torn tail repaired first)."""
         torn = repair_torn_tail(path)
         contents = read_events(path)
-        log = cls(path, next_seq=len(contents.events))
+        log = cls(path, next_seq=len(contents.events), new=False)
         return log, LogContents(contents.events, torn)
 
     @property

@@ -9,6 +9,7 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,22 +25,25 @@ from explorer.build import (
 )
 from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, parse_config, read_yaml
-from explorer.errors import InputFileError, RunDirError
+from explorer.errors import EventLogError, InputFileError, RunDirError
 from explorer.events import (
     EventLog,
+    FrontUpdated,
     LogContents,
     Measured,
     QueueTaken,
     RunResumed,
     RunStarted,
     Suggested,
-    WarningEvent,
 )
+from explorer.recovery import find_orphan, resume_warnings
 from explorer.rundir import (
     CONFIG_FILE,
     EVENTS_FILE,
+    LOCK_FILE,
     RunLock,
     check_writable,
+    clean_stale_temporaries,
     create_run_dir,
     is_run_dir,
     package_versions,
@@ -88,7 +92,8 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     campaign = build_campaign(cfg, library)
     initial_ids = initial_location_ids(cfg, library)
     run_dir = create_run_dir(cfg.output.dir, cfg.name)
-    lock = RunLock(run_dir / ".lock").acquire()
+    lock = RunLock(run_dir / LOCK_FILE).acquire()
+    instrument: Any = None
     try:
         check_writable(run_dir)
         versions = package_versions()
@@ -97,7 +102,12 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
     except BaseException:
+        if instrument is not None:
+            instrument.close()
         lock.release()
+        # nothing ran: a refused start (hardware owned by another run, disk full) leaves no
+        # half-made run directory behind
+        shutil.rmtree(run_dir, ignore_errors=True)
         raise
     update_latest_link(run_dir)
     runner = _runner(cfg, run_dir, campaign, instrument, log, RunState(initial_ids))
@@ -167,52 +177,79 @@ class ReplayedState:
     instrument_time_s: float
     queue_consumed: int
     last_xy_mm: tuple[float, float] | None
+    front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
 
 
 def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
-    """Rebuild a campaign's observations, pending set and warm-start state from events."""
+    """Rebuild a campaign's observations, pending set and warm-start state from events.
+
+    Raises EventLogError (naming the event) when the log contradicts itself or the library:
+    a location measured twice, or an id the library does not have."""
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
-    time_s, consumed, last_xy = 0.0, 0, None
+    time_s, consumed, last_xy, front_missing = 0.0, 0, None, False
     for ev in contents.events:
+        if isinstance(ev, Suggested | Measured) and not campaign.library.contains(ev.location_id):
+            raise EventLogError(
+                f"event {ev.seq} ({ev.type}): location {ev.location_id} is not in this run's "
+                "library; the log does not belong to this config"
+            )
         if isinstance(ev, Suggested):
             suggested[ev.location_id] = ev
             if ev.model_state:
                 campaign.warm_start = ev.model_state
         elif isinstance(ev, Measured):
+            if ev.location_id in measured:
+                raise EventLogError(
+                    f"event {ev.seq} (measured): location {ev.location_id} is measured twice"
+                )
             campaign.record(ev.location_id, ev.objectives, (ev.x_mm, ev.y_mm))
             measured.add(ev.location_id)
-            time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
+            time_s, last_xy, front_missing = ev.instrument_time_s, (ev.x_mm, ev.y_mm), True
+        elif isinstance(ev, FrontUpdated):
+            front_missing = False
         elif isinstance(ev, QueueTaken):
             consumed = max(consumed, ev.line)
     pending = [i for i in suggested if i not in measured]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
-    return ReplayedState(len(measured), pending, time_s, consumed, last_xy)
+    multi = len(campaign.objectives) > 1
+    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, front_missing and multi)
 
 
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
-    """Reopen a run directory and continue the campaign from its log."""
+    """Reopen a run directory and continue the campaign from its log.
+
+    Whatever a crash left is put right first (explorer.recovery): temporary files removed, a
+    torn last line moved aside, a measurement that was saved but not logged recovered from its
+    raw file, a run killed while writing `run_started` started properly; each is logged."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
         cfg = apply_overrides(cfg, max_points=max_points)
-    lock = RunLock(run_dir / ".lock").acquire()
+    lock = RunLock(run_dir / LOCK_FILE).acquire()
+    instrument: Any = None
     try:
         library = validate_deep(cfg)
         check_writable(run_dir)
+        removed = clean_stale_temporaries(run_dir)
         log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
-        if not contents.events or not isinstance(contents.events[0], RunStarted):
+        if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
         campaign = build_campaign(cfg, library)
         st = replay_into(campaign, contents)
+        orphan = find_orphan(run_dir, campaign, st.pending)
+        m = orphan.measurement if orphan else None
         instrument = build_instrument(
             cfg,
-            prior_measurements=st.n_measured,
-            start_time_s=st.instrument_time_s,
-            start_xy_mm=st.last_xy_mm,
+            prior_measurements=st.n_measured + (m is not None),
+            start_time_s=st.instrument_time_s + (m.duration_s if m else 0.0),
+            start_xy_mm=(m.x_mm, m.y_mm) if m else st.last_xy_mm,
             run_dir=run_dir,
             arm_hardware=arm_hardware,
         )
+        if not contents.events:  # killed while writing run_started: start it properly now
+            versions = package_versions()
+            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,
@@ -221,24 +258,24 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
                 versions=package_versions(),
             )
         )
-        if contents.torn_tail is not None:
-            log.emit(
-                WarningEvent(
-                    message="the last line of events.jsonl was torn by a crash; it was "
-                    "moved to events.torn-*.txt and ignored",
-                    category="resume",
-                )
-            )
+        for warning in resume_warnings(removed, lock.stale_owner, contents.torn_tail):
+            log.emit(warning)
+        state = RunState(
+            initial_location_ids(cfg, library),
+            [i for i in st.pending if orphan is None or i != orphan.suggestion.location_id],
+            st.queue_consumed,
+            st.instrument_time_s,
+        )
+        runner = _runner(cfg, run_dir, campaign, instrument, log, state)
+        if orphan is not None:
+            runner.recover(orphan.suggestion, orphan.measurement, orphan.raw)
+        elif st.front_missing:
+            runner.emit_front()
     except BaseException:
+        if instrument is not None:
+            instrument.close()
         lock.release()
         raise
-    state = RunState(
-        initial_location_ids(cfg, library),
-        list(st.pending),
-        st.queue_consumed,
-        st.instrument_time_s,
-    )
-    runner = _runner(cfg, run_dir, campaign, instrument, log, state)
     return Session(run_dir, cfg, runner, lock, log)
 
 

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hardware.errors import AbortedError, HardwareError, HardwareTimeoutError
+from hardware.errors import (
+    AbortedError,
+    ApproachError,
+    HardwareError,
+    HardwareTimeoutError,
+    MeasurementError,
+    SafetyError,
+)
+from hardware.pfm.quality import readout_problem
 from hardware.protocols import ProbeState, Site
 
 if TYPE_CHECKING:
@@ -274,12 +282,18 @@ class FacadeSteps:
             if self.probe.state is ProbeState.FAULT:
                 break
             self._safe_z(p.min_clearance_um)
+        crashed = self.probe.state is ProbeState.FAULT
         self.gate.require(
             "approach",
             False,
-            f"{p.max_approach_attempts} approaches failed; "
-            "inspect the tip and the sample, then resume",
+            f"the probe reports a fault after approach {attempt} ({result.reason}); inspect "
+            "the tip and the sample, then resume"
+            if crashed
+            else f"{attempt} approaches failed at this location ({result.reason}); the probe "
+            "is retracted and the instrument can go on",
+            error=SafetyError if crashed else ApproachError,
             attempts=attempt,
+            crashed=crashed,
         )
 
     def _tune(self) -> None:
@@ -364,6 +378,10 @@ class FacadeSteps:
                 )
             )
             self._to(State.ENGAGED, "loop done")
+            problem = readout_problem(results[-1])
+            if problem is not None:
+                self.journal.write("note", "facade", message=problem, location_id=location_id)
+                raise MeasurementError(f"location {location_id}: {problem}")
             sites.append(site)
         self._visits += 1
         self.journal.write("visit", "facade", location_id=location_id, spots=len(sites))

@@ -80,7 +80,15 @@ class PFMInstrument(FacadeSteps):
         self._tip_baseline: tuple[float, float] | None = None
         self._visits = 0
         self._restore(journal.previous)
-        journal.open_record(armed=armed, simulated=stage.simulated, **(describe or {}))
+        if lock is not None:  # claim the hardware now: a second campaign is refused at once
+            lock.acquire()
+        journal.open_record(
+            armed=armed,
+            simulated=stage.simulated,
+            # pid of a killed owner whose (kernel-released) lock this session took over
+            lock_taken_over_from=lock.stale_owner if lock is not None else None,
+            **(describe or {}),
+        )
 
     # ---- persisted state (a resumed run reopens the same journal) ----------------------------
     def _restore(self, records: list[dict[str, Any]]) -> None:
@@ -217,8 +225,21 @@ class PFMInstrument(FacadeSteps):
                 State.RETRACTED if self.state is not State.DISCONNECTED else self.state, "aborted"
             )
             return
-        self.journal.write("fault", "facade", error=type(exc).__name__, message=str(exc), safe=safe)
-        self._to(State.FAULT, str(exc))
+        needs_human = not isinstance(exc, HardwareError) or exc.needs_human
+        self.journal.write(
+            "fault",
+            "facade",
+            error=type(exc).__name__,
+            message=str(exc),
+            safe=safe,
+            needs_human=needs_human,
+        )
+        if needs_human or self.state is State.DISCONNECTED:
+            self._to(State.FAULT, str(exc))
+            return
+        # only this location failed: the hardware is safe and usable (output.strict decides)
+        self._to(State.ABORTING, f"location fault: {exc}")
+        self._to(State.RETRACTED, "safe after a location fault")
 
     @property
     def safe_state(self) -> dict[str, Any]:

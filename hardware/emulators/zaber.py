@@ -94,7 +94,7 @@ class FaultSpec:
 class FaultPlan:
     """One-shot faults parsed from `KIND@N[xK]` strings (N counts from 1)."""
 
-    KINDS = ("stall", "limit", "unhomed", "drop", "corrupt", "busy", "powercycle")
+    KINDS: tuple[str, ...] = ("stall", "limit", "unhomed", "drop", "corrupt", "busy", "powercycle")
 
     def __init__(self, specs: list[str] | None = None) -> None:
         self.faults: list[FaultSpec] = [self.parse(s) for s in specs or []]
