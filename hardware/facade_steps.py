@@ -256,10 +256,12 @@ class FacadeSteps:
         raise AssertionError("unreachable")
 
     def _check_flags(self, status: Any) -> None:
+        meaning = "; ".join(flag_meaning(f) for f in sorted(status.faults))
         self.gate.require(
             "stage_faults",
             not status.faults,
-            f"the stage reports {sorted(status.faults)} (stall/limit/driver fault)",
+            f"the stage reports {sorted(status.faults)} ({meaning}); clear the cause at the "
+            "controller, then resume",
             faults=sorted(status.faults),
             warnings=sorted(status.warnings),
         )
@@ -388,6 +390,26 @@ class FacadeSteps:
         if self.probe.bias_v != 0.0:
             self._safe_z(self.policy.min_clearance_um)
         return combine_spots(results), sites[0]
+
+
+FLAG_MEANINGS = {
+    "FS": "stalled: the axis hit an obstacle or lost steps",
+    "FD": "driver disabled",
+    "FQ": "encoder error",
+    "FO": "driver over-temperature",
+    "FE": "limit error",
+    "WL": "a limit switch tripped",
+    "WR": "reference lost: the controller was power-cycled or never homed",
+    "WH": "not homed",
+    "NI": "a move was interrupted",
+}
+
+
+def flag_meaning(flag: str) -> str:
+    """Plain words for a stage fault flag (Zaber warning flags, Prior LIMIT±X/Y)."""
+    if flag.startswith("LIMIT"):
+        return f"the {flag[5:]} limit switch tripped"
+    return FLAG_MEANINGS.get(flag, "driver fault")
 
 
 def combine_spots(results: list[dict[str, Any]]) -> dict[str, Any]:
