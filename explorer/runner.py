@@ -175,7 +175,24 @@ class Runner:
         suggestions = self.campaign.ask(self.batch_size)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
+        self._warn_model(suggestions[0])
         return suggestions
+
+    def _warn_model(self, s: Suggestion) -> None:
+        """A `warning` event when the strategy's model needed a numerical fallback."""
+        notes = [str(n) for n in s.info.get("fit_warnings", [])]
+        if not notes:
+            return
+        fallback = s.info.get("fallback")
+        used = f"fell back to {fallback}" if fallback else "decided with the fitted model"
+        self.log.emit(
+            WarningEvent(
+                message=f"{s.strategy}: {used} at step {len(self.campaign.observations)}: "
+                + "; ".join(notes[:4]),
+                category="model",
+                location_id=s.location_id,
+            )
+        )
 
     def _from_queue(self) -> list[Suggestion]:
         entries = read_new_entries(self.run_dir / QUEUE_FILE, self.state.queue_consumed)

@@ -13,7 +13,7 @@ COUNTS: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 TITLES = {
     "kill": "crash consistency (SIGKILL at random writes, then resume)",
     "fault": "instrument fault matrix (injected -> expected outcome)",
-    "fuzz": "bad-input fuzzing (hypothesis): cases run, all one-line exit-2 errors",
+    "fuzz": "bad-input fuzzing (hypothesis): cases run; each one line, exit 2, input unchanged",
     "numerics": "GP fallbacks (degenerate data -> deterministic pick + warning event)",
     "ownership": "locks, disk full, read-only run directories",
 }

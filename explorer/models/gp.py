@@ -277,8 +277,11 @@ def _kernel_from(h: GPHyperparameters, dim: int, nu: float) -> gpytorch.kernels.
 
 
 def _standardise(y: FloatArray) -> tuple[float, float, bool]:
-    mean = float(np.mean(y)) if len(y) else 0.0
-    scale = float(np.std(y)) if len(y) > 1 else 0.0
+    """Mean, scale and whether y is constant; overflow-safe for |y| up to the float limit."""
+    big = float(np.max(np.abs(y))) if len(y) else 0.0
+    unit = big if big > 1e100 else 1.0  # np.std squares: pre-scale enormous values
+    mean = float(np.mean(y / unit)) * unit if len(y) else 0.0
+    scale = float(np.std(y / unit)) * unit if len(y) > 1 else 0.0
     constant = scale < 1e-12 * max(1.0, abs(mean))
     return mean, (scale if not constant else 1.0), constant
 
@@ -367,3 +370,16 @@ def _fit_hypers(
         warnings.append("all hyperparameter fits failed: using fixed default hyperparameters")
         return warm if warm is not None else GPHyperparameters.default(d)
     return best[1]
+
+
+def gp_with_fixed_hypers(
+    X: FloatArray, y: FloatArray, hypers: GPHyperparameters, nu: float = 2.5
+) -> FittedGP:
+    """A GP with given (not fitted) hyperparameters: the deterministic fallback when the
+    marginal-likelihood fit fails. Raises ModelFitError if even this cannot be factorised."""
+    X, y = np.asarray(X, float), np.asarray(y, float)
+    if len(y) == 0 or not np.all(np.isfinite(y)):
+        raise ModelFitError(f"needs >= 1 finite observation, got {len(y)}")
+    y_mean, y_scale, _ = _standardise(y)
+    noise = np.full(len(y), hypers.noise)
+    return FittedGP(X, y, hypers, y_mean, y_scale, noise, nu, ["fixed hyperparameters"])

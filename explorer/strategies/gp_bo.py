@@ -5,21 +5,36 @@ features, warm-started from the hyperparameters logged with the previous suggest
 remaining candidates in one batched posterior; evaluate a closed-form acquisition (EI, log-EI,
 PI, UCB, max-variance) and take the argmax. Batches (n > 1) use the Kriging believer: the GP is
 conditioned on its own mean at each pick (hyperparameters fixed) before the next pick.
-With fewer than 2 usable observations it falls back to a max-min space-filling pick.
+With fewer than 2 usable observations it uses a max-min space-filling pick.
+
+Numerical fallbacks, all deterministic: the covariance gets increasing jitter and a failed
+marginal-likelihood fit falls back to default hyperparameters (explorer.models.gp); if the fit
+or the posterior still fails (or is not finite), the decision is redone with fixed default
+hyperparameters and a noise floor; if that fails too, the max-min space-filling pick. Each
+fallback and every numerical warning raised on the way is listed in the suggestion's
+`info["fit_warnings"]` (and `info["fallback"]`), which the runner turns into a `warning` event.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.errors import ModelFitError
 from explorer.library import CandidateSet
 from explorer.models import transforms
-from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp
+from explorer.models.gp import (
+    FittedGP,
+    GPHyperparameters,
+    GPOptions,
+    fit_gp,
+    gp_with_fixed_hypers,
+)
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
 from explorer.strategies.base import SuggestContext, Suggestion
@@ -28,6 +43,9 @@ from explorer.strategies.space_filling import MaxMinStrategy
 FloatArray = NDArray[np.float64]
 Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
 Incumbent = Literal["observed", "posterior_mean"]
+# what a degenerate data set can make the fit or the posterior raise (torch linalg errors are
+# RuntimeErrors); each triggers the next deterministic fallback instead of a crash
+NUMERICAL_ERRORS = (ModelFitError, ArithmeticError, RuntimeError, ValueError, np.linalg.LinAlgError)
 
 
 def score(
@@ -82,24 +100,83 @@ class GPBOStrategy:
         col = observations.Y[:, self.objective_index]
         ok = np.isfinite(col)
         if ok.sum() < 2:
-            picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
-            return [
-                Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
-            ]
-        warm = ctx.warm_start.get("gp") if self.warm_start else None
+            return self._space_filling(candidates, observations, n, rng, ctx, [])
         x_obs = candidates.unit_features(observations.X[ok])
-        gp = fit_gp(
+        y_obs = transforms.forward(self.output_transform, col[ok])
+        notes: list[str] = []
+        for attempt in ("fitted", "fixed"):  # deterministic fallbacks, then space filling
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    gp = self._model(x_obs, y_obs, ctx, fixed=attempt == "fixed")
+                    picks = self._decide(gp, x_obs, candidates, n, observations, ctx)
+                notes += [f"{w.category.__name__}: {w.message}" for w in caught]
+                return self._annotate(picks, notes, attempt)
+            except NUMERICAL_ERRORS as exc:
+                notes.append(f"{attempt} GP failed ({type(exc).__name__}: {exc})")
+        return self._space_filling(candidates, observations, n, rng, ctx, notes)
+
+    def _model(
+        self, x_obs: FloatArray, y_obs: FloatArray, ctx: SuggestContext, *, fixed: bool
+    ) -> FittedGP:
+        if fixed:
+            default = GPHyperparameters.default(x_obs.shape[1])
+            return gp_with_fixed_hypers(x_obs, y_obs, replace(default, noise=0.1), self.gp.nu)
+        warm = ctx.warm_start.get("gp") if self.warm_start else None
+        return fit_gp(
             x_obs,
-            transforms.forward(self.output_transform, col[ok]),
+            y_obs,
             options=self.gp,
             warm_start=GPHyperparameters.from_dict(warm) if warm else None,
             seed=ctx.seed + ctx.step,
         )
-        best = float(np.max(gp.predict(x_obs)[0] if self.incumbent == "posterior_mean" else gp.y))
+
+    def _decide(
+        self,
+        gp: FittedGP,
+        x_obs: FloatArray,
+        candidates: CandidateSet,
+        n: int,
+        observations: Observations,
+        ctx: SuggestContext,
+    ) -> list[Suggestion]:
+        mean_obs = gp.predict(x_obs)[0]
+        best = float(np.max(mean_obs if self.incumbent == "posterior_mean" else gp.y))
+        if not np.isfinite(best):
+            raise FloatingPointError("the posterior mean is not finite")
         if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
             xp = candidates.unit_features(ctx.pending.features)
             gp = gp.condition_on(xp, gp.predict(xp)[0])
         return self._pick(gp, candidates, best, n, observations)
+
+    @staticmethod
+    def _annotate(picks: list[Suggestion], notes: list[str], attempt: str) -> list[Suggestion]:
+        if not notes and attempt == "fitted":
+            return picks
+        out = []
+        for p in picks:
+            info: dict[str, Any] = dict(p.info)
+            info["fit_warnings"] = [*notes, *info.get("fit_warnings", [])]
+            if attempt != "fitted":
+                info["fallback"] = "fixed_hyperparameters"
+            out.append(replace(p, info=info))
+        return out
+
+    def _space_filling(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        n: int,
+        rng: np.random.Generator,
+        ctx: SuggestContext,
+        notes: list[str],
+    ) -> list[Suggestion]:
+        """The last fallback (and the rule before 2 usable points): a max-min pick."""
+        picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
+        info: dict[str, Any] = {"fallback": "maxmin"}
+        if notes:
+            info["fit_warnings"] = notes
+        return [Suggestion(s.location_id, self.name, info=info) for s in picks]
 
     def _pick(
         self, gp: FittedGP, candidates: CandidateSet, best: float, n: int, obs: Observations
@@ -112,6 +189,8 @@ class GPBOStrategy:
         info = {"fit_warnings": list(gp.warnings)} if gp.warnings else {}
         for _ in range(min(n, len(candidates))):
             mean, std = gp.predict(xc)
+            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+                raise FloatingPointError("the posterior at the candidates is not finite")
             a = score(
                 self.acquisition,
                 (mean - gp.y_mean) / gp.y_scale,
