@@ -111,7 +111,16 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         raise
     update_latest_link(run_dir)
     runner = _runner(cfg, run_dir, campaign, instrument, log, RunState(initial_ids))
+    _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
+
+
+def _subscribe_outputs(cfg: CampaignConfig, run_dir: Path, log: EventLog) -> None:
+    """Event-log subscribers that write outputs while the run goes on (live report)."""
+    if cfg.output.live_report:
+        from explorer.live_report import LiveReport  # imports matplotlib only when it renders
+
+        log.subscribe(LiveReport(run_dir))
 
 
 def _run_started(
@@ -267,6 +276,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             st.instrument_time_s,
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
+        _subscribe_outputs(cfg, run_dir, log)
         if orphan is not None:
             runner.recover(orphan.suggestion, orphan.measurement, orphan.raw)
         elif st.front_missing:

@@ -15,6 +15,7 @@ import click
 import typer
 
 # command modules register themselves on `app` when imported
+from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401

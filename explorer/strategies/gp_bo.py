@@ -18,7 +18,7 @@ fallback and every numerical warning raised on the way is listed in the suggesti
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -28,16 +28,11 @@ from numpy.typing import NDArray
 from explorer.errors import ModelFitError
 from explorer.library import CandidateSet
 from explorer.models import transforms
-from explorer.models.gp import (
-    FittedGP,
-    GPHyperparameters,
-    GPOptions,
-    fit_gp,
-    gp_with_fixed_hypers,
-)
+from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
 from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation
 from explorer.strategies.space_filling import MaxMinStrategy
 
 FloatArray = NDArray[np.float64]
@@ -46,6 +41,7 @@ Incumbent = Literal["observed", "posterior_mean"]
 # what a degenerate data set can make the fit or the posterior raise (torch linalg errors are
 # RuntimeErrors); each triggers the next deterministic fallback instead of a crash
 NUMERICAL_ERRORS = (ModelFitError, ArithmeticError, RuntimeError, ValueError, np.linalg.LinAlgError)
+FALLBACK_NOISE = 0.1  # standardised noise variance of the fixed-hyperparameter fallback
 
 
 def score(
@@ -101,52 +97,34 @@ class GPBOStrategy:
         ok = np.isfinite(col)
         if ok.sum() < 2:
             return self._space_filling(candidates, observations, n, rng, ctx, [])
-        x_obs = candidates.unit_features(observations.X[ok])
-        y_obs = transforms.forward(self.output_transform, col[ok])
         notes: list[str] = []
         for attempt in ("fitted", "fixed"):  # deterministic fallbacks, then space filling
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    gp = self._model(x_obs, y_obs, ctx, fixed=attempt == "fixed")
-                    picks = self._decide(gp, x_obs, candidates, n, observations, ctx)
+                    picks = self._decide(candidates, observations, n, ctx, attempt == "fixed")
                 notes += [f"{w.category.__name__}: {w.message}" for w in caught]
                 return self._annotate(picks, notes, attempt)
             except NUMERICAL_ERRORS as exc:
                 notes.append(f"{attempt} GP failed ({type(exc).__name__}: {exc})")
         return self._space_filling(candidates, observations, n, rng, ctx, notes)
 
-    def _model(
-        self, x_obs: FloatArray, y_obs: FloatArray, ctx: SuggestContext, *, fixed: bool
-    ) -> FittedGP:
-        if fixed:
-            default = GPHyperparameters.default(x_obs.shape[1])
-            return gp_with_fixed_hypers(x_obs, y_obs, replace(default, noise=0.1), self.gp.nu)
-        warm = ctx.warm_start.get("gp") if self.warm_start else None
-        return fit_gp(
-            x_obs,
-            y_obs,
-            options=self.gp,
-            warm_start=GPHyperparameters.from_dict(warm) if warm else None,
-            seed=ctx.seed + ctx.step,
-        )
-
     def _decide(
         self,
-        gp: FittedGP,
-        x_obs: FloatArray,
         candidates: CandidateSet,
-        n: int,
         observations: Observations,
+        n: int,
         ctx: SuggestContext,
+        fixed: bool,
     ) -> list[Suggestion]:
-        mean_obs = gp.predict(x_obs)[0]
-        best = float(np.max(mean_obs if self.incumbent == "posterior_mean" else gp.y))
+        fallback = None
+        if fixed:  # default hyperparameters, a noise floor, no optimisation
+            default = GPHyperparameters.default(candidates.dim)
+            fallback = replace(default, noise=FALLBACK_NOISE).to_dict()
+        gp = self._model(candidates, observations, ctx, fallback, fixed_noise=not fixed)
+        best = self._incumbent(gp)
         if not np.isfinite(best):
             raise FloatingPointError("the posterior mean is not finite")
-        if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
-            xp = candidates.unit_features(ctx.pending.features)
-            gp = gp.condition_on(xp, gp.predict(xp)[0])
         return self._pick(gp, candidates, best, n, observations)
 
     @staticmethod
@@ -178,6 +156,89 @@ class GPBOStrategy:
             info["fit_warnings"] = notes
         return [Suggestion(s.location_id, self.name, info=info) for s in picks]
 
+    def _incumbent(self, gp: FittedGP) -> float:
+        """Best posterior mean at the measured points (robust to noise) or best observation,
+        in the model's (transformed) units; believed pending points count as data."""
+        if self.incumbent == "posterior_mean":
+            return float(np.max(gp.predict(gp.X)[0]))
+        return float(np.max(gp.y))
+
+    def _model(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        ctx: SuggestContext,
+        logged: Mapping[str, Any] | None,
+        *,
+        fixed_noise: bool = True,
+    ) -> FittedGP:
+        """The decision's GP: fitted (warm-started from ctx), or rebuilt from `logged`
+        hyperparameters; pending points are believed at their mean (Kriging believer).
+        `fixed_noise=False` uses the hyperparameters' noise even when gp.noise_variance is
+        set (the fixed-hyperparameter fallback keeps its noise floor)."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        x = candidates.unit_features(observations.X[ok])
+        y = transforms.forward(self.output_transform, col[ok])
+        if logged is not None:
+            opts = self.gp if fixed_noise else replace(self.gp, noise_variance=None)
+            gp = gp_from_hypers(x, y, GPHyperparameters.from_dict(logged), options=opts)
+        else:
+            warm = ctx.warm_start.get("gp") if self.warm_start else None
+            gp = fit_gp(
+                x,
+                y,
+                options=self.gp,
+                warm_start=GPHyperparameters.from_dict(warm) if warm else None,
+                seed=ctx.seed + ctx.step,
+            )
+        if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
+            xp = candidates.unit_features(ctx.pending.features)
+            gp = gp.condition_on(xp, gp.predict(xp)[0])
+        return gp
+
+    def _scores(self, gp: FittedGP, xc: FloatArray, best: float) -> tuple[FloatArray, ...]:
+        """(mean, std, acquisition) at unit-cube inputs xc (internal units)."""
+        mean, std = gp.predict(xc)
+        a = score(
+            self.acquisition,
+            (mean - gp.y_mean) / gp.y_scale,
+            std / gp.y_scale,
+            (best - gp.y_mean) / gp.y_scale,
+            beta=self.beta,
+            xi=self.xi,
+        )
+        return mean, std, a
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """Posterior and acquisition of the logged decision at every candidate (see
+        explorer.strategies.explain); None before two usable observations exist."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        if ok.sum() < 2:
+            return None
+        logged = model_state.get("gp") if model_state else None
+        gp = self._model(candidates, observations, ctx, logged)
+        mean, std, a = self._scores(gp, candidates.unit_features(), self._incumbent(gp))
+        name = observations.objective_names[self.objective_index]
+        t = self.output_transform
+        return Explanation(
+            {name: transforms.inverse(t, mean)},
+            {name: transforms.inverse_std(t, mean, std)},
+            a,
+            self.acquisition,
+            "logged" if logged is not None else "refitted",
+            {"lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise},
+            lower={name: transforms.inverse(t, mean - 2 * std)},
+            upper={name: transforms.inverse(t, mean + 2 * std)},
+        )
+
     def _pick(
         self, gp: FittedGP, candidates: CandidateSet, best: float, n: int, obs: Observations
     ) -> list[Suggestion]:
@@ -188,17 +249,9 @@ class GPBOStrategy:
         state = {"gp": gp.hypers.to_dict()}
         info = {"fit_warnings": list(gp.warnings)} if gp.warnings else {}
         for _ in range(min(n, len(candidates))):
-            mean, std = gp.predict(xc)
+            mean, std, a = self._scores(gp, xc, best)
             if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
                 raise FloatingPointError("the posterior at the candidates is not finite")
-            a = score(
-                self.acquisition,
-                (mean - gp.y_mean) / gp.y_scale,
-                std / gp.y_scale,
-                (best - gp.y_mean) / gp.y_scale,
-                beta=self.beta,
-                xi=self.xi,
-            )
             a = np.where(alive, a, -np.inf)
             k = int(np.argmax(a))
             t = self.output_transform
