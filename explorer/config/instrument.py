@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
     from hardware.protocols import Instrument, SSParams
@@ -95,14 +96,13 @@ class SimInstrumentConfig(Strict):
 
     @model_validator(mode="after")
     def _checks(self) -> SimInstrumentConfig:
-        known = sample_param_names(self.sample)
-        bad = sorted(set(self.sample_params) - known)
-        if bad:
-            raise ValueError(
-                f"sample_params: unknown parameter(s) {bad} for sample {self.sample!r}; "
-                f"known: {sorted(known)}"
-            )
-        problems = check_safety(
+        problems = sample_problems(
+            self.sample,
+            self.sample_params,
+            sample_param_names(self.sample),
+            sample_elements(self.sample),
+        )
+        problems += check_safety(
             self.safety_or_default(), self.travel_mm, self.sspfm.v_max, self.amplifier_v
         )
         if problems:

@@ -21,8 +21,11 @@ from explorer.config.instrument import (
     SSPFMConfig,
     build_sample,
     check_sim_faults,
+    sample_elements,
+    sample_param_names,
 )
 from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
     from hardware.protocols import Clock, Instrument, Stage
@@ -76,6 +79,14 @@ class SimPFMConfig(Strict):
     faults: list[str] = Field(default_factory=list, max_length=32)
 
     _faults = field_validator("faults")(check_sim_faults)
+
+    @model_validator(mode="after")
+    def _sample_params(self) -> SimPFMConfig:
+        names, elements = sample_param_names(self.sample), sample_elements(self.sample)
+        problems = sample_problems(self.sample, self.sample_params, names, elements)
+        if problems:
+            raise ValueError(problems[0])
+        return self
 
 
 class AsylumPFMConfig(Strict):
