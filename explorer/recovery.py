@@ -52,8 +52,23 @@ def find_orphan(run_dir: Path, campaign: Campaign, pending: list[int]) -> Orphan
     return Orphan(campaign.pending[lid], m, rel)
 
 
+def hardware_stale_owner(instrument: object, run_dir: Path) -> int | None:
+    """Pid of a killed process whose hardware lock this instrument took over (else None).
+    A lock inside the run directory (the simulator's) goes with the run directory's own
+    lock, which is reported already."""
+    lock = getattr(instrument, "lock", None)
+    owner = getattr(lock, "stale_owner", None)
+    path = getattr(lock, "path", None)
+    if isinstance(path, Path) and path.parent.resolve() == run_dir.resolve():
+        return None
+    return owner if isinstance(owner, int) else None
+
+
 def resume_warnings(
-    removed: list[str], stale_owner: int | None, torn_line: str | None
+    removed: list[str],
+    stale_owner: int | None,
+    torn_line: str | None,
+    hardware_owner: int | None = None,
 ) -> list[WarningEvent]:
     """Warning events that tell the user what the crash left and what was done about it."""
     out: list[WarningEvent] = []
@@ -79,6 +94,15 @@ def resume_warnings(
                 message=f"the run directory lock was left by process {stale_owner}, which no "
                 "longer holds it (killed?); taken over",
                 category="resume",
+            )
+        )
+    if hardware_owner is not None:
+        out.append(
+            WarningEvent(
+                message=f"the hardware lock was left by process {hardware_owner}, which no "
+                "longer holds it (killed?); taken over. Check the stage and probe before "
+                "trusting the first point",
+                category="ownership",
             )
         )
     return out

@@ -241,9 +241,35 @@ def is_run_dir(path: Path) -> bool:
     return (path / EVENTS_FILE).is_file() and (path / CONFIG_FILE).is_file()
 
 
+MIN_FREE_BYTES = 8 * 2**20  # room kept for the next raw file, events and journal lines
+
+
+def ensure_room(run_dir: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
+    """RunDirError unless the run directory's filesystem is writable and has room for the next
+    measurement. Checked before every move, so a disk that fills up (or is remounted
+    read-only) stops the run before the hardware moves, not after a measurement it cannot
+    save."""
+    try:
+        st = os.statvfs(run_dir)
+    except OSError as exc:
+        raise RunDirError(f"cannot check run directory {run_dir}: {exc.strerror}") from None
+    if st.f_flag & os.ST_RDONLY:
+        raise RunDirError(
+            f"run directory {run_dir} is on a read-only filesystem; remount it read-write and "
+            "resume"
+        )
+    free = st.f_bavail * st.f_frsize
+    if free < min_free_bytes:
+        raise RunDirError(
+            f"disk almost full: {free / 2**20:.1f} MiB free where the run directory {run_dir} "
+            f"is, at least {min_free_bytes / 2**20:.0f} MiB needed; free some space and resume"
+        )
+
+
 def check_writable(run_dir: Path) -> None:
     """Fail before any hardware moves if the run directory cannot take a write (read-only FS,
     disk full)."""
+    ensure_room(run_dir)
     probe = run_dir / f".write-probe-{os.getpid()}"
     try:
         with open(probe, "wb") as fh:

@@ -35,7 +35,7 @@ from explorer.events import (
     WarningEvent,
 )
 from explorer.pareto import hypervolume, non_dominated_mask
-from explorer.rundir import QUEUE_FILE, save_raw
+from explorer.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
 from explorer.user_queue import read_new_entries
@@ -144,15 +144,22 @@ class Runner:
         )
 
     def _finish(self, status: Status, reason: str) -> None:
-        self.log.emit(
-            RunStopped(
-                status=status,
-                reason=reason,
-                n_measured=len(self.campaign.observations),
-                instrument_time_s=self.state.instrument_time_s,
+        """Log `run_stopped` and close the instrument; the instrument is closed (safe state)
+        even when the log cannot take the line (disk full): the run is then resumable from
+        its last complete event."""
+        try:
+            self.log.emit(
+                RunStopped(
+                    status=status,
+                    reason=reason,
+                    n_measured=len(self.campaign.observations),
+                    instrument_time_s=self.state.instrument_time_s,
+                )
             )
-        )
-        self.instrument.close()
+        except RunDirError:
+            pass  # the reason is still reported to the user by the caller
+        finally:
+            self.instrument.close()
 
     def _check_abort(self) -> None:
         if self._abort.is_set():
@@ -246,6 +253,10 @@ class Runner:
     def _measure(self, s: Suggestion) -> None:
         x, y = self.campaign.library.position_of(s.location_id)
         index = len(self.campaign.observations)
+        try:
+            ensure_room(self.run_dir)  # a full or read-only disk stops the run before a move
+        except RunDirError as exc:
+            raise _StopRunError("fail", str(exc)) from None
         try:
             m = self.instrument.measure_at(s.location_id, x, y, timeout_s=self.measure_timeout_s)
         except AbortedError as exc:

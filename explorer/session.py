@@ -35,8 +35,9 @@ from explorer.events import (
     RunResumed,
     RunStarted,
     Suggested,
+    read_events,
 )
-from explorer.recovery import find_orphan, resume_warnings
+from explorer.recovery import find_orphan, hardware_stale_owner, resume_warnings
 from explorer.rundir import (
     CONFIG_FILE,
     EVENTS_FILE,
@@ -94,6 +95,7 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     run_dir = create_run_dir(cfg.output.dir, cfg.name)
     lock = RunLock(run_dir / LOCK_FILE).acquire()
     instrument: Any = None
+    log: EventLog | None = None
     try:
         check_writable(run_dir)
         versions = package_versions()
@@ -101,9 +103,13 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+        for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
+            log.emit(warning)
     except BaseException:
         if instrument is not None:
             instrument.close()
+        if log is not None:
+            log.close()
         lock.release()
         # nothing ran: a refused start (hardware owned by another run, disk full) leaves no
         # half-made run directory behind
@@ -237,17 +243,19 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         cfg = apply_overrides(cfg, max_points=max_points)
     lock = RunLock(run_dir / LOCK_FILE).acquire()
     instrument: Any = None
+    log: EventLog | None = None
     try:
         library = validate_deep(cfg)
-        check_writable(run_dir)
-        removed = clean_stale_temporaries(run_dir)
-        log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
+        # everything is read and checked before anything in the run directory changes: a log
+        # that cannot be resumed is refused with its file exactly as it was
+        contents = read_events(run_dir / EVENTS_FILE)
         if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
         campaign = build_campaign(cfg, library)
         st = replay_into(campaign, contents)
         orphan = find_orphan(run_dir, campaign, st.pending)
         m = orphan.measurement if orphan else None
+        check_writable(run_dir)
         instrument = build_instrument(
             cfg,
             prior_measurements=st.n_measured + (m is not None),
@@ -256,6 +264,8 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             run_dir=run_dir,
             arm_hardware=arm_hardware,
         )
+        removed = clean_stale_temporaries(run_dir)
+        log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
             log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
@@ -267,7 +277,9 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
                 versions=package_versions(),
             )
         )
-        for warning in resume_warnings(removed, lock.stale_owner, contents.torn_tail):
+        for warning in resume_warnings(
+            removed, lock.stale_owner, contents.torn_tail, hardware_stale_owner(instrument, run_dir)
+        ):
             log.emit(warning)
         state = RunState(
             initial_location_ids(cfg, library),
@@ -284,6 +296,8 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
     except BaseException:
         if instrument is not None:
             instrument.close()
+        if log is not None:
+            log.close()
         lock.release()
         raise
     return Session(run_dir, cfg, runner, lock, log)
