@@ -204,6 +204,7 @@ class FacadeSteps:
         )
 
     def _move(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        self.journal.require_writable()  # no move that the journal cannot record
         p = self.policy
         status = self._call("stage", "status", self.stage.status, timeout_s=self._remaining(5.0))
         here = (status.x_mm, status.y_mm)

@@ -79,9 +79,16 @@ class PFMInstrument(FacadeSteps):
         self._last_f0: float | None = None
         self._tip_baseline: tuple[float, float] | None = None
         self._visits = 0
+        if lock is not None:  # claim the hardware first: a second campaign is refused at once
+            try:
+                lock.acquire()
+            except BaseException:  # refused: release what was handed over, write nothing
+                for device in (stage, probe, pfm):
+                    with contextlib.suppress(Exception):
+                        device.close()
+                journal.close()
+                raise
         self._restore(journal.previous)
-        if lock is not None:  # claim the hardware now: a second campaign is refused at once
-            lock.acquire()
         journal.open_record(
             armed=armed,
             simulated=stage.simulated,
@@ -114,6 +121,7 @@ class PFMInstrument(FacadeSteps):
         self._checkpoint()
         if self.state is State.FAULT:
             raise HardwareError("instrument is in FAULT; a human must clear it (explorer resume)")
+        self.journal.require_writable()
         with self._busy:
             t0 = self.clock.now_s()
             first_seq = self.journal.next_seq

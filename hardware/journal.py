@@ -59,6 +59,7 @@ class Journal:
         self.records: list[dict[str, Any]] = []
         self._fh: io.TextIOWrapper | None = None
         self.torn_tail: str | None = None
+        self.write_error: str | None = None  # the first failed write; nothing moves after it
         if path is not None:
             self.torn_tail = repair_torn_tail(path) if path.exists() else None
             self.previous = read_journal(path) if path.exists() else []
@@ -72,17 +73,24 @@ class Journal:
             rec.update({k: _plain(v) for k, v in fields.items()})
             self._seq += 1
             self.records.append(rec)
-            if self._fh is not None:
+            if self._fh is not None and self.write_error is None:
                 try:
                     self._fh.write(json.dumps(rec, allow_nan=False) + "\n")
                     self._fh.flush()
                     if kind in DURABLE_KINDS:
                         os.fsync(self._fh.fileno())
                 except OSError as exc:
-                    raise HardwareError(
-                        f"cannot write the hardware journal {self.path}: {exc}"
-                    ) from None
+                    # never raised here: a write can be part of making the hardware safe
+                    # (abort, close), which must not depend on the disk. The facade refuses
+                    # the next move instead (require_writable).
+                    self.write_error = f"cannot write the hardware journal {self.path}: {exc}"
             return rec
+
+    def require_writable(self) -> None:
+        """HardwareError if a record could not be written (disk full, read-only, I/O error):
+        nothing moves without its journal."""
+        if self.write_error is not None:
+            raise HardwareError(f"{self.write_error}; free space and resume")
 
     @property
     def next_seq(self) -> int:
