@@ -19,6 +19,7 @@ from explorer.build import (
     build_instrument,
     build_objectives,
     build_stop,
+    explicit_ref_point,
     initial_location_ids,
     resolved_config,
     validate_deep,
@@ -32,6 +33,7 @@ from explorer.events import (
     LogContents,
     Measured,
     QueueTaken,
+    RefPointChosen,
     RunResumed,
     RunStarted,
     Suggested,
@@ -116,7 +118,8 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     update_latest_link(run_dir)
-    runner = _runner(cfg, run_dir, campaign, instrument, log, RunState(initial_ids))
+    state = RunState(initial_ids, ref_point=explicit_ref_point(cfg))
+    runner = _runner(cfg, run_dir, campaign, instrument, log, state)
     _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
 
@@ -149,6 +152,7 @@ def _run_started(
         ],
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
+        ref_point=explicit_ref_point(cfg),
     )
 
 
@@ -193,6 +197,7 @@ class ReplayedState:
     queue_consumed: int
     last_xy_mm: tuple[float, float] | None
     front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
+    ref_point: dict[str, float] | None = None
 
 
 def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
@@ -203,12 +208,15 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
     time_s, consumed, last_xy, front_missing = 0.0, 0, None, False
+    ref: dict[str, float] | None = None
     for ev in contents.events:
         if isinstance(ev, Suggested | Measured) and not campaign.library.contains(ev.location_id):
             raise EventLogError(
                 f"event {ev.seq} ({ev.type}): location {ev.location_id} is not in this run's "
                 "library; the log does not belong to this config"
             )
+        if isinstance(ev, RunStarted | RefPointChosen) and ev.ref_point is not None:
+            ref = dict(ev.ref_point)
         if isinstance(ev, Suggested):
             suggested[ev.location_id] = ev
             if ev.model_state:
@@ -218,7 +226,7 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
                 raise EventLogError(
                     f"event {ev.seq} (measured): location {ev.location_id} is measured twice"
                 )
-            campaign.record(ev.location_id, ev.objectives, (ev.x_mm, ev.y_mm))
+            campaign.record(ev.location_id, {**ev.objectives, **ev.outcomes}, (ev.x_mm, ev.y_mm))
             measured.add(ev.location_id)
             time_s, last_xy, front_missing = ev.instrument_time_s, (ev.x_mm, ev.y_mm), True
         elif isinstance(ev, FrontUpdated):
@@ -229,7 +237,9 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
     multi = len(campaign.objectives) > 1
-    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, front_missing and multi)
+    return ReplayedState(
+        len(measured), pending, time_s, consumed, last_xy, front_missing and multi, ref
+    )
 
 
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
@@ -286,6 +296,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             [i for i in st.pending if orphan is None or i != orphan.suggestion.location_id],
             st.queue_consumed,
             st.instrument_time_s,
+            st.ref_point,
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
         _subscribe_outputs(cfg, run_dir, log)
