@@ -38,7 +38,7 @@ check-science: $(STAMP)
 	$(BIN)/python -m pytest -q -m science -s -p no:cacheprovider
 
 check-reliability: $(STAMP)
-	$(BIN)/python -m pytest -q -m reliability -s
+	$(BIN)/python -m pytest -q -m "reliability or ownership" -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

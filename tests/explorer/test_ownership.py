@@ -32,6 +32,8 @@ from tests.explorer.crash_checks import zaber_config as zaber
 from tests.fuzzing import digest, run_cli
 from tests.reliability_summary import record
 
+pytestmark = pytest.mark.ownership
+
 HOLDER = """
 import sys, time
 from pathlib import Path
