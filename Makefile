@@ -46,7 +46,7 @@ check-curiosity: $(STAMP)
 	$(BIN)/explorer bench curiosity --trials 50 --measurements 100 --out $(CURIOSITY_OUT) --check-paper
 
 check-reliability: $(STAMP)
-	$(BIN)/python -m pytest -q -m reliability -s
+	$(BIN)/python -m pytest -q -m "reliability or ownership" -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from hardware.errors import (
     AbortedError,
+    ApproachError,
     DatasetError,
     ExplorerError,
     HardwareError,
     HardwareTimeoutError,
+    LocationError,
     MeasurementError,
     ReplayMissError,
     SafetyError,
@@ -20,6 +22,7 @@ from hardware.errors import (
 
 __all__ = [
     "AbortedError",
+    "ApproachError",
     "CandidateError",
     "ConfigError",
     "DatasetError",
@@ -29,6 +32,7 @@ __all__ = [
     "HardwareError",
     "HardwareTimeoutError",
     "InputFileError",
+    "LocationError",
     "MeasurementError",
     "ModelFitError",
     "ModelFitWarning",

@@ -11,7 +11,9 @@ malformed (a bad line in the middle, a duplicated or missing seq, an unknown typ
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import math
 import os
@@ -25,7 +27,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from explorer.errors import EventLogError, ExplorerWarning
+from explorer.errors import EventLogError, ExplorerWarning, RunDirError
+from explorer.event_fields import field_problem
 
 JsonDict = dict[str, Any]
 
@@ -218,6 +221,8 @@ def event_from_dict(d: JsonDict, *, where: str = "") -> Event:
         raise EventLogError(f"{where}unknown event type {kind!r}; known: {sorted(EVENT_TYPES)}")
     names = {f.name for f in dataclasses.fields(cls)}
     kwargs = {k: v for k, v in d.items() if k in names}
+    if (problem := field_problem(cls, kwargs)) is not None:
+        raise EventLogError(f"{where}malformed {kind!r} event: {problem}")
     try:
         return cls(**kwargs)
     except TypeError as exc:
@@ -294,13 +299,16 @@ class EventLog:
     subscriber is turned into a Python warning and never stops the campaign.
     """
 
-    def __init__(self, path: Path, *, next_seq: int = 0, fsync: bool = True) -> None:
+    def __init__(
+        self, path: Path, *, next_seq: int = 0, fsync: bool = True, new: bool | None = None
+    ) -> None:
         self.path = path
         self._seq = next_seq
         self._fsync = fsync
         self._lock = threading.Lock()
         self._subscribers: list[Subscriber] = []
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_EXCL if next_seq == 0 else 0)
+        new = next_seq == 0 if new is None else new  # a new log never overwrites another
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_EXCL if new else 0)
         try:
             self._fd = os.open(path, flags, 0o644)
         except FileExistsError:
@@ -311,7 +319,7 @@ class EventLog:
         """Open an existing log for a resumed run (torn tail repaired first)."""
         torn = repair_torn_tail(path)
         contents = read_events(path)
-        log = cls(path, next_seq=len(contents.events))
+        log = cls(path, next_seq=len(contents.events), new=False)
         return log, LogContents(contents.events, torn)
 
     @property
@@ -325,9 +333,7 @@ class EventLog:
         with self._lock:
             stamped = dataclasses.replace(event, seq=self._seq, time=utc_now())
             line = json.dumps(stamped.to_dict(), allow_nan=False, separators=(",", ":")) + "\n"
-            os.write(self._fd, line.encode("utf-8"))
-            if self._fsync:
-                os.fsync(self._fd)
+            self._append(line.encode("utf-8"))
             self._seq += 1
         for fn in self._subscribers:
             try:
@@ -337,6 +343,28 @@ class EventLog:
                     f"event subscriber {fn!r} failed: {exc}", ExplorerWarning, stacklevel=2
                 )
         return stamped
+
+    def _append(self, data: bytes) -> None:
+        """Write one whole line durably, or nothing: after a failed write (disk full,
+        read-only remount, I/O error) a partial line is cut off again and RunDirError says why,
+        so the log stays a sequence of complete events."""
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(self._fd, view)
+                if n <= 0:
+                    raise OSError(errno.EIO, "short write")
+                view = view[n:]
+            if self._fsync:
+                os.fsync(self._fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, end)
+            raise RunDirError(
+                f"cannot append event {self._seq} to {self.path}: "
+                f"{exc.strerror or exc}; the run stops here (every earlier event is kept)"
+            ) from None
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -134,7 +134,14 @@ def _spectrum_value(m: Measurement, obj: Objective) -> float:
     if not arrays:
         raise MeasurementError(f"measurement has no channel {obj.source!r}; has {sorted(m.arrays)}")
     if obj.function is not None:
-        return float(load_function(obj.function)(arrays))
+        fn = load_function(obj.function)
+        try:
+            return float(fn(arrays))
+        except Exception as exc:  # a broken user function fails this location, not the run
+            raise MeasurementError(
+                f"scalarizer {obj.function!r} failed at location {m.location_id}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
     quantity = obj.quantity or ("data" if "data" in arrays else sorted(arrays)[0])
     if quantity not in arrays:
         raise MeasurementError(f"channel {obj.source!r} has no quantity {quantity!r}")

@@ -3,7 +3,13 @@
 Order of every decision: pending suggestions left by a crash (resume), then new lines of the
 user's queue file, then `initial_points`, then the strategy. Every step is logged before the next
 one starts; a hardware fault puts the instrument in its safe state, logs a `fault` event and stops
-the run (or, with `output.strict: false`, skips the location and carries on).
+the run. With `output.strict: false` a fault confined to one location (`LocationError`: failed
+approach, NaN or saturated readout) skips that location (logged) and the run goes on; faults
+that need a human (`needs_human`: stall, limit, lost reference, power cycle, lost replies, tip
+change) stop it in either mode. A failed loop fit is never a fault: the raw data is kept and the
+objective is NaN (a `warning` event), as is every model fallback of the strategy. Before each
+move the run directory must have room for the measurement, so a full disk stops the run before
+the hardware moves.
 """
 
 from __future__ import annotations
@@ -30,14 +36,15 @@ from explorer.events import (
     WarningEvent,
 )
 from explorer.pareto import front_snapshot
-from explorer.rundir import QUEUE_FILE, save_raw
+from explorer.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
 from explorer.user_queue import read_new_entries
 from hardware.errors import AbortedError, HardwareError
-from hardware.protocols import Instrument
+from hardware.protocols import Instrument, Measurement
 
 Status = Literal["success", "abort", "fail", "fault"]
+MAX_CONSECUTIVE_SKIPS = 3  # more location faults in a row than this look like the instrument
 
 
 @dataclass
@@ -49,6 +56,7 @@ class RunState:
     queue_consumed: int = 0
     instrument_time_s: float = 0.0
     ref_point: dict[str, float] | None = None
+    consecutive_skips: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,15 +146,22 @@ class Runner:
         )
 
     def _finish(self, status: Status, reason: str) -> None:
-        self.log.emit(
-            RunStopped(
-                status=status,
-                reason=reason,
-                n_measured=len(self.campaign.observations),
-                instrument_time_s=self.state.instrument_time_s,
+        """Log `run_stopped` and close the instrument; the instrument is closed (safe state)
+        even when the log cannot take the line (disk full): the run is then resumable from
+        its last complete event."""
+        try:
+            self.log.emit(
+                RunStopped(
+                    status=status,
+                    reason=reason,
+                    n_measured=len(self.campaign.observations),
+                    instrument_time_s=self.state.instrument_time_s,
+                )
             )
-        )
-        self.instrument.close()
+        except RunDirError:
+            pass  # the reason is still reported to the user by the caller
+        finally:
+            self.instrument.close()
 
     def _check_abort(self) -> None:
         if self._abort.is_set():
@@ -172,8 +187,25 @@ class Runner:
         suggestions = self.campaign.ask(n)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
+        self._warn_model(suggestions[0])
         self._note_ref_point(suggestions)
         return suggestions
+
+    def _warn_model(self, s: Suggestion) -> None:
+        """A `warning` event when the strategy's model needed a numerical fallback."""
+        notes = [str(n) for n in s.info.get("fit_warnings", [])]
+        if not notes:
+            return
+        fallback = s.info.get("fallback")
+        used = f"fell back to {fallback}" if fallback else "decided with the fitted model"
+        self.log.emit(
+            WarningEvent(
+                message=f"{s.strategy}: {used} at step {len(self.campaign.observations)}: "
+                + "; ".join(notes[:4]),
+                category="model",
+                location_id=s.location_id,
+            )
+        )
 
     def _note_ref_point(self, suggestions: list[Suggestion]) -> None:
         """Log the reference point once, when a strategy has chosen it (the `auto` rule)."""
@@ -243,6 +275,10 @@ class Runner:
         x, y = self.campaign.library.position_of(s.location_id)
         index = len(self.campaign.observations)
         try:
+            ensure_room(self.run_dir)  # a full or read-only disk stops the run before a move
+        except RunDirError as exc:
+            raise _StopRunError("fail", str(exc)) from None
+        try:
             m = self.instrument.measure_at(s.location_id, x, y, timeout_s=self.measure_timeout_s)
         except AbortedError as exc:
             raise _StopRunError("abort", str(exc) or "aborted") from None
@@ -256,12 +292,30 @@ class Runner:
         except RunDirError as exc:  # disk full / read-only: stop before the next move
             self.instrument.abort()
             raise _StopRunError("fail", str(exc)) from None
+        self._commit(s, m, index, raw)
+
+    def recover(self, s: Suggestion, m: Measurement, raw: str) -> None:
+        """Log a measurement that was complete on disk (its raw file was renamed into place)
+        when a crash hit before its `measured` event: nothing measured is measured again."""
+        self.log.emit(
+            WarningEvent(
+                message=f"location {s.location_id} was measured and saved to {raw} before a "
+                "crash, but not logged; recovered from the raw file instead of measuring again",
+                category="recovered",
+                location_id=s.location_id,
+            )
+        )
+        self._commit(s, m, len(self.campaign.observations), raw)
+
+    def _commit(self, s: Suggestion, m: Measurement, index: int, raw: str) -> None:
+        """Reduce a saved measurement to objectives and log it (the `measured` event commits)."""
         try:
             values = self.campaign.tell(s, m)
         except HardwareError as exc:  # structural measurement problem (missing channel)
             self._fault(s, exc)
             return
         self.state.instrument_time_s += m.duration_s
+        self.state.consecutive_skips = 0
         names = self.campaign.objective_names
         self.log.emit(
             Measured(
@@ -290,10 +344,20 @@ class Runner:
                 )
             )
         if self.campaign.observations.n_objectives > 1:
-            self._emit_front(index)
+            self.emit_front(index)
 
     def _fault(self, s: Suggestion, exc: HardwareError) -> None:
-        self.instrument.abort()
+        """Log a fault; stop the run unless only this location failed and strict is off.
+
+        The facade has already made the hardware safe; a fault that needs a human (stall,
+        limit, lost reference, power cycle, lost replies, tip change) stops the run whatever
+        `output.strict` says, and so do MAX_CONSECUTIVE_SKIPS location faults in a row."""
+        skip = not self.strict and not exc.needs_human
+        self.state.consecutive_skips = self.state.consecutive_skips + 1 if skip else 0
+        if self.state.consecutive_skips > MAX_CONSECUTIVE_SKIPS:
+            skip = False
+        if not skip:
+            self.instrument.abort()
         self.log.emit(
             Fault(
                 message=str(exc),
@@ -302,8 +366,11 @@ class Runner:
                 safe_state=dict(getattr(self.instrument, "safe_state", {"aborted": True})),
             )
         )
-        if self.strict:
-            raise _StopRunError("fault", f"{type(exc).__name__}: {exc}")
+        if not skip:
+            why = f"{type(exc).__name__}: {exc}"
+            if self.state.consecutive_skips > MAX_CONSECUTIVE_SKIPS:
+                why = f"{MAX_CONSECUTIVE_SKIPS + 1} locations in a row failed, last: {why}"
+            raise _StopRunError("fault", why)
         nan: dict[str, float | None] = {o.name: None for o in self.campaign.objectives}
         x, y = self.campaign.library.position_of(s.location_id)
         self.campaign.record(s.location_id, nan, (x, y))
@@ -322,16 +389,18 @@ class Runner:
         )
         self.log.emit(
             WarningEvent(
-                message=f"location {s.location_id} skipped after a fault (output.strict is false)",
+                message=f"location {s.location_id} skipped after a {type(exc).__name__} "
+                "(output.strict is false; the instrument is safe and goes on)",
                 category="skipped",
                 location_id=s.location_id,
             )
         )
 
-    def _emit_front(self, step: int) -> None:
-        """The feasible Pareto front of everything measured so far, with its hypervolume once a
-        reference point is fixed."""
+    def emit_front(self, step: int | None = None) -> None:
+        """Log the feasible Pareto front of everything measured so far (k >= 2 objectives),
+        with its hypervolume once a reference point is fixed."""
         obs = self.campaign.observations
+        step = len(obs) - 1 if step is None else step
         objs = self.campaign.objectives
         ref = None
         if self.state.ref_point is not None:

@@ -9,6 +9,7 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ from explorer.build import (
 )
 from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, parse_config, read_yaml
-from explorer.errors import InputFileError, RunDirError
+from explorer.errors import EventLogError, InputFileError, RunDirError
 from explorer.events import (
     EventLog,
+    FrontUpdated,
     LogContents,
     Measured,
     QueueTaken,
@@ -35,13 +37,16 @@ from explorer.events import (
     RunResumed,
     RunStarted,
     Suggested,
-    WarningEvent,
+    read_events,
 )
+from explorer.recovery import find_orphan, hardware_stale_owner, resume_warnings
 from explorer.rundir import (
     CONFIG_FILE,
     EVENTS_FILE,
+    LOCK_FILE,
     RunLock,
     check_writable,
+    clean_stale_temporaries,
     create_run_dir,
     is_run_dir,
     load_raw,
@@ -91,7 +96,9 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     campaign = build_campaign(cfg, library)
     initial_ids = initial_location_ids(cfg, library)
     run_dir = create_run_dir(cfg.output.dir, cfg.name)
-    lock = RunLock(run_dir / ".lock").acquire()
+    lock = RunLock(run_dir / LOCK_FILE).acquire()
+    instrument: Any = None
+    log: EventLog | None = None
     try:
         check_writable(run_dir)
         versions = package_versions()
@@ -99,8 +106,17 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+        for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
+            log.emit(warning)
     except BaseException:
+        if instrument is not None:
+            instrument.close()
+        if log is not None:
+            log.close()
         lock.release()
+        # nothing ran: a refused start (hardware owned by another run, disk full) leaves no
+        # half-made run directory behind
+        shutil.rmtree(run_dir, ignore_errors=True)
         raise
     update_latest_link(run_dir)
     state = RunState(initial_ids, ref_point=explicit_ref_point(cfg))
@@ -181,6 +197,7 @@ class ReplayedState:
     instrument_time_s: float
     queue_consumed: int
     last_xy_mm: tuple[float, float] | None
+    front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
     ref_point: dict[str, float] | None = None
 
 
@@ -188,13 +205,21 @@ def replay_into(
     campaign: Campaign, contents: LogContents, run_dir: Path | None = None
 ) -> ReplayedState:
     """Rebuild a campaign's observations, pending set and warm-start state from events; the
-    raw arrays its strategy requires are reloaded from `run_dir`/raw (when given)."""
+    raw arrays its strategy requires are reloaded from `run_dir`/raw (when given).
+
+    Raises EventLogError (naming the event) when the log contradicts itself or the library:
+    a location measured twice, or an id the library does not have."""
     needed = campaign.required_arrays if run_dir is not None else ()
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
-    time_s, consumed, last_xy = 0.0, 0, None
+    time_s, consumed, last_xy, front_missing = 0.0, 0, None, False
     ref: dict[str, float] | None = None
     for ev in contents.events:
+        if isinstance(ev, Suggested | Measured) and not campaign.library.contains(ev.location_id):
+            raise EventLogError(
+                f"event {ev.seq} ({ev.type}): location {ev.location_id} is not in this run's "
+                "library; the log does not belong to this config"
+            )
         if isinstance(ev, RunStarted | RefPointChosen) and ev.ref_point is not None:
             ref = dict(ev.ref_point)
         if isinstance(ev, Suggested):
@@ -202,41 +227,65 @@ def replay_into(
             if ev.model_state:
                 campaign.warm_start = ev.model_state
         elif isinstance(ev, Measured):
+            if ev.location_id in measured:
+                raise EventLogError(
+                    f"event {ev.seq} (measured): location {ev.location_id} is measured twice"
+                )
             arrays = load_raw(run_dir, ev.raw) if needed and ev.raw and run_dir else None
             values = {**ev.objectives, **ev.outcomes}
             campaign.record(ev.location_id, values, (ev.x_mm, ev.y_mm), arrays)
             measured.add(ev.location_id)
-            time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
+            time_s, last_xy, front_missing = ev.instrument_time_s, (ev.x_mm, ev.y_mm), True
+        elif isinstance(ev, FrontUpdated):
+            front_missing = False
         elif isinstance(ev, QueueTaken):
             consumed = max(consumed, ev.line)
     pending = [i for i in suggested if i not in measured]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
-    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, ref)
+    multi = len(campaign.objectives) > 1
+    return ReplayedState(
+        len(measured), pending, time_s, consumed, last_xy, front_missing and multi, ref
+    )
 
 
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
-    """Reopen a run directory and continue the campaign from its log."""
+    """Reopen a run directory and continue the campaign from its log.
+
+    Whatever a crash left is put right first (explorer.recovery): temporary files removed, a
+    torn last line moved aside, a measurement that was saved but not logged recovered from its
+    raw file, a run killed while writing `run_started` started properly; each is logged."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
         cfg = apply_overrides(cfg, max_points=max_points)
-    lock = RunLock(run_dir / ".lock").acquire()
+    lock = RunLock(run_dir / LOCK_FILE).acquire()
+    instrument: Any = None
+    log: EventLog | None = None
     try:
         library = validate_deep(cfg)
-        check_writable(run_dir)
-        log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
-        if not contents.events or not isinstance(contents.events[0], RunStarted):
+        # everything is read and checked before anything in the run directory changes: a log
+        # that cannot be resumed is refused with its file exactly as it was
+        contents = read_events(run_dir / EVENTS_FILE)
+        if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
         campaign = build_campaign(cfg, library)
         st = replay_into(campaign, contents, run_dir)
+        orphan = find_orphan(run_dir, campaign, st.pending)
+        m = orphan.measurement if orphan else None
+        check_writable(run_dir)
         instrument = build_instrument(
             cfg,
-            prior_measurements=st.n_measured,
-            start_time_s=st.instrument_time_s,
-            start_xy_mm=st.last_xy_mm,
+            prior_measurements=st.n_measured + (m is not None),
+            start_time_s=st.instrument_time_s + (m.duration_s if m else 0.0),
+            start_xy_mm=(m.x_mm, m.y_mm) if m else st.last_xy_mm,
             run_dir=run_dir,
             arm_hardware=arm_hardware,
         )
+        removed = clean_stale_temporaries(run_dir)
+        log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
+        if not contents.events:  # killed while writing run_started: start it properly now
+            versions = package_versions()
+            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,
@@ -245,26 +294,30 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
                 versions=package_versions(),
             )
         )
-        if contents.torn_tail is not None:
-            log.emit(
-                WarningEvent(
-                    message="the last line of events.jsonl was torn by a crash; it was "
-                    "moved to events.torn-*.txt and ignored",
-                    category="resume",
-                )
-            )
+        for warning in resume_warnings(
+            removed, lock.stale_owner, contents.torn_tail, hardware_stale_owner(instrument, run_dir)
+        ):
+            log.emit(warning)
+        state = RunState(
+            initial_location_ids(cfg, library),
+            [i for i in st.pending if orphan is None or i != orphan.suggestion.location_id],
+            st.queue_consumed,
+            st.instrument_time_s,
+            st.ref_point,
+        )
+        runner = _runner(cfg, run_dir, campaign, instrument, log, state)
+        _subscribe_outputs(cfg, run_dir, log)
+        if orphan is not None:
+            runner.recover(orphan.suggestion, orphan.measurement, orphan.raw)
+        elif st.front_missing:
+            runner.emit_front()
     except BaseException:
+        if instrument is not None:
+            instrument.close()
+        if log is not None:
+            log.close()
         lock.release()
         raise
-    state = RunState(
-        initial_location_ids(cfg, library),
-        list(st.pending),
-        st.queue_consumed,
-        st.instrument_time_s,
-        st.ref_point,
-    )
-    runner = _runner(cfg, run_dir, campaign, instrument, log, state)
-    _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
 
 

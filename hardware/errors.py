@@ -7,6 +7,8 @@ message names the offending value and the fix.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class ExplorerError(Exception):
     """Base class for every error raised by combi-explorer (engine, hardware, novelty)."""
@@ -15,9 +17,16 @@ class ExplorerError(Exception):
 
 
 class HardwareError(ExplorerError):
-    """Instrument-level failure (stage, probe, PFM, transport)."""
+    """Instrument-level failure (stage, probe, PFM, transport).
+
+    `needs_human` classifies the fault: True (the default) means the instrument itself is in
+    doubt (stall, limit switch, lost reference, power cycle, lost replies, tip change): the
+    hardware is made safe and the run stops whatever `output.strict` says. False
+    (LocationError) means only this location failed and the instrument is safe and usable.
+    """
 
     exit_code = 3
+    needs_human: ClassVar[bool] = True
 
 
 class SafetyError(HardwareError):
@@ -32,8 +41,22 @@ class AbortedError(HardwareError):
     """The instrument was aborted (Ctrl-C, SIGTERM or abort()) during an operation."""
 
 
-class MeasurementError(HardwareError):
+class LocationError(HardwareError):
+    """This location could not be measured, but the instrument is safe (bias 0 V, retracted,
+    stage stopped) and can go on: with `output.strict: false` the location is skipped."""
+
+    needs_human = False
+
+
+class MeasurementError(LocationError):
     """A measurement came back unusable (NaN or saturated signal, failed fit)."""
+
+
+class ApproachError(SafetyError, LocationError):
+    """The approach failed twice at one location (no surface found, false engage); the tip
+    did not crash (a crash is a plain SafetyError that needs a human)."""
+
+    needs_human = False
 
 
 class DatasetError(ExplorerError, ValueError):

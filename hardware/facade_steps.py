@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hardware.errors import AbortedError, HardwareError, HardwareTimeoutError
+from hardware.errors import (
+    AbortedError,
+    ApproachError,
+    HardwareError,
+    HardwareTimeoutError,
+    MeasurementError,
+    SafetyError,
+)
+from hardware.pfm.quality import readout_problem
 from hardware.protocols import ProbeState, Site
 
 if TYPE_CHECKING:
@@ -196,6 +204,7 @@ class FacadeSteps:
         )
 
     def _move(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        self.journal.require_writable()  # no move that the journal cannot record
         p = self.policy
         status = self._call("stage", "status", self.stage.status, timeout_s=self._remaining(5.0))
         here = (status.x_mm, status.y_mm)
@@ -248,10 +257,12 @@ class FacadeSteps:
         raise AssertionError("unreachable")
 
     def _check_flags(self, status: Any) -> None:
+        meaning = "; ".join(flag_meaning(f) for f in sorted(status.faults))
         self.gate.require(
             "stage_faults",
             not status.faults,
-            f"the stage reports {sorted(status.faults)} (stall/limit/driver fault)",
+            f"the stage reports {sorted(status.faults)} ({meaning}); clear the cause at the "
+            "controller, then resume",
             faults=sorted(status.faults),
             warnings=sorted(status.warnings),
         )
@@ -274,12 +285,18 @@ class FacadeSteps:
             if self.probe.state is ProbeState.FAULT:
                 break
             self._safe_z(p.min_clearance_um)
+        crashed = self.probe.state is ProbeState.FAULT
         self.gate.require(
             "approach",
             False,
-            f"{p.max_approach_attempts} approaches failed; "
-            "inspect the tip and the sample, then resume",
+            f"the probe reports a fault after approach {attempt} ({result.reason}); inspect "
+            "the tip and the sample, then resume"
+            if crashed
+            else f"{attempt} approaches failed at this location ({result.reason}); the probe "
+            "is retracted and the instrument can go on",
+            error=SafetyError if crashed else ApproachError,
             attempts=attempt,
+            crashed=crashed,
         )
 
     def _tune(self) -> None:
@@ -364,12 +381,36 @@ class FacadeSteps:
                 )
             )
             self._to(State.ENGAGED, "loop done")
+            problem = readout_problem(results[-1])
+            if problem is not None:
+                self.journal.write("note", "facade", message=problem, location_id=location_id)
+                raise MeasurementError(f"location {location_id}: {problem}")
             sites.append(site)
         self._visits += 1
         self.journal.write("visit", "facade", location_id=location_id, spots=len(sites))
         if self.probe.bias_v != 0.0:
             self._safe_z(self.policy.min_clearance_um)
         return combine_spots(results), sites[0]
+
+
+FLAG_MEANINGS = {
+    "FS": "stalled: the axis hit an obstacle or lost steps",
+    "FD": "driver disabled",
+    "FQ": "encoder error",
+    "FO": "driver over-temperature",
+    "FE": "limit error",
+    "WL": "a limit switch tripped",
+    "WR": "reference lost: the controller was power-cycled or never homed",
+    "WH": "not homed",
+    "NI": "a move was interrupted",
+}
+
+
+def flag_meaning(flag: str) -> str:
+    """Plain words for a stage fault flag (Zaber warning flags, Prior LIMIT±X/Y)."""
+    if flag.startswith("LIMIT"):
+        return f"the {flag[5:]} limit switch tripped"
+    return FLAG_MEANINGS.get(flag, "driver fault")
 
 
 def combine_spots(results: list[dict[str, Any]]) -> dict[str, Any]:

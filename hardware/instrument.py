@@ -79,8 +79,23 @@ class PFMInstrument(FacadeSteps):
         self._last_f0: float | None = None
         self._tip_baseline: tuple[float, float] | None = None
         self._visits = 0
+        if lock is not None:  # claim the hardware first: a second campaign is refused at once
+            try:
+                lock.acquire()
+            except BaseException:  # refused: release what was handed over, write nothing
+                for device in (stage, probe, pfm):
+                    with contextlib.suppress(Exception):
+                        device.close()
+                journal.close()
+                raise
         self._restore(journal.previous)
-        journal.open_record(armed=armed, simulated=stage.simulated, **(describe or {}))
+        journal.open_record(
+            armed=armed,
+            simulated=stage.simulated,
+            # pid of a killed owner whose (kernel-released) lock this session took over
+            lock_taken_over_from=lock.stale_owner if lock is not None else None,
+            **(describe or {}),
+        )
 
     # ---- persisted state (a resumed run reopens the same journal) ----------------------------
     def _restore(self, records: list[dict[str, Any]]) -> None:
@@ -106,6 +121,7 @@ class PFMInstrument(FacadeSteps):
         self._checkpoint()
         if self.state is State.FAULT:
             raise HardwareError("instrument is in FAULT; a human must clear it (explorer resume)")
+        self.journal.require_writable()
         with self._busy:
             t0 = self.clock.now_s()
             first_seq = self.journal.next_seq
@@ -217,8 +233,21 @@ class PFMInstrument(FacadeSteps):
                 State.RETRACTED if self.state is not State.DISCONNECTED else self.state, "aborted"
             )
             return
-        self.journal.write("fault", "facade", error=type(exc).__name__, message=str(exc), safe=safe)
-        self._to(State.FAULT, str(exc))
+        needs_human = not isinstance(exc, HardwareError) or exc.needs_human
+        self.journal.write(
+            "fault",
+            "facade",
+            error=type(exc).__name__,
+            message=str(exc),
+            safe=safe,
+            needs_human=needs_human,
+        )
+        if needs_human or self.state is State.DISCONNECTED:
+            self._to(State.FAULT, str(exc))
+            return
+        # only this location failed: the hardware is safe and usable (output.strict decides)
+        self._to(State.ABORTING, f"location fault: {exc}")
+        self._to(State.RETRACTED, "safe after a location fault")
 
     @property
     def safe_state(self) -> dict[str, Any]:

@@ -106,13 +106,21 @@ class SafetyGate:
         self.policy = policy
         self.journal = journal
 
-    def require(self, rule: str, ok: bool, refusal: str, **facts: object) -> None:
-        """Journal the decision; raise SafetyError(refusal) if `ok` is false."""
+    def require(
+        self,
+        rule: str,
+        ok: bool,
+        refusal: str,
+        *,
+        error: type[SafetyError] = SafetyError,
+        **facts: object,
+    ) -> None:
+        """Journal the decision; raise `error(refusal)` if `ok` is false."""
         self.journal.write(
             "safety", "facade", rule=rule, decision="allow" if ok else "refuse", **facts
         )
         if not ok:
-            raise SafetyError(f"safety rule {rule!r} refused: {refusal}")
+            raise error(f"safety rule {rule!r} refused: {refusal}")
 
     # ---- stage moves ------------------------------------------------------------------------
     def check_target(self, x_mm: float, y_mm: float, from_xy_mm: tuple[float, float]) -> None:

@@ -7,8 +7,16 @@ as real hardware, so simulated runs exercise every safety rule.
 
 Randomness: the facade tells the world which site it is visiting (`enter_site`); each device
 then draws from its own child of `SeedSequence(seed, spawn_key=(11, location_id))` (stage 0,
-probe 1, PFM 2), so the same location gives the same raw data in a resumed run regardless of
-what happened before. The lock-in phase offset is fixed per run (spawn key 12).
+probe 1, PFM 2, tip check 3), so the same location gives the same raw data in a resumed run
+regardless of what happened before (a tip check at a location, which depends on how many
+visits the journal counts, never shifts the PFM stream). The lock-in phase offset is fixed per
+run (spawn key 12).
+
+Fault injection (`SimFaultPlan`, the same one-shot `KIND@N[xK]` grammar as the emulators,
+counted in locations visited since this instrument was built): `approach` (every approach at
+the N-th location is a false engage), `crash` (the tip hits something: probe FAULT), `nan`
+(NaN readouts), `saturate` (amplitude clipped at half its peak), `tipchange` (from the N-th
+location on the tip has lost 70 % of its sensitivity: the next tip check refuses).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hardware.emulators.zaber import FaultPlan
 from hardware.errors import HardwareError
 from hardware.pfm.sample import SampleModel
 from hardware.pfm.sspfm import reduce, synthesize
@@ -34,7 +43,13 @@ from hardware.protocols import (
 )
 
 CompositionFn = Callable[[float, float], Mapping[str, float]]
-STREAMS = {"stage": 0, "probe": 1, "pfm": 2}
+STREAMS = {"stage": 0, "probe": 1, "pfm": 2, "tip": 3}
+
+
+class SimFaultPlan(FaultPlan):
+    """Probe / PFM faults of the simulated instrument (see the module docstring)."""
+
+    KINDS = ("approach", "crash", "nan", "saturate", "tipchange")
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,9 @@ class SimWorld:
     tip_lifetime_loops: float = 3000.0
     f0_wear_per_loop: float = 2e-4
     site: Site | None = None
+    faults: FaultPlan = field(default_factory=SimFaultPlan)
+    sites_visited: int = 0
+    tip_factor: float = 1.0
     _rngs: dict[str, np.random.Generator] = field(default_factory=dict)
 
     @property
@@ -82,7 +100,10 @@ class SimWorld:
         if site == self.site:
             return  # stage, probe and PFM all forward the same site
         self.site = site
-        children = np.random.SeedSequence(self.seed, spawn_key=(11, site.location_id)).spawn(3)
+        self.sites_visited += 1
+        if self.fault("tipchange"):
+            self.tip_factor = 0.3
+        children = np.random.SeedSequence(self.seed, spawn_key=(11, site.location_id)).spawn(4)
         self._rngs = {name: np.random.default_rng(children[k]) for name, k in STREAMS.items()}
 
     def rng(self, purpose: str) -> np.random.Generator:
@@ -93,8 +114,12 @@ class SimWorld:
             )
         return self._rngs[purpose]
 
+    def fault(self, kind: str) -> bool:
+        """Whether an injected fault of `kind` fires at the current location."""
+        return self.faults.fires(kind, self.sites_visited)
+
     def tip_sensitivity(self) -> float:
-        return math.exp(-self.loops_done / self.tip_lifetime_loops)
+        return self.tip_factor * math.exp(-self.loops_done / self.tip_lifetime_loops)
 
     def f0_scale(self) -> float:
         return max(1.0 - self.f0_wear_per_loop * self.loops_done, 0.5)
@@ -135,9 +160,12 @@ class SimProbe:
             self.state = ProbeState.RETRACTED
             return ApproachResult(False, 0.0, 0.0, "no surface found within the Z range")
         w.clock.sleep(seconds)
-        if surface == "keep_out":
+        if surface == "keep_out" or w.fault("crash"):
             self.state = ProbeState.FAULT
             return ApproachResult(False, 0.0, 5.0, "tip crashed onto a clamp / electrode pad")
+        if w.fault("approach"):
+            self.state = ProbeState.RETRACTED
+            return ApproachResult(False, 0.0, 0.0, "approach stopped: false engage (injected)")
         if failed:
             self.state = ProbeState.RETRACTED
             return ApproachResult(False, 0.0, 0.0, "approach stopped: false engage")
@@ -206,13 +234,15 @@ class SimPFM:
         )
         w.clock.sleep(self.timing.loop_s * params.cycles / 2)
         w.loops_done += 1
+        if w.fault("nan") or w.fault("saturate"):
+            raw = _corrupt(raw, nan=w.fault("nan"))
         out = {**raw, **reduce(raw)}
         return {f"sspfm.{k}": np.asarray(v) for k, v in out.items()}
 
     def tip_check(self, *, timeout_s: float) -> TipHealth:
         w = self.world
         w.clock.sleep(self.timing.tip_check_s)
-        rng = w.rng("pfm")
+        rng = w.rng("tip")
         f0 = w.sample.f0_ref_hz * w.f0_scale()
         return TipHealth(w.tip_sensitivity() * float(rng.lognormal(0.0, 0.03)), f0)
 
@@ -227,3 +257,20 @@ class SimPFM:
 
     def close(self) -> None:
         return None
+
+
+def _corrupt(raw: dict[str, FloatArray], *, nan: bool) -> dict[str, FloatArray]:
+    """Injected bad readouts: NaN on a few steps, or the amplitude clipped at half its peak."""
+    out = dict(raw)
+    for key in [k for k in raw if k.startswith(("dart_", "be_"))]:
+        a = np.array(raw[key], float)
+        if nan:
+            a[len(a) // 3 : len(a) // 3 + 4] = np.nan
+        elif key.startswith("dart_"):
+            top = 0.5 * float(np.max(a[:, :2]))
+            a[:, :2] = np.minimum(a[:, :2], top)
+        else:
+            top = 0.5 * float(np.max(np.abs(a)))
+            a = np.clip(a, -top, top)
+        out[key] = a
+    return out

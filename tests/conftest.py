@@ -82,3 +82,10 @@ def _close_figures() -> Any:
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the reliability counters (kill points, faults, fuzz cases) when tests filled them."""
+    from tests.reliability_summary import write_summary
+
+    write_summary(terminalreporter.write_line)

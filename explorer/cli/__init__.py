@@ -1,7 +1,8 @@
 """Command line: `explorer run | resume | validate | plot | ...`.
 
 Errors never reach the user as tracebacks: every ExplorerError becomes one line per problem on
-stderr and a non-zero exit code (2 for bad input, 3 for hardware faults, 130 for an abort).
+stderr and a non-zero exit code (2 for bad input, 3 for hardware faults, 130 for an abort);
+anything else is a bug and is reported as one `internal error` line with exit code 1.
 Set EXPLORER_DEBUG=1 to see tracebacks. Each command group lives in its own module and
 registers itself on `app`; importing them here is the only registry.
 """
@@ -59,6 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        if debug:
+            raise
+        err.print(
+            f"error: internal error ({type(exc).__name__}: {exc}); this is a bug, please "
+            "report it with the command and its input files (EXPLORER_DEBUG=1 shows the "
+            "traceback)",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 1
     return code if isinstance(code, int) else 0
 
 

@@ -6,14 +6,24 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
     from hardware.protocols import Instrument, SSParams
     from hardware.safety import SoftFence
+
+
+def check_sim_faults(faults: list[str]) -> list[str]:
+    """`faults:` entries of a simulated probe/PFM (KIND@N[xK], see hardware.sim)."""
+    from hardware.sim import SimFaultPlan
+
+    for text in faults:
+        SimFaultPlan.parse(text)  # ValueError names the entry and the grammar
+    return faults
 
 
 class SimTimingConfig(Strict):
@@ -78,21 +88,23 @@ class SimInstrumentConfig(Strict):
     travel_mm: tuple[Range, Range] = ((-100.0, 100.0), (-100.0, 100.0))
     amplifier_v: Annotated[float, Field(gt=0, le=220)] = 200.0
     measure_timeout_s: PositiveFloat = 600.0
+    faults: list[str] = Field(default_factory=list, max_length=32)
 
     @property
     def controller_limits_mm(self) -> tuple[Range, Range]:
         return _controller_limits(self.safety_or_default(), self.travel_mm)
 
+    _faults = field_validator("faults")(check_sim_faults)
+
     @model_validator(mode="after")
     def _checks(self) -> SimInstrumentConfig:
-        known = sample_param_names(self.sample)
-        bad = sorted(set(self.sample_params) - known)
-        if bad:
-            raise ValueError(
-                f"sample_params: unknown parameter(s) {bad} for sample {self.sample!r}; "
-                f"known: {sorted(known)}"
-            )
-        problems = check_safety(
+        problems = sample_problems(
+            self.sample,
+            self.sample_params,
+            sample_param_names(self.sample),
+            sample_elements(self.sample),
+        )
+        problems += check_safety(
             self.safety_or_default(), self.travel_mm, self.sspfm.v_max, self.amplifier_v
         )
         if problems:
@@ -121,7 +133,7 @@ class SimInstrumentConfig(Strict):
         from hardware.instrument import PFMInstrument
         from hardware.journal import JOURNAL_FILE, HardwareLock, Journal
         from hardware.safety import SoftFence
-        from hardware.sim import SimPFM, SimProbe, SimTiming, SimWorld
+        from hardware.sim import SimFaultPlan, SimPFM, SimProbe, SimTiming, SimWorld
         from hardware.stages.sim import SimStage
 
         sample = build_sample(self.sample, self.sample_params, self.noise, seed)
@@ -135,6 +147,7 @@ class SimInstrumentConfig(Strict):
             xy_mm=start_xy_mm or self.start_xy_mm,
             loops_done=prior_measurements * self.sspfm.spots,
             tip_lifetime_loops=sample.params.tip_lifetime_loops,
+            faults=SimFaultPlan(self.faults),
         )
         safety = self.safety_or_default()
         limits = _controller_limits(safety, self.travel_mm)

@@ -13,11 +13,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict
-from explorer.config.instrument import SimTimingConfig, SSPFMConfig, build_sample
+from explorer.config.instrument import (
+    SimTimingConfig,
+    SSPFMConfig,
+    build_sample,
+    check_sim_faults,
+    sample_elements,
+    sample_param_names,
+)
 from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
     from hardware.protocols import Clock, Instrument, Stage
@@ -68,6 +76,17 @@ class SimPFMConfig(Strict):
     sample_params: dict[str, float] = Field(default_factory=dict)
     timing: SimTimingConfig = Field(default_factory=SimTimingConfig)
     amplifier_v: Annotated[float, Field(gt=0, le=220)] = 10.0
+    faults: list[str] = Field(default_factory=list, max_length=32)
+
+    _faults = field_validator("faults")(check_sim_faults)
+
+    @model_validator(mode="after")
+    def _sample_params(self) -> SimPFMConfig:
+        names, elements = sample_param_names(self.sample), sample_elements(self.sample)
+        problems = sample_problems(self.sample, self.sample_params, names, elements)
+        if problems:
+            raise ValueError(problems[0])
+        return self
 
 
 class AsylumPFMConfig(Strict):
@@ -242,7 +261,7 @@ def _pfm(
 ) -> tuple[Any, Any, Stage]:
     p = cfg.pfm
     if isinstance(p, SimPFMConfig):
-        from hardware.sim import SimPFM, SimProbe, SimTiming, SimWorld
+        from hardware.sim import SimFaultPlan, SimPFM, SimProbe, SimTiming, SimWorld
         from hardware.stages.tracked import TrackedStage
 
         sample = build_sample(p.sample, p.sample_params, p.noise, seed)
@@ -254,6 +273,7 @@ def _pfm(
             clock,
             loops_done=prior_measurements * cfg.sspfm.spots,
             tip_lifetime_loops=sample.params.tip_lifetime_loops,
+            faults=SimFaultPlan(p.faults),
         )
         return (
             SimProbe(world, timing, bias_limit_v=p.amplifier_v),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +103,9 @@ def format_validation_error(exc: ValidationError) -> list[str]:
             ctx = err.get("ctx", {})
             msg = f"unknown kind {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
         elif kind == "extra_forbidden":
-            msg = f"unknown key {str(err['loc'][-1])!r}; remove it or check its spelling"
+            key = str(err["loc"][-1])
+            hint = _did_you_mean(key, tuple(err["loc"][:-1]), tags)
+            msg = f"unknown key {key!r}; {hint or 'remove it or check its spelling'}"
         elif kind == "missing":
             msg = f"required key {str(err['loc'][-1])!r} is missing; add it"
         elif msg.startswith("Value error, "):
@@ -115,6 +119,54 @@ def format_validation_error(exc: ValidationError) -> list[str]:
             where, msg = head, rest
         lines.append(f"{where}: {msg}")
     return lines
+
+
+_UNIT = re.compile(r"_(mm|um|nm|m|cm|s|ms|us|min|h|v|mv|kv|hz|khz|mhz|deg|rad|pct)$")
+
+
+def _did_you_mean(key: str, parent: tuple[int | str, ...], tags: set[str]) -> str | None:
+    """A hint for an unknown key: the same quantity in the documented unit (x_um -> x_mm),
+    or a close spelling."""
+    model = _model_at(parent, tags)
+    if model is None:
+        return None
+    allowed = [f.alias or name for name, f in model.model_fields.items()]
+    stem = _UNIT.sub("", key.lower())
+    same = [a for a in allowed if _UNIT.sub("", a) == stem and _UNIT.search(a)]
+    if same:
+        return f"did you mean {same[0]!r}? (the unit is part of the key name)"
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _model_at(loc: tuple[int | str, ...], tags: set[str]) -> Any:
+    """The config model at an error location (None if it cannot be told)."""
+    current: list[Any] = [CampaignConfig]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in tags or part.startswith(("function-", "tagged-union")):
+            chosen = [m for m in current if part in _kinds(m)]
+            current = chosen or current
+            continue
+        nxt: list[Any] = []
+        for m in current:
+            by_alias = {f.alias or n: f for n, f in m.model_fields.items()}
+            if part in by_alias:
+                nxt += [t for t in _types_in(by_alias[part].annotation) if _is_model(t)]
+        if not nxt:
+            return None
+        current = nxt
+    return current[0] if len(current) == 1 else None
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "model_fields")
+
+
+def _kinds(model: Any) -> set[str]:
+    kind = model.model_fields.get("kind")
+    return {str(a) for a in getattr(kind.annotation, "__args__", ())} if kind else set()
 
 
 def _all_kind_tags() -> set[str]:

@@ -283,8 +283,11 @@ class FittedGP:
 
 
 def _standardise(y: FloatArray) -> tuple[float, float, bool]:
-    mean = float(np.mean(y)) if len(y) else 0.0
-    scale = float(np.std(y)) if len(y) > 1 else 0.0
+    """Mean, scale and whether y is constant; overflow-safe for |y| up to the float limit."""
+    big = float(np.max(np.abs(y))) if len(y) else 0.0
+    unit = big if big > 1e100 else 1.0  # np.std squares: pre-scale enormous values
+    mean = float(np.mean(y / unit)) * unit if len(y) else 0.0
+    scale = float(np.std(y / unit)) * unit if len(y) > 1 else 0.0
     constant = scale < 1e-12 * max(1.0, abs(mean))
     return mean, (scale if not constant else 1.0), constant
 

@@ -10,17 +10,27 @@ the same. Batches (n > 1) use the Kriging believer: the GP is conditioned on its
 pick (hyperparameters fixed, Cholesky factor extended) before the next pick; the posterior mean
 is unchanged by such conditioning, so it is computed once. With fewer than 2 usable observations
 it falls back to a max-min space-filling pick.
+
+Numerical fallbacks, all deterministic: the covariance gets increasing jitter and a failed
+marginal-likelihood fit falls back to default hyperparameters (explorer.models.gp); if the fit
+or the posterior still fails (or is not finite), the decision is redone with fixed default
+hyperparameters and a noise floor; if that fails too, the max-min space-filling pick. Each
+fallback and every numerical warning raised on the way is listed in the suggestion's
+`info["fit_warnings"]` (and `info["fallback"]`), which the runner turns into a `warning` event.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.errors import ModelFitError
 from explorer.library import CandidateSet
 from explorer.models import transforms
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
@@ -36,6 +46,10 @@ Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
 Incumbent = Literal["observed", "posterior_mean"]
 #: up to this many observations every candidate's exact σ is computed (it is cheap there)
 EXACT_STD_MAX_OBS = 384
+# what a degenerate data set can make the fit or the posterior raise (torch linalg errors are
+# RuntimeErrors); each triggers the next deterministic fallback instead of a crash
+NUMERICAL_ERRORS = (ModelFitError, ArithmeticError, RuntimeError, ValueError, np.linalg.LinAlgError)
+FALLBACK_NOISE = 0.1  # standardised noise variance of the fixed-hyperparameter fallback
 
 
 def score(
@@ -90,12 +104,65 @@ class GPBOStrategy:
         col = observations.Y[:, self.objective_index]
         ok = np.isfinite(col)
         if ok.sum() < 2:
-            picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
-            return [
-                Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
-            ]
-        gp = self._model(candidates, observations, ctx, None)
-        return self._pick(gp, candidates, self._incumbent(gp), n, observations)
+            return self._space_filling(candidates, observations, n, rng, ctx, [])
+        notes: list[str] = []
+        for attempt in ("fitted", "fixed"):  # deterministic fallbacks, then space filling
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    picks = self._decide(candidates, observations, n, ctx, attempt == "fixed")
+                notes += [f"{w.category.__name__}: {w.message}" for w in caught]
+                return self._annotate(picks, notes, attempt)
+            except NUMERICAL_ERRORS as exc:
+                notes.append(f"{attempt} GP failed ({type(exc).__name__}: {exc})")
+        return self._space_filling(candidates, observations, n, rng, ctx, notes)
+
+    def _decide(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        n: int,
+        ctx: SuggestContext,
+        fixed: bool,
+    ) -> list[Suggestion]:
+        fallback = None
+        if fixed:  # default hyperparameters, a noise floor, no optimisation
+            default = GPHyperparameters.default(candidates.dim)
+            fallback = replace(default, noise=FALLBACK_NOISE).to_dict()
+        gp = self._model(candidates, observations, ctx, fallback, fixed_noise=not fixed)
+        best = self._incumbent(gp)
+        if not np.isfinite(best):
+            raise FloatingPointError("the posterior mean is not finite")
+        return self._pick(gp, candidates, best, n, observations)
+
+    @staticmethod
+    def _annotate(picks: list[Suggestion], notes: list[str], attempt: str) -> list[Suggestion]:
+        if not notes and attempt == "fitted":
+            return picks
+        out = []
+        for p in picks:
+            info: dict[str, Any] = dict(p.info)
+            info["fit_warnings"] = [*notes, *info.get("fit_warnings", [])]
+            if attempt != "fitted":
+                info["fallback"] = "fixed_hyperparameters"
+            out.append(replace(p, info=info))
+        return out
+
+    def _space_filling(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        n: int,
+        rng: np.random.Generator,
+        ctx: SuggestContext,
+        notes: list[str],
+    ) -> list[Suggestion]:
+        """The last fallback (and the rule before 2 usable points): a max-min pick."""
+        picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
+        info: dict[str, Any] = {"fallback": "maxmin"}
+        if notes:
+            info["fit_warnings"] = notes
+        return [Suggestion(s.location_id, self.name, info=info) for s in picks]
 
     def _incumbent(self, gp: FittedGP) -> float:
         """Best posterior mean at the measured points (robust to noise) or best observation,
@@ -110,15 +177,20 @@ class GPBOStrategy:
         observations: Observations,
         ctx: SuggestContext,
         logged: Mapping[str, Any] | None,
+        *,
+        fixed_noise: bool = True,
     ) -> FittedGP:
         """The decision's GP: fitted (warm-started from ctx), or rebuilt from `logged`
-        hyperparameters; pending points are believed at their mean (Kriging believer)."""
+        hyperparameters; pending points are believed at their mean (Kriging believer).
+        `fixed_noise=False` uses the hyperparameters' noise even when gp.noise_variance is
+        set (the fixed-hyperparameter fallback keeps its noise floor)."""
         col = observations.Y[:, self.objective_index]
         ok = np.isfinite(col)
         x = candidates.unit_features(observations.X[ok])
         y = transforms.forward(self.output_transform, col[ok])
         if logged is not None:
-            gp = gp_from_hypers(x, y, GPHyperparameters.from_dict(logged), options=self.gp)
+            opts = self.gp if fixed_noise else replace(self.gp, noise_variance=None)
+            gp = gp_from_hypers(x, y, GPHyperparameters.from_dict(logged), options=opts)
         else:
             warm = ctx.warm_start.get("gp") if self.warm_start else None
             gp = fit_gp(
@@ -192,6 +264,8 @@ class GPBOStrategy:
         state = {"gp": gp.hypers.to_dict()}
         info = {"fit_warnings": list(gp.warnings)} if gp.warnings else {}
         mean = gp.predict_mean(xc)
+        if not np.all(np.isfinite(mean)):
+            raise FloatingPointError("the posterior mean at the candidates is not finite")
         bounded = self.acquisition in MONOTONE_IN_STD and len(gp.X) > EXACT_STD_MAX_OBS
         std_upper = gp.std_upper_bound(xc) if bounded else None
         t = self.output_transform
@@ -199,6 +273,8 @@ class GPBOStrategy:
             pick = self._best(gp, xc, mean, std_upper, alive, best)
             k = pick.row
             m_k, s_k = np.array([pick.mean]), np.array([pick.std])
+            if not (math.isfinite(pick.mean) and math.isfinite(pick.std)) or math.isnan(pick.value):
+                raise FloatingPointError("the posterior at the candidates is not finite")
             out.append(
                 Suggestion(
                     int(candidates.ids[k]),

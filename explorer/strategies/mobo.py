@@ -29,23 +29,30 @@ the runner logs it once as a `ref_point_chosen` event.
 Batches (n > 1) and pending points: Kriging believer for ehvi/parego/ucb_scalarized (each GP is
 conditioned on its own mean at the pick, and the believed objective vector joins the incumbent
 front); sequential greedy with jointly sampled pending points for log_nehvi.
+
+Numerical fallbacks, the same deterministic chain as gp_bo: a decision whose fits or posteriors
+fail (or are not finite) is redone with every GP on default hyperparameters and a noise floor,
+then with a max-min space-filling pick; each level and every numerical warning go into
+`info["fit_warnings"]` / `info["fallback"]`, which the runner logs as a `warning` event.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
-from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp
+from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
 from explorer.pareto import auto_ref_point, non_dominated_mask
 from explorer.strategies import hypervolume_acq as hva
 from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.gp_bo import FALLBACK_NOISE, NUMERICAL_ERRORS
 from explorer.strategies.space_filling import MaxMinStrategy
 
 FloatArray = NDArray[np.float64]
@@ -142,7 +149,34 @@ class MOBOStrategy:
             return [
                 Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
             ]
-        models = self._fit(pool, observations, ctx)
+        notes: list[str] = []
+        for attempt in ("fitted", "fixed"):  # gp_bo's deterministic fallbacks, then maxmin
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    picks = self._decide(pool, observations, n, rng, ctx, attempt == "fixed")
+                notes += [f"{w.category.__name__}: {w.message}" for w in caught]
+                return _annotate(picks, notes, attempt)
+            except NUMERICAL_ERRORS as exc:
+                notes.append(f"{attempt} GPs failed ({type(exc).__name__}: {exc})")
+        picks = MaxMinStrategy().suggest(pool, observations, n, rng, ctx)
+        info = {"fallback": "maxmin", "fit_warnings": notes}
+        return [Suggestion(s.location_id, self.name, info=dict(info)) for s in picks]
+
+    def _decide(
+        self,
+        pool: CandidateSet,
+        observations: Observations,
+        n: int,
+        rng: np.random.Generator,
+        ctx: SuggestContext,
+        fixed: bool,
+    ) -> list[Suggestion]:
+        usable = np.all(np.isfinite(observations.Y), axis=1)
+        models = self._fit(pool, observations, ctx, fixed)
+        for gp in models.gps:
+            if not np.all(np.isfinite(gp.predict(gp.X)[0])):
+                raise FloatingPointError("a posterior mean is not finite")
         ref = self._ref_point(observations.Y[usable], ctx)
         state = {
             "gps": {
@@ -167,7 +201,9 @@ class MOBOStrategy:
             bounds.append((names.index(c.name), c.lower, c.upper))
         return names, np.column_stack(cols), bounds
 
-    def _fit(self, pool: CandidateSet, obs: Observations, ctx: SuggestContext) -> _Models:
+    def _fit(
+        self, pool: CandidateSet, obs: Observations, ctx: SuggestContext, fixed: bool = False
+    ) -> _Models:
         names, Y, bounds = self._columns(obs)
         k = obs.n_objectives
         # a constrained outcome with no measured value yet cannot be modelled: its constraint
@@ -183,6 +219,11 @@ class MOBOStrategy:
         for j in keep:
             ok = np.isfinite(Y[:, j])
             h = warm.get(names[j]) if isinstance(warm, dict) else None
+            if fixed:  # default hyperparameters with a noise floor, no optimisation
+                hypers = replace(GPHyperparameters.default(X.shape[1]), noise=FALLBACK_NOISE)
+                opts = dataclasses.replace(options, noise_variance=None)
+                gps.append(gp_from_hypers(X[ok], Y[ok, j], hypers, options=opts))
+                continue
             gps.append(
                 fit_gp(
                     X[ok],
@@ -367,6 +408,21 @@ class MOBOStrategy:
             extra,
             state,
         )
+
+
+def _annotate(picks: list[Suggestion], notes: list[str], attempt: str) -> list[Suggestion]:
+    """Record the numerical warnings and the fallback used in each suggestion's info (the
+    runner turns them into a `warning` event)."""
+    if not notes and attempt == "fitted":
+        return picks
+    out = []
+    for p in picks:
+        info: dict[str, Any] = dict(p.info)
+        info["fit_warnings"] = [*notes, *info.get("fit_warnings", [])]
+        if attempt != "fitted":
+            info["fallback"] = "fixed_hyperparameters"
+        out.append(replace(p, info=info))
+    return out
 
 
 def _normaliser(Y: FloatArray) -> tuple[FloatArray, FloatArray]:

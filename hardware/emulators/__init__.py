@@ -62,6 +62,7 @@ def _create(kind: str, q: dict[str, list[str]]) -> Any:
             travel_mm=_float(q, "travel_mm", 100.0),
             speed_mm_per_s=_float(q, "speed_mm_per_s", 4.0),
             latency_s=_float(q, "latency_ms", 0.0) / 1000.0,
+            delay_s=_float(q, "delay_ms", 1000.0) / 1000.0,
             faults=faults,
         )
     from hardware.emulators.prior import PriorEmulator

@@ -10,7 +10,10 @@ Faults (`FaultPlan`, one-shot, counted from power-on): `stall@N` (the N-th axis 
 half-way: FS, stopped), `limit@N` (limit switch trips half-way: WL), `unhomed@N` (reference lost
 at the N-th command: WR), `drop@N[xK]` / `corrupt@N[xK]` (replies to commands N..N+K-1 lost /
 garbled), `busy@N` (the N-th move never completes: stuck BUSY until `stop`), `powercycle@N`
-(the device resets at the N-th command: position 0, not homed, a NUL byte on the line, no reply).
+(the device resets at the N-th command: position 0, not homed, a NUL byte on the line, no reply),
+`delay@N[xK]` (replies to commands N..N+K-1 arrive `delay_s` late, after the driver's read
+timeout: they show up later as stale replies; served by the emu:// handler, which collects
+them with `due_replies`).
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ class FaultSpec:
 class FaultPlan:
     """One-shot faults parsed from `KIND@N[xK]` strings (N counts from 1)."""
 
-    KINDS = ("stall", "limit", "unhomed", "drop", "corrupt", "busy", "powercycle")
+    KINDS: tuple[str, ...] = ("stall", "limit", "unhomed", "drop", "corrupt", "busy", "powercycle")
 
     def __init__(self, specs: list[str] | None = None) -> None:
         self.faults: list[FaultSpec] = [self.parse(s) for s in specs or []]
@@ -116,6 +119,10 @@ class FaultPlan:
         self.faults = []
 
 
+class ZaberFaultPlan(FaultPlan):
+    KINDS = (*FaultPlan.KINDS, "delay")
+
+
 class ZaberEmulator:
     """A Zaber ASCII controller (one device, `n_axes` axes) on an injected clock."""
 
@@ -130,13 +137,16 @@ class ZaberEmulator:
         speed_mm_per_s: float = 4.0,
         accel_mm_per_s2: float = 40.0,
         latency_s: float = 0.0,
+        delay_s: float = 1.0,
         faults: list[str] | None = None,
     ) -> None:
         self.clock = clock
         self.device = device
         self.microstep_um = microstep_um
         self.latency_s = latency_s
-        self.plan = FaultPlan(faults)
+        self.delay_s = delay_s
+        self.plan = ZaberFaultPlan(faults)
+        self._delayed: list[tuple[float, list[str]]] = []
         self._lock = threading.RLock()
         steps = round(travel_mm * 1000.0 / microstep_um)
         per_um = 1000.0 / microstep_um
@@ -230,7 +240,18 @@ class ZaberEmulator:
                 return []
             if self.plan.fires("corrupt", n):
                 return [r[:8] + "#" + r[9:] for r in replies]
+            if self.plan.fires("delay", n):
+                self._delayed.append((self.clock.now_s() + self.delay_s, replies))
+                return []
             return replies
+
+    def due_replies(self) -> list[str]:
+        """Delayed replies whose time has come (in the order they were held back)."""
+        with self._lock:
+            now = self.clock.now_s()
+            due = [r for t, rs in self._delayed if t <= now for r in rs]
+            self._delayed = [(t, rs) for t, rs in self._delayed if t > now]
+            return due
 
     def _reply(
         self, cmd: ZaberCommand, flag: str, data: str, axis: int | None = None

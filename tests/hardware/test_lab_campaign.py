@@ -49,8 +49,9 @@ def journal(run_dir: Path) -> list[dict[str, Any]]:
 
 def comparable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Drop what legitimately differs between the two runs: wall time, pid, the port name, and
-    the arming facts (an emu:// port is simulated, a socket:// port is real and armed)."""
-    drop = {"utc", "pid", "port", "armed", "simulated"}
+    the arming facts (an emu:// port is simulated, a socket:// port is real and armed), and
+    the pid of a killed earlier owner of the lock file."""
+    drop = {"utc", "pid", "port", "armed", "simulated", "lock_taken_over_from"}
     return [{k: v for k, v in r.items() if k not in drop} for r in records]
 
 

@@ -3,13 +3,21 @@ in the journal, the instrument in FAULT and the hardware safe (bias 0 V, retract
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
 
-from hardware.errors import AbortedError, HardwareError, HardwareTimeoutError, SafetyError
+from hardware.errors import (
+    AbortedError,
+    ApproachError,
+    HardwareError,
+    HardwareTimeoutError,
+    SafetyError,
+)
 from hardware.instrument import State
 from hardware.protocols import ProbeState, Resonance, SSParams
+from hardware.sim import SimFaultPlan
 from tests.hardware.simkit import commands, make_sim, refusals
 
 TIMEOUT = 600.0
@@ -152,12 +160,32 @@ def test_readback_retries_once_then_faults() -> None:
     assert len(commands(inst, "move_to")) == 2
 
 
-def test_two_failed_approaches_fault() -> None:
+def test_two_failed_approaches_are_a_location_fault() -> None:
+    """Two failed approaches (no surface, false engage) condemn the location, not the
+    instrument: safe (0 V, retracted), journaled as a refusal, and able to go on."""
     inst = make_sim(timing={"approach_failure_p": 1.0})
-    with pytest.raises(SafetyError, match="2 approaches failed") as exc:
+    with pytest.raises(ApproachError, match="2 approaches failed") as exc:
         inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
-    _refused(inst, "approach", exc)
+    assert isinstance(exc.value, SafetyError) and not exc.value.needs_human
+    assert [r["rule"] for r in refusals(inst)] == ["approach"]
     assert len(commands(inst, "approach")) == 2
+    assert inst.state is State.RETRACTED
+    assert inst.probe.bias_v == 0.0 and inst.probe.state is ProbeState.RETRACTED
+    fault = [r for r in inst.journal.records if r["kind"] == "fault"][-1]
+    assert fault["needs_human"] is False and fault["safe"]["stage_stopped"] is True
+    inst.probe.timing = dataclasses.replace(inst.probe.timing, approach_failure_p=0.0)
+    m = inst.measure_at(4, 1.5, 1.0, timeout_s=TIMEOUT)  # the next location is measured
+    assert m.location_id == 4 and inst.state is State.ENGAGED
+
+
+def test_a_tip_crash_on_approach_needs_a_human() -> None:
+    inst = make_sim()
+    inst.probe.world.faults = SimFaultPlan(["crash@1"])
+    with pytest.raises(SafetyError, match="the probe reports a fault") as exc:
+        inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    assert not isinstance(exc.value, ApproachError) and exc.value.needs_human
+    _refused(inst, "approach", exc)
+    assert len(commands(inst, "approach")) == 1
 
 
 def test_resonance_jump_is_a_tip_problem() -> None:
@@ -234,7 +262,8 @@ def test_timeout_stops_and_faults() -> None:
 
 
 def test_fault_needs_a_human() -> None:
-    inst = make_sim(timing={"approach_failure_p": 1.0})
+    inst = make_sim()
+    inst.probe.world.faults = SimFaultPlan(["crash@1"])
     with pytest.raises(SafetyError):
         inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
     with pytest.raises(HardwareError, match="FAULT"):

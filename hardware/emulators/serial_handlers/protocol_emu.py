@@ -1,6 +1,8 @@
 """pyserial handler for `emu://zaber?...` and `emu://prior?...`: an in-process controller.
 
 Writes are split into lines and answered by the registered emulator; reads return its replies.
+Replies the emulator delays (`delay@N`) arrive once due, ahead of the reply to the command
+being exchanged then, where only message-id matching tells them apart.
 A read that finds nothing waits `timeout` seconds on the emulator's virtual clock instead of
 the wall clock, so driver timeouts, dropped replies and polling cost no real time in tests.
 """
@@ -44,11 +46,19 @@ class Serial(SerialBase):
     def read(self, size: int = 1) -> bytes:
         if not self.is_open:
             raise PortNotOpenError()
+        self._collect_delayed()
         if not self._rx and self._timeout:
             self.emulator.clock.sleep(self._timeout)  # virtual wait for a reply that never comes
+            self._collect_delayed()
         data = bytes(self._rx[:size])
         del self._rx[:size]
         return data
+
+    def _collect_delayed(self) -> None:
+        due = getattr(self.emulator, "due_replies", None)
+        if due is not None:
+            for reply in due():
+                self._rx += reply.encode("ascii", "replace")
 
     def write(self, data: bytes) -> int:
         if not self.is_open:
@@ -62,6 +72,7 @@ class Serial(SerialBase):
                 break
             line = self._tx[:cut].decode("ascii", "replace")
             del self._tx[: cut + 1]
+            self._collect_delayed()  # a late reply lands in the middle of the next exchange
             if line.strip():
                 for reply in self.emulator.handle_line(line):
                     self._rx += reply.encode("ascii", "replace")
