@@ -21,6 +21,7 @@ from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig
 from explorer.config.library import GridLibrary, LinearComposition
+from explorer.config.replay import ReplayInstrumentConfig
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
@@ -109,6 +110,8 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
     initial_location_ids(cfg, library)
     if isinstance(cfg.instrument, SimInstrumentConfig):
         composition_function(cfg)
+    if isinstance(cfg.instrument, ReplayInstrumentConfig):
+        cfg.instrument.check_library(library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"
@@ -142,7 +145,9 @@ def build_instrument(
     inst = cfg.instrument
     return inst.build(
         seed=seeds.instrument,
-        composition_at=composition_function(cfg),
+        composition_at=(
+            composition_function(cfg) if isinstance(inst, SimInstrumentConfig) else None
+        ),
         prior_measurements=prior_measurements,
         start_time_s=start_time_s,
         start_xy_mm=start_xy_mm,

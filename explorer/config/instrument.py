@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.config.replay import ReplayInstrumentConfig
 
 if TYPE_CHECKING:
     from hardware.protocols import Instrument
@@ -102,4 +103,6 @@ class SimInstrumentConfig(Strict):
         )
 
 
-InstrumentConfig = Annotated[SimInstrumentConfig, Field(discriminator="kind")]
+InstrumentConfig = Annotated[
+    SimInstrumentConfig | ReplayInstrumentConfig, Field(discriminator="kind")
+]
