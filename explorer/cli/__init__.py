@@ -15,6 +15,7 @@ import click
 import typer
 
 # command modules register themselves on `app` when imported
+from explorer.cli import dataset as _dataset  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli.common import app, err

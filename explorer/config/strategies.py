@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
+from explorer.config.dkl import DKLBOConfig
 
 if TYPE_CHECKING:
     from explorer.strategies.base import Strategy
@@ -168,12 +169,13 @@ StrategyConfig = Annotated[
     | MaxMinConfig
     | GPBOConfig
     | SkoptConfig
+    | DKLBOConfig
     | TwoPhaseConfig,
     Field(discriminator="kind"),
 ]
 
 #: kinds that optimise exactly one objective (need `objective:` when several are configured)
-SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt")
+SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "dkl_bo")
 #: kinds that need at least two objectives
 MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ()
 

@@ -30,14 +30,22 @@ def observe(
     obs = Observations.empty(lib.dim, tuple(f"f{j}" for j in range(k)))
     for r in rows:
         x = lib.features[r]
-        y = np.full(k, 1.5) if constant else np.array(
-            [np.sin(6 * x.sum() + j) + 0.1 * lib.positions_mm[r, 1] for j in range(k)]
+        y = (
+            np.full(k, 1.5)
+            if constant
+            else np.array(
+                [np.sin(6 * x.sum() + j) + 0.1 * lib.positions_mm[r, 1] for j in range(k)]
+            )
         )
         obs = obs.append(int(lib.ids[r]), x, y, (lib.positions_mm[r, 0], lib.positions_mm[r, 1]))
     if nan_row and rows:
         r = max(rows) + 1
-        obs = obs.append(int(lib.ids[r]), lib.features[r], np.full(k, np.nan),
-                         (lib.positions_mm[r, 0], lib.positions_mm[r, 1]))
+        obs = obs.append(
+            int(lib.ids[r]),
+            lib.features[r],
+            np.full(k, np.nan),
+            (lib.positions_mm[r, 0], lib.positions_mm[r, 1]),
+        )
     return obs
 
 
@@ -50,8 +58,14 @@ class StrategyContract:
     def strategy(self) -> Strategy:
         raise NotImplementedError
 
-    def _run(self, obs: Observations, n: int, seed: int = 0, pending: list[int] | None = None,
-             lib: CandidateSet | None = None) -> list[int]:
+    def _run(
+        self,
+        obs: Observations,
+        n: int,
+        seed: int = 0,
+        pending: list[int] | None = None,
+        lib: CandidateSet | None = None,
+    ) -> list[int]:
         lib = lib or small_library()
         taken = set(obs.ids.tolist()) | set(pending or [])
         remaining = lib.without(taken)
@@ -59,9 +73,18 @@ class StrategyContract:
         ctx = SuggestContext(seed=7, step=len(obs) + len(pending or []), pending=pend, budget=20)
         out = self.strategy().suggest(remaining, obs, n, np.random.default_rng(seed), ctx)
         for s in out:
-            json.dumps(to_jsonable({"mean": s.mean, "std": s.std, "info": s.info,
-                                    "state": s.model_state, "acq": s.acquisition}),
-                       allow_nan=False)
+            json.dumps(
+                to_jsonable(
+                    {
+                        "mean": s.mean,
+                        "std": s.std,
+                        "info": s.info,
+                        "state": s.model_state,
+                        "acq": s.acquisition,
+                    }
+                ),
+                allow_nan=False,
+            )
         return [s.location_id for s in out]
 
     def _obs(self, rows: list[int], **kw: bool) -> Observations:

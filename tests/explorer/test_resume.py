@@ -23,12 +23,17 @@ GP_STRATEGY = {
 
 
 def _sequence(run: Path) -> list[int]:
-    return [e.location_id for e in read_events(run / "events.jsonl").events if isinstance(e, Measured)]
+    return [
+        e.location_id for e in read_events(run / "events.jsonl").events if isinstance(e, Measured)
+    ]
 
 
 def _values(run: Path) -> list[float]:
-    return [e.objectives["loop_height"] for e in read_events(run / "events.jsonl").events
-            if isinstance(e, Measured)]
+    return [
+        e.objectives["loop_height"]
+        for e in read_events(run / "events.jsonl").events
+        if isinstance(e, Measured)
+    ]
 
 
 def _only_run(out: Path) -> Path:
@@ -43,8 +48,9 @@ def reference(tmp_path_factory) -> tuple[Path, list[int], list[float]]:
     from tests.conftest import BASE_CONFIG
 
     tmp = tmp_path_factory.mktemp("ref")
-    cfg = dict(BASE_CONFIG, strategy=GP_STRATEGY, stop={"max_points": 9},
-               output={"dir": str(tmp / "runs")})
+    cfg = dict(
+        BASE_CONFIG, strategy=GP_STRATEGY, stop={"max_points": 9}, output={"dir": str(tmp / "runs")}
+    )
     path = tmp / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     assert main(["run", str(path), "-q"]) == 0
@@ -59,8 +65,19 @@ def reference(tmp_path_factory) -> tuple[Path, list[int], list[float]]:
 def test_sigkill_then_resume_matches_uninterrupted(reference, tmp_path, mode, n) -> None:
     path, ref_ids, ref_values = reference
     out = tmp_path / "runs"
-    cmd = [sys.executable, "-m", "tests.explorer.kill_harness", mode, str(n), "--",
-           "run", str(path), "-q", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.explorer.kill_harness",
+        mode,
+        str(n),
+        "--",
+        "run",
+        str(path),
+        "-q",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr
     run = _only_run(out)
