@@ -142,7 +142,7 @@ def test_bad_names_and_shapes_in_memory() -> None:
     import dataclasses
 
     ds = toy_dataset()
-    with pytest.raises(DatasetError, match="channel name 'bad.name'"):
+    with pytest.raises(DatasetError, match=r"channel name 'bad\.name'"):
         dataclasses.replace(ds, channels={"bad.name": ds.channels["sspfm"]})
     with pytest.raises(DatasetError, match="location_ids must be unique"):
         dataclasses.replace(ds, location_ids=np.zeros(len(ds), dtype=np.int64))
