@@ -59,7 +59,7 @@ def test_missing_file_names_both_places(make_config, tmp_path) -> None:
 
 def test_pinned_hash_must_match(make_config, toy_file) -> None:
     data = _cfg(make_config, str(toy_file), sha256="0" * 64)
-    with pytest.raises(ConfigError, match="instrument: the dataset file .* has changed"):
+    with pytest.raises(ConfigError, match=r"instrument: the dataset file .* has changed"):
         parse_config(data)
 
 
@@ -116,9 +116,5 @@ def test_dkl_bo_needs_objective_choice_with_two_objectives(make_config, toy_file
     with pytest.raises(ConfigError, match="set `objective:`"):
         parse_config(data)
     data["strategy"]["objective"] = "h"
-    strategy = parse_config(data).strategy.build(  # type: ignore[union-attr]
-        __import__("explorer.config", fromlist=["StrategyBuild"]).StrategyBuild(
-            ("loop_height", "h")
-        )
-    )
+    strategy = parse_config(data).strategy.build(StrategyBuild(("loop_height", "h")))
     assert strategy.objective_index == 1  # type: ignore[attr-defined]
