@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: maps every error to one line and an exit code."""
     debug = os.environ.get("EXPLORER_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)  # click returns Exit codes here
+        if isinstance(rc, int):
+            return rc
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:

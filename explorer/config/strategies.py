@@ -113,6 +113,8 @@ class GPBOConfig(_SingleObjective):
     beta: PositiveFloat = 4.0
     xi: Annotated[float, Field(ge=0)] = 0.0
     warm_start: bool = True
+    output_transform: Literal["none", "bilog"] = "none"
+    incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def build(self, b: StrategyBuild) -> Strategy:
@@ -126,6 +128,8 @@ class GPBOConfig(_SingleObjective):
             self.objective_index(b),
             GPOptions(**self.gp.model_dump()),
             self.warm_start,
+            self.output_transform,
+            self.incumbent,
         )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
+from explorer.models import transforms
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
@@ -26,6 +27,7 @@ from explorer.strategies.space_filling import MaxMinStrategy
 
 FloatArray = NDArray[np.float64]
 Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
+Incumbent = Literal["observed", "posterior_mean"]
 
 
 def score(
@@ -52,6 +54,10 @@ class GPBOStrategy:
         xi: EI/PI improvement margin, in standardised units of y.
         gp: kernel / fit options.
         warm_start: reuse the previous step's hyperparameters (logged in model_state).
+        output_transform: "bilog" models sign(y)·log(1+|y|): use it when the noise grows with
+            the signal (PFM loop metrics); reported means/stds are back-transformed.
+        incumbent: EI/PI improve on the best *observed* value or (default, robust to noise) on
+            the best posterior mean at the measured locations.
     """
 
     acquisition: Acquisition = "log_ei"
@@ -60,6 +66,8 @@ class GPBOStrategy:
     objective_index: int = 0
     gp: GPOptions = field(default_factory=GPOptions)
     warm_start: bool = True
+    output_transform: transforms.OutputTransform = "none"
+    incumbent: Incumbent = "posterior_mean"
     name: str = "gp_bo"
 
     def suggest(
@@ -79,17 +87,19 @@ class GPBOStrategy:
                 Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
             ]
         warm = ctx.warm_start.get("gp") if self.warm_start else None
+        x_obs = candidates.unit_features(observations.X[ok])
         gp = fit_gp(
-            candidates.unit_features(observations.X[ok]),
-            col[ok],
+            x_obs,
+            transforms.forward(self.output_transform, col[ok]),
             options=self.gp,
             warm_start=GPHyperparameters.from_dict(warm) if warm else None,
             seed=ctx.seed + ctx.step,
         )
+        best = float(np.max(gp.predict(x_obs)[0] if self.incumbent == "posterior_mean" else gp.y))
         if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
             xp = candidates.unit_features(ctx.pending.features)
             gp = gp.condition_on(xp, gp.predict(xp)[0])
-        return self._pick(gp, candidates, float(np.max(col[ok])), n, observations)
+        return self._pick(gp, candidates, best, n, observations)
 
     def _pick(
         self, gp: FittedGP, candidates: CandidateSet, best: float, n: int, obs: Observations
@@ -112,13 +122,16 @@ class GPBOStrategy:
             )
             a = np.where(alive, a, -np.inf)
             k = int(np.argmax(a))
+            t = self.output_transform
+            mean_k = float(transforms.inverse(t, mean[k : k + 1])[0])
+            std_k = float(transforms.inverse_std(t, mean[k : k + 1], std[k : k + 1])[0])
             out.append(
                 Suggestion(
                     int(candidates.ids[k]),
                     self.name,
                     float(a[k]),
-                    {name: float(mean[k])},
-                    {name: float(std[k])},
+                    {name: mean_k},
+                    {name: std_k},
                     info,
                     state,
                 )

@@ -1,0 +1,5 @@
+"""`python -m explorer ...` is the same as the `explorer` command."""
+
+from explorer.cli import entry
+
+entry()

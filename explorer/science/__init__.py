@@ -1,0 +1,1 @@
+"""Reproducible scientific checks (run by `make check-science`; each prints its table)."""
