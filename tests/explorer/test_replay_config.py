@@ -118,3 +118,24 @@ def test_dkl_bo_needs_objective_choice_with_two_objectives(make_config, toy_file
     data["strategy"]["objective"] = "h"
     strategy = parse_config(data).strategy.build(StrategyBuild(("loop_height", "h")))
     assert strategy.objective_index == 1  # type: ignore[attr-defined]
+
+
+def test_replay_config_swaps_the_file_and_keeps_replay_settings(make_config, toy_file) -> None:
+    import dataclasses
+
+    from explorer.replay import replay_config
+    from tests.hardware.replay.helpers import toy_dataset
+
+    other = write_dataset(
+        dataclasses.replace(toy_dataset(), name="other"), toy_file.with_name("other.npz")
+    )
+    data = _cfg(make_config, str(toy_file), miss="nearest", noise={"relative": 0.1})
+    cfg = replay_config(parse_config(data), other)
+    inst = cfg.instrument
+    assert inst.dataset == other.resolve() and cfg.library.path == other.resolve()  # type: ignore[union-attr]
+    assert inst.miss == "nearest" and inst.noise.relative == 0.1  # type: ignore[union-attr]
+    assert inst.sha256 != parse_config(data).instrument.sha256  # type: ignore[union-attr]
+    sim = parse_config(make_config())  # a simulated campaign: the instrument is replaced
+    replayed = replay_config(sim, toy_file, miss="nearest", noise_relative=0.2)
+    assert replayed.instrument.kind == "replay" and replayed.library.kind == "grid"
+    assert replayed.instrument.noise.relative == 0.2  # type: ignore[union-attr]
