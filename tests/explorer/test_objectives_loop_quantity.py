@@ -30,7 +30,7 @@ def test_quantity_selects_the_loop_array_and_fits_are_not_shared() -> None:
     ]
     values = evaluate(objs, _measurement())
     assert values["named"] == pytest.approx(3 * values["default"], rel=1e-3)
-    assert math.isclose(values["default"], 2 * np.tanh(2.0 / 0.5), rel=1e-3)
+    assert math.isclose(values["default"], 2 * np.tanh(2.0 / 0.5), rel_tol=1e-3)
 
 
 def test_missing_named_loop_is_a_structural_error() -> None:
