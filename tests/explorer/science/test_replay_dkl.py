@@ -67,6 +67,7 @@ def test_dkl_bo_beats_random_short(truth, tmp_path: Path) -> None:
 
 
 @pytest.mark.science
+@pytest.mark.timeout(4 * 3600)  # 40 campaigns of 100 measurements (~1 h on 2 busy cores)
 def test_beps_replay_dkl_vs_gp_vs_random(truth, tmp_path: Path) -> None:
     after, grid_ks, seeds = (50, 100), (10, 25, 50, 100), range(1, 11)
     results = [
