@@ -28,7 +28,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/explorer run campaigns/smbfo-gp-bo.yaml --out $(DEMO_DIR) --max-points 30
 	$(BIN)/explorer plot $(DEMO_DIR)/latest
-	@echo "demo finished: see $(DEMO_DIR)/latest/plots/"
+	$(BIN)/explorer report $(DEMO_DIR)/latest
+	@echo "demo finished: open $(DEMO_DIR)/latest/report.html (figures in $(DEMO_DIR)/latest/plots/)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -12,21 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
-from explorer.config.instrument import SimInstrumentConfig
-from explorer.config.library import GridLibrary, LinearComposition
-from explorer.config.replay import ReplayInstrumentConfig
+from explorer.config.instrument import SimInstrumentConfig, sample_elements
+from explorer.config.library import GridLibrary
+from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.errors import CandidateError, ConfigError
-from explorer.library import CandidateSet
+from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective
 from explorer.stop import StopRule, build_stop_rules
 from hardware.protocols import Instrument
+
+if TYPE_CHECKING:
+    from hardware.safety import SoftFence
 
 
 def _seed_int(seed: int, *key: int) -> int:
@@ -60,16 +64,38 @@ def build_objectives(cfg: CampaignConfig) -> tuple[Objective, ...]:
     return tuple(o.build() for o in cfg.objectives)
 
 
-def composition_function(cfg: CampaignConfig) -> Callable[[float, float], float]:
-    """Position -> dopant fraction for simulated binary samples (from the library's map)."""
+def composition_function(cfg: CampaignConfig) -> Callable[[float, float], dict[str, float]]:
+    """Position -> composition (element -> fraction) from the library's composition map.
+
+    A binary gradient gives its one element (`{"Sm": 0.12}`); ternary maps give all three.
+    Raises ConfigError when the library has no map or lacks an element the simulated sample
+    reads (for instance an `alscbn` sample on a Sm gradient)."""
     lib = cfg.library
-    if not isinstance(lib, GridLibrary) or not isinstance(lib.composition, LinearComposition):
+    needed = _sample_elements(cfg)
+    if not isinstance(lib, GridLibrary) or lib.composition is None:
         raise ConfigError(
-            "instrument: the simulated smbfo sample needs library.composition of kind: linear "
-            "(the Sm gradient); add one"
+            f"library.composition: the simulated {cfg.instrument.kind} sample needs a "
+            f"composition map with element(s) {list(needed)}; add one"
         )
     comp = lib.composition.build(lib.x_mm, lib.y_mm)
-    return lambda x_mm, y_mm: float(comp(np.array([[x_mm, y_mm]]))[0, 0])
+    elements = tuple(comp.elements)
+    missing = [e for e in needed if e not in elements]
+    if missing:
+        raise ConfigError(
+            f"library.composition: the simulated sample needs element(s) {missing} but the map "
+            f"gives {list(elements)}; use a composition map over {list(needed)}"
+        )
+
+    def at(x_mm: float, y_mm: float) -> dict[str, float]:
+        row = comp(np.array([[x_mm, y_mm]]))[0]
+        return {e: float(v) for e, v in zip(elements, row, strict=True)}
+
+    return at
+
+
+def _sample_elements(cfg: CampaignConfig) -> tuple[str, ...]:
+    sample = getattr(cfg.instrument, "sample", None)
+    return sample_elements(sample) if isinstance(sample, str) else ()
 
 
 def initial_location_ids(cfg: CampaignConfig, library: CandidateSet) -> list[int]:
@@ -108,15 +134,33 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
     """Checks that need the built library (run by `validate` and before every run); returns it."""
     library = build_library(cfg)
     initial_location_ids(cfg, library)
-    if isinstance(cfg.instrument, SimInstrumentConfig):
+    if isinstance(cfg.instrument, SimInstrumentConfig) or _sample_elements(cfg):
         composition_function(cfg)
     if isinstance(cfg.instrument, ReplayInstrumentConfig):
         cfg.instrument.check_library(library)
+    check_within_controller_limits(cfg, library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"
         )
     return library
+
+
+def check_within_controller_limits(cfg: CampaignConfig, library: CandidateSet) -> None:
+    """Every library location must lie inside the axis limits programmed into the controller."""
+    limits = getattr(cfg.instrument, "controller_limits_mm", None)
+    if limits is None:
+        return
+    (x0, x1), (y0, y1) = limits
+    pos = library.positions_mm
+    bad = ~((pos[:, 0] >= x0) & (pos[:, 0] <= x1) & (pos[:, 1] >= y0) & (pos[:, 1] <= y1))
+    if bad.any():
+        x, y = pos[int(np.argmax(bad))]
+        raise ConfigError(
+            f"instrument.safety.soft_limits: library location ({x:.3f}, {y:.3f}) mm lies outside "
+            f"the controller limits x {list(limits[0])}, y {list(limits[1])} mm; widen the soft "
+            "limits (within the stage travel) or move the library"
+        )
 
 
 def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
@@ -133,24 +177,45 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     )
 
 
+def safety_fence(cfg: CampaignConfig) -> SoftFence:
+    """The software fence of the safety policy: the library outline (or its grid extent) minus
+    the edge margin, minus keep-outs; the same geometry that chose the candidates."""
+    from hardware.safety import SoftFence
+
+    lib = cfg.library
+    if isinstance(lib, DatasetLibrary):  # a recorded library: the extent of its locations
+        pos = build_library(cfg).positions_mm
+        box = Rect((pos[:, 0].min(), pos[:, 0].max()), (pos[:, 1].min(), pos[:, 1].max()))
+        return SoftFence(box, 0.0, ())
+    outline = lib.outline.build() if lib.outline else Rect(lib.x_mm, lib.y_mm)
+    return SoftFence(outline, lib.edge_margin_mm, tuple(r.build() for r in lib.keep_out))
+
+
 def build_instrument(
     cfg: CampaignConfig,
     *,
     prior_measurements: int = 0,
     start_time_s: float = 0.0,
     start_xy_mm: tuple[float, float] | None = None,
+    run_dir: Path | None = None,
+    arm_hardware: bool = False,
 ) -> Instrument:
-    """Construct the instrument (only after the config passed validate_deep)."""
+    """Construct the instrument (only after the config passed validate_deep).
+
+    `run_dir` holds the hardware journal and lock; `arm_hardware` allows real hardware to move
+    (without it a lab config runs as a dry run)."""
     seeds = Seeds.derive(cfg.seed)
     inst = cfg.instrument
+    needs_map = isinstance(inst, SimInstrumentConfig) or _sample_elements(cfg)
     return inst.build(
         seed=seeds.instrument,
-        composition_at=(
-            composition_function(cfg) if isinstance(inst, SimInstrumentConfig) else None
-        ),
+        composition_at=composition_function(cfg) if needs_map else None,
         prior_measurements=prior_measurements,
         start_time_s=start_time_s,
         start_xy_mm=start_xy_mm,
+        run_dir=run_dir,
+        fence=safety_fence(cfg),
+        arm_hardware=arm_hardware,
     )
 
 

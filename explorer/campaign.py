@@ -21,6 +21,7 @@ from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
 from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation, explain
 from hardware.protocols import Measurement
 
 RngFactory = Callable[[int], np.random.Generator]
@@ -71,17 +72,7 @@ class Campaign:
         remaining = self.remaining()
         if len(remaining) == 0:
             raise NoCandidatesLeftError("every library location is measured or pending")
-        pending = (
-            self.library.subset(self.library.index_of(list(self.pending))) if self.pending else None
-        )
-        ctx = SuggestContext(
-            seed=self.strategy_seed,
-            step=self.step,
-            pending=pending,
-            warm_start=self.warm_start,
-            budget=self.budget,
-            last_xy_mm=self.last_xy_mm,
-        )
+        ctx = self.context()
         t0 = time.perf_counter()
         suggestions = self.strategy.suggest(
             remaining, self.observations, min(n, len(remaining)), self.rng_for_step(self.step), ctx
@@ -94,6 +85,26 @@ class Campaign:
                 self.warm_start = s.model_state
         self.last_decision_s = elapsed
         return [self._to_user_units(s) for s in suggestions]
+
+    def context(self) -> SuggestContext:
+        """What the strategy gets besides candidates, observations, n and rng."""
+        pending = (
+            self.library.subset(self.library.index_of(list(self.pending))) if self.pending else None
+        )
+        return SuggestContext(
+            seed=self.strategy_seed,
+            step=self.step,
+            pending=pending,
+            warm_start=self.warm_start,
+            budget=self.budget,
+            last_xy_mm=self.last_xy_mm,
+        )
+
+    def explain(self, model_state: Mapping[str, Any]) -> Explanation | None:
+        """The strategy's posterior/acquisition over the whole library for the decision the
+        campaign is about to make, given the model state logged with it (see
+        explorer.strategies.explain). Internal units; None for model-free strategies."""
+        return explain(self.strategy, self.library, self.observations, model_state, self.context())
 
     def _check(self, suggestions: Sequence[Suggestion], remaining: CandidateSet, n: int) -> None:
         ids = [s.location_id for s in suggestions]

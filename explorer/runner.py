@@ -274,7 +274,7 @@ class Runner:
                 message=str(exc),
                 error=type(exc).__name__,
                 location_id=s.location_id,
-                safe_state={"aborted": True},
+                safe_state=dict(getattr(self.instrument, "safe_state", {"aborted": True})),
             )
         )
         if self.strict:

@@ -82,7 +82,7 @@ def apply_overrides(
     return parse_config(data, source="command line")
 
 
-def start_new(cfg: CampaignConfig) -> Session:
+def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     """Validate everything, create the run directory, write config + run_started."""
     library = validate_deep(cfg)  # raises ConfigError before anything exists
     campaign = build_campaign(cfg, library)
@@ -94,14 +94,23 @@ def start_new(cfg: CampaignConfig) -> Session:
         versions = package_versions()
         write_config(run_dir, resolved_config(cfg, versions))
         log = EventLog(run_dir / EVENTS_FILE)
-        instrument = build_instrument(cfg)
+        instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
     except BaseException:
         lock.release()
         raise
     update_latest_link(run_dir)
     runner = _runner(cfg, run_dir, campaign, instrument, log, RunState(initial_ids))
+    _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
+
+
+def _subscribe_outputs(cfg: CampaignConfig, run_dir: Path, log: EventLog) -> None:
+    """Event-log subscribers that write outputs while the run goes on (live report)."""
+    if cfg.output.live_report:
+        from explorer.live_report import LiveReport  # imports matplotlib only when it renders
+
+        log.subscribe(LiveReport(run_dir))
 
 
 def _run_started(
@@ -191,7 +200,7 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     return ReplayedState(len(measured), pending, time_s, consumed, last_xy)
 
 
-def resume(run_dir: Path, *, max_points: int | None = None) -> Session:
+def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
     """Reopen a run directory and continue the campaign from its log."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
@@ -210,6 +219,8 @@ def resume(run_dir: Path, *, max_points: int | None = None) -> Session:
             prior_measurements=st.n_measured,
             start_time_s=st.instrument_time_s,
             start_xy_mm=st.last_xy_mm,
+            run_dir=run_dir,
+            arm_hardware=arm_hardware,
         )
         log.emit(
             RunResumed(
@@ -237,6 +248,7 @@ def resume(run_dir: Path, *, max_points: int | None = None) -> Session:
         st.instrument_time_s,
     )
     runner = _runner(cfg, run_dir, campaign, instrument, log, state)
+    _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
 
 

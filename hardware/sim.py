@@ -1,42 +1,40 @@
-"""Simulated PFM instrument: a composition-spread sample under a simulated stage and probe.
+"""Simulated probe and PFM over a `SampleModel`, sharing one `SimWorld` with the SimStage.
 
-Every operation charges a realistic duration to a SimClock (reference §1.5: stage enable/step/
-disable, motorized approach, mode switch, DART tune, settle, DART-SS), so a simulated campaign
-reports lab hours while running instantly. Measurement noise is drawn from a generator derived
-from (seed, location_id): the same location gives the same raw data in a resumed run.
+Every operation charges a realistic duration to the SimClock (reference §1.5: stage enable/step/
+disable, retract, motorized approach, mode switch, DART tunes, settle, DART-SS), so a simulated
+campaign reports lab hours while running instantly. They sit behind the same Instrument facade
+as real hardware, so simulated runs exercise every safety rule.
+
+Randomness: the facade tells the world which site it is visiting (`enter_site`); each device
+then draws from its own child of `SeedSequence(seed, spawn_key=(11, location_id))` (stage 0,
+probe 1, PFM 2), so the same location gives the same raw data in a resumed run regardless of
+what happened before. The lock-in phase offset is fixed per run (spawn key 12).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from hardware.clock import SimClock
-from hardware.errors import AbortedError
-from hardware.pfm.loops import LoopParams, branch_directions, loop_model, triangle_waveform
-from hardware.protocols import Measurement
+from hardware.errors import HardwareError
+from hardware.pfm.sample import SampleModel
+from hardware.pfm.sspfm import reduce, synthesize
+from hardware.protocols import (
+    ApproachResult,
+    Clock,
+    FloatArray,
+    ProbeState,
+    Resonance,
+    Site,
+    SSParams,
+    TipHealth,
+)
 
-CompositionFn = Callable[[float, float], float]
-
-
-class SampleModel(Protocol):
-    """A simulated library: composition/position -> loop parameters."""
-
-    def spot_params(
-        self,
-        x_sm: float,
-        x_mm: float,
-        y_mm: float,
-        rng: np.random.Generator,
-        tip_sensitivity: float,
-    ) -> LoopParams: ...
-
-    def expected_metrics(self, x_sm: float, x_mm: float, y_mm: float) -> dict[str, float]: ...
+CompositionFn = Callable[[float, float], Mapping[str, float]]
+STREAMS = {"stage": 0, "probe": 1, "pfm": 2}
 
 
 @dataclass(frozen=True)
@@ -46,125 +44,186 @@ class SimTiming:
     stage_enable_s: float = 8.0
     stage_disable_s: float = 1.0
     stage_speed_mm_per_s: float = 0.1
+    home_speed_mm_per_s: float = 2.0
     retract_s: float = 2.0
     approach_s: float = 20.0
     approach_jitter: float = 0.25  # log-normal sigma
+    approach_failure_p: float = 0.02
     mode_switch_s: float = 36.0  # AC -> PFM/DART and back (10 + 8 s each way)
     tune_s: float = 3.0  # two DART tunes
     zero_pd_s: float = 3.5
     settle_s: float = 30.0
     loop_s: float = 10.0  # one DART-SS loop (2 cycles)
+    tip_check_s: float = 20.0
+    bias_ramp_v_per_s: float = 50.0
 
 
-@dataclass(frozen=True)
-class SSPFMRecipe:
-    """Switching-spectroscopy waveform and repeats per location."""
+@dataclass
+class SimWorld:
+    """State shared by the simulated stage, probe and PFM: sample, clock, tip, current site."""
 
-    v_max: float = 10.0
-    steps_per_cycle: int = 64
-    cycles: int = 2
-    spots: int = 1  # loops at distinct spots (>= 1 µm apart) per location
+    sample: SampleModel
+    composition_at: CompositionFn
+    seed: int
+    clock: Clock
+    xy_mm: tuple[float, float] = (0.0, 0.0)
+    loops_done: int = 0
+    tip_lifetime_loops: float = 3000.0
+    f0_wear_per_loop: float = 2e-4
+    site: Site | None = None
+    _rngs: dict[str, np.random.Generator] = field(default_factory=dict)
+
+    @property
+    def lockin_phase_rad(self) -> float:
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(12,)))
+        return float(rng.uniform(-np.pi / 2, 3 * np.pi / 2))
+
+    def enter_site(self, site: Site) -> None:
+        if site == self.site:
+            return  # stage, probe and PFM all forward the same site
+        self.site = site
+        children = np.random.SeedSequence(self.seed, spawn_key=(11, site.location_id)).spawn(3)
+        self._rngs = {name: np.random.default_rng(children[k]) for name, k in STREAMS.items()}
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        if purpose not in self._rngs:  # outside a site (homing, tip checks before a visit)
+            key = (13, STREAMS[purpose], self.loops_done)
+            self._rngs[purpose] = np.random.default_rng(
+                np.random.SeedSequence(self.seed, spawn_key=key)
+            )
+        return self._rngs[purpose]
+
+    def tip_sensitivity(self) -> float:
+        return math.exp(-self.loops_done / self.tip_lifetime_loops)
+
+    def f0_scale(self) -> float:
+        return max(1.0 - self.f0_wear_per_loop * self.loops_done, 0.5)
+
+    def composition(self) -> dict[str, float]:
+        return dict(self.composition_at(*self.xy_mm))
 
 
-class SimPFMInstrument:
-    """Simulated stage + probe + SS-PFM over a `SampleModel`."""
+class SimProbe:
+    """Z, approach, bias and tune over the simulated sample (reference §6.4 SimProbe)."""
+
+    def __init__(self, world: SimWorld, timing: SimTiming, *, bias_limit_v: float) -> None:
+        self.world = world
+        self.timing = timing
+        self.bias_limit_v = bias_limit_v
+        self.state = ProbeState.RETRACTED
+        self.bias_v = 0.0
+        self.clearance_um = 1000.0  # the head starts fully up
+
+    def connect(self, *, timeout_s: float) -> None:
+        return None
+
+    def retract(self, *, clearance_um: float, timeout_s: float) -> None:
+        if self.state is not ProbeState.RETRACTED or self.clearance_um < clearance_um:
+            self.world.clock.sleep(self.timing.retract_s)
+        self.state = ProbeState.RETRACTED
+        self.clearance_um = max(self.clearance_um, clearance_um)
+
+    def approach(self, *, timeout_s: float) -> ApproachResult:
+        w, t = self.world, self.timing
+        rng = w.rng("probe")
+        seconds = t.approach_s * float(rng.lognormal(0.0, t.approach_jitter))
+        failed = bool(rng.random() < t.approach_failure_p)
+        self.state = ProbeState.APPROACHING
+        surface = w.sample.surface_at(*w.xy_mm)
+        if seconds > timeout_s or surface == "off_sample":
+            w.clock.sleep(min(seconds, timeout_s))
+            self.state = ProbeState.RETRACTED
+            return ApproachResult(False, 0.0, 0.0, "no surface found within the Z range")
+        w.clock.sleep(seconds)
+        if surface == "keep_out":
+            self.state = ProbeState.FAULT
+            return ApproachResult(False, 0.0, 5.0, "tip crashed onto a clamp / electrode pad")
+        if failed:
+            self.state = ProbeState.RETRACTED
+            return ApproachResult(False, 0.0, 0.0, "approach stopped: false engage")
+        self.state, self.clearance_um = ProbeState.ENGAGED, 0.0
+        return ApproachResult(True, float(rng.normal(-2.0, 0.3)), float(rng.normal(0.5, 0.02)))
+
+    def set_bias(self, volts: float, *, ramp_v_per_s: float, timeout_s: float) -> None:
+        if abs(volts) > self.bias_limit_v:
+            raise HardwareError(
+                f"bias {volts} V is beyond the amplifier range ±{self.bias_limit_v}"
+            )
+        self.world.clock.sleep(abs(volts - self.bias_v) / ramp_v_per_s)
+        self.bias_v = float(volts)
+
+    def tune(self, *, center_hz: float, width_hz: float, timeout_s: float) -> Resonance:
+        w = self.world
+        if self.state is not ProbeState.ENGAGED:
+            raise HardwareError("tune needs the probe engaged")
+        w.clock.sleep(self.timing.tune_s / 2)
+        resp = w.sample.response(w.composition(), *w.xy_mm)
+        rng = w.rng("probe")
+        f0 = resp.f0_hz * w.f0_scale() * (1.0 + float(rng.normal(0.0, 1e-3)))
+        if abs(f0 - center_hz) > width_hz / 2:
+            raise HardwareError(
+                f"no contact resonance within {center_hz / 1e3:.1f} ± {width_hz / 2e3:.1f} kHz "
+                "(tip lost, or the tune window is wrong)"
+            )
+        return Resonance(f0, resp.q * float(rng.lognormal(0.0, 0.05)), resp.q * w.tip_sensitivity())
+
+    def enter_site(self, site: Site) -> None:
+        self.world.enter_site(site)
+
+    def close(self) -> None:
+        return None
+
+
+class SimPFM:
+    """SS-PFM (DART or BE) raw data from the sample, reduced by the same analysis as real data."""
 
     channels: tuple[str, ...] = ("sspfm",)
 
-    def __init__(
-        self,
-        sample: SampleModel,
-        composition_at: CompositionFn,
-        *,
-        seed: int,
-        clock: SimClock | None = None,
-        timing: SimTiming | None = None,
-        recipe: SSPFMRecipe | None = None,
-        start_xy_mm: tuple[float, float] = (0.0, 0.0),
-        prior_measurements: int = 0,
-        tip_lifetime_loops: float = 3000.0,
-    ) -> None:
-        self.sample = sample
-        self.composition_at = composition_at
-        self.seed = int(seed)
-        self.clock = clock or SimClock()
-        self.timing = timing or SimTiming()
-        self.recipe = recipe or SSPFMRecipe()
-        self.position_mm = start_xy_mm
-        self.loops_done = int(prior_measurements) * self.recipe.spots
-        self.tip_lifetime_loops = tip_lifetime_loops
-        self._aborted = threading.Event()
+    def __init__(self, world: SimWorld, timing: SimTiming) -> None:
+        self.world = world
+        self.timing = timing
 
-    def _rng(self, location_id: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(11, location_id)))
+    def enter_mode(self, *, timeout_s: float) -> None:
+        self.world.clock.sleep(self.timing.mode_switch_s / 2 + self.timing.zero_pd_s)
 
-    def _durations(self, x_mm: float, y_mm: float, rng: np.random.Generator) -> dict[str, float]:
-        t = self.timing
-        dist = math.dist(self.position_mm, (x_mm, y_mm))
-        move = t.retract_s + t.stage_enable_s + dist / t.stage_speed_mm_per_s + t.stage_disable_s
-        approach = t.approach_s * float(rng.lognormal(0.0, t.approach_jitter))
-        return {
-            "move": move,
-            "approach": approach,
-            "tune": t.tune_s + t.zero_pd_s,
-            "settle": t.settle_s,
-            "measure": t.loop_s * self.recipe.spots,
-            "overhead": t.mode_switch_s,
-        }
+    def leave_mode(self, *, timeout_s: float) -> None:
+        self.world.clock.sleep(self.timing.mode_switch_s / 2)
 
-    def measure_at(
-        self, location_id: int, x_mm: float, y_mm: float, *, timeout_s: float
-    ) -> Measurement:
-        if self._aborted.is_set():
-            raise AbortedError("instrument was aborted; resume the run to continue")
-        rng = self._rng(location_id)
-        t0 = self.clock.now_s()
-        durations = self._durations(x_mm, y_mm, rng)
-        x_sm = float(self.composition_at(x_mm, y_mm))
-        bias = triangle_waveform(self.recipe.v_max, self.recipe.steps_per_cycle, self.recipe.cycles)
-        rising = branch_directions(bias)
-        loops_on, loops_off = [], []
-        noise = float(getattr(getattr(self.sample, "params", None), "detector_noise", 0.5))
-        on_ratio = 1.0 / float(
-            getattr(getattr(self.sample, "params", None), "off_field_ratio", 0.8)
+    def switching_spectroscopy(
+        self, params: SSParams, site: Site, *, timeout_s: float
+    ) -> dict[str, FloatArray]:
+        w = self.world
+        rng = w.rng("pfm")
+        spot = w.sample.spot(w.composition(), site.x_mm, site.y_mm, rng)
+        raw = synthesize(
+            spot,
+            params,
+            rng,
+            tip_sensitivity=w.tip_sensitivity(),
+            lockin_phase_rad=w.lockin_phase_rad,
+            detector_noise=w.sample.detector_noise,
+            f0_scale=w.f0_scale(),
         )
-        slope = float(getattr(getattr(self.sample, "params", None), "electrostatic_slope", 0.08))
-        for _ in range(self.recipe.spots):
-            tip = math.exp(-self.loops_done / self.tip_lifetime_loops)
-            lp = self.sample.spot_params(x_sm, x_mm, y_mm, rng, tip)
-            off = loop_model(lp, bias, rising) + rng.normal(0.0, noise, bias.shape)
-            on_p = LoopParams(
-                lp.a0, lp.r * on_ratio, lp.vc_plus_v, lp.vc_minus_v, lp.width_v, slope * lp.r
-            )
-            on = loop_model(on_p, bias, rising) + rng.normal(0.0, noise, bias.shape)
-            loops_off.append(off)
-            loops_on.append(on)
-            self.loops_done += 1
-        for seconds in durations.values():
-            self.clock.sleep(seconds)
-        self.position_mm = (x_mm, y_mm)
-        return Measurement(
-            location_id=location_id,
-            x_mm=x_mm,
-            y_mm=y_mm,
-            arrays={
-                "sspfm.bias_v": bias,
-                "sspfm.pr_off": np.asarray(np.mean(loops_off, axis=0)),
-                "sspfm.pr_on": np.asarray(np.mean(loops_on, axis=0)),
-            },
-            scalars={"composition_sm": x_sm},
-            durations_s=durations,
-            t_start_s=t0,
-            t_end_s=self.clock.now_s(),
-            meta={"simulated": True, "spots": self.recipe.spots, "tip_loops": self.loops_done},
-        )
+        w.clock.sleep(self.timing.loop_s * params.cycles / 2)
+        w.loops_done += 1
+        out = {**raw, **reduce(raw)}
+        return {f"sspfm.{k}": np.asarray(v) for k, v in out.items()}
+
+    def tip_check(self, *, timeout_s: float) -> TipHealth:
+        w = self.world
+        w.clock.sleep(self.timing.tip_check_s)
+        rng = w.rng("pfm")
+        f0 = w.sample.f0_ref_hz * w.f0_scale()
+        return TipHealth(w.tip_sensitivity() * float(rng.lognormal(0.0, 0.03)), f0)
 
     def expected_metrics(self, x_mm: float, y_mm: float) -> dict[str, float]:
         """Noise-free ground truth at a position (for scoring benchmarks, never for decisions)."""
-        return self.sample.expected_metrics(float(self.composition_at(x_mm, y_mm)), x_mm, y_mm)
+        return self.world.sample.expected_metrics(
+            dict(self.world.composition_at(x_mm, y_mm)), x_mm, y_mm
+        )
 
-    def abort(self) -> None:
-        self._aborted.set()
+    def enter_site(self, site: Site) -> None:
+        self.world.enter_site(site)
 
     def close(self) -> None:
         return None

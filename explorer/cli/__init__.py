@@ -15,7 +15,9 @@ import click
 import typer
 
 # command modules register themselves on `app` when imported
+from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import dataset as _dataset  # noqa: F401
+from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli.common import app, err
@@ -26,9 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: maps every error to one line and an exit code."""
     debug = os.environ.get("EXPLORER_DEBUG") == "1"
     try:
-        rc = app(args=argv, standalone_mode=False)  # click returns Exit codes here
-        if isinstance(rc, int):
-            return rc
+        # with standalone_mode=False click returns (not raises) the code of typer.Exit(n)
+        code = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

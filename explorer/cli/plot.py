@@ -1,28 +1,46 @@
-"""`explorer plot`."""
+"""`explorer plot` and `explorer report`: figures and the HTML report of one run."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.common import app, err, out
 from explorer.errors import ConfigError
 
+if TYPE_CHECKING:
+    from explorer.rundata import RunData
 
-@app.command()
-def plot(
-    run_dir: Annotated[Path, typer.Argument(help="run directory")],
-    fmt: Annotated[str, typer.Option("--format", help="png, svg or pdf")] = "png",
-) -> None:
-    """Write plots of a run into RUN_DIR/plots/."""
-    from explorer.plots.basic import save_basic_plots
+STEPS_HELP = (
+    "decisions to draw posterior maps for, as 1-based decision numbers and/or 'final', "
+    "comma separated (default: first, middle and last model-based decision)"
+)
+
+
+def parse_steps(text: str | None) -> list[int | None] | None:
+    """'5,12,final' -> [4, 11, None] (suggested.step is 0-based); ConfigError if malformed."""
+    if text is None:
+        return None
+    steps: list[int | None] = []
+    for part in (p.strip() for p in text.split(",")):
+        if part in ("final", "last"):
+            steps.append(None)
+        elif part.isdigit() and int(part) >= 1:
+            steps.append(int(part) - 1)
+        else:
+            raise ConfigError(
+                f"--steps: {part!r} is not a decision number >= 1 or 'final'; "
+                "e.g. --steps 5,12,final"
+            )
+    return steps
+
+
+def load_run(run_dir: Path) -> RunData:
     from explorer.rundata import RunData
     from explorer.rundir import is_run_dir
 
-    if fmt not in ("png", "svg", "pdf"):
-        raise ConfigError(f"--format {fmt!r} is not one of png, svg, pdf")
     if not is_run_dir(run_dir):
         raise ConfigError(
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"
@@ -30,7 +48,49 @@ def plot(
     data = RunData.load(run_dir)
     if not data.measured:
         raise ConfigError(f"{run_dir} has no measurements to plot yet")
-    plots = run_dir / "plots"
-    plots.mkdir(exist_ok=True)
-    for p in save_basic_plots(data, str(plots), fmt):
+    return data
+
+
+@app.command()
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="run directory")],
+    fmt: Annotated[str, typer.Option("--format", help="png, svg or pdf (vector)")] = "png",
+    steps: Annotated[str | None, typer.Option("--steps", help=STEPS_HELP)] = None,
+    dpi: Annotated[
+        int | None, typer.Option(min=50, max=1200, help="raster resolution (default 200)")
+    ] = None,
+) -> None:
+    """Write every figure of a run into RUN_DIR/plots/."""
+    from explorer.plots.figures import render, write
+    from explorer.plots.style import FORMATS
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    chosen = parse_steps(steps)
+    result = render(load_run(run_dir), steps=chosen)
+    for p in write(result, run_dir / "plots", fmt, dpi):
         out.print(f"wrote {p}")
+    _report_notes(result.notes, result.failed)
+
+
+def _report_notes(notes: list[str], failed: list[str]) -> None:
+    for n in notes:
+        err.print(f"note: {n}", markup=False, soft_wrap=True)
+    for f in failed:
+        err.print(f"error: {f}", markup=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="run directory")],
+    steps: Annotated[str | None, typer.Option("--steps", help=STEPS_HELP)] = None,
+) -> None:
+    """Write RUN_DIR/report.html: one self-contained page (config, summary, figures, front,
+    warnings); it reloads itself while the run is still active."""
+    from explorer.report import write_report
+
+    load_run(run_dir)
+    path = write_report(run_dir, steps=parse_steps(steps))
+    out.print(f"wrote {path}")

@@ -9,6 +9,11 @@ import typer
 
 from explorer.cli.common import app, out, run_session
 
+ARM_HELP = (
+    "allow a lab instrument to move real hardware; without it a lab config is a dry run "
+    "(commands are journaled and answered by an emulator, nothing reaches the port)"
+)
+
 
 @app.command()
 def run(
@@ -19,13 +24,14 @@ def run(
     max_points: Annotated[int | None, typer.Option(help="override stop.max_points")] = None,
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     from explorer.config import load_config
     from explorer.session import apply_overrides, start_new
 
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg)
+    session = start_new(cfg, arm_hardware=arm_hardware)
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
 
@@ -35,11 +41,12 @@ def resume(
     run_dir: Annotated[Path, typer.Argument(help="run directory to continue")],
     max_points: Annotated[int | None, typer.Option(help="raise stop.max_points")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
     from explorer.session import resume as resume_run
 
-    session = resume_run(run_dir, max_points=max_points)
+    session = resume_run(run_dir, max_points=max_points, arm_hardware=arm_hardware)
     n = len(session.runner.campaign.observations)
     out.print(f"resuming {run_dir} after {n} measurements")
     run_session(session, quiet=quiet, already=n)

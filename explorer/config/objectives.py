@@ -20,6 +20,7 @@ class ObjectiveConfig(Strict):
     field: Literal["off", "on"] = "off"
     quantity: str | None = None
     function: str | None = None
+    unit: str | None = None  # for plot labels, e.g. "mrad"; loop metrics know their own
 
     @model_validator(mode="after")
     def _known_metric(self) -> ObjectiveConfig:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from explorer.library import CandidateSet
     from hardware.protocols import Instrument
     from hardware.replay import LibraryDataset
+    from hardware.safety import SoftFence
 
 #: must equal explorer.datasets.FORMAT_NAMES (checked by tests; kept literal so the schema does
 #: not import the converters)
@@ -230,7 +231,14 @@ class ReplayInstrumentConfig(_DatasetSource):
         prior_measurements: int = 0,
         start_time_s: float = 0.0,
         start_xy_mm: XY | None = None,
+        run_dir: Path | None = None,
+        fence: SoftFence | None = None,
+        arm_hardware: bool = False,
     ) -> Instrument:
+        """The replay instrument; `fence` is enforced as on hardware. `run_dir` and
+        `arm_hardware` are accepted for the common signature: nothing moves, so there is no
+        hardware journal or lock."""
+        del run_dir, arm_hardware
         import dataclasses
 
         from hardware.clock import SimClock
@@ -249,4 +257,5 @@ class ReplayInstrumentConfig(_DatasetSource):
             timing=timing,
             start_xy_mm=start_xy_mm or self.start_xy_mm,
             match_tolerance_mm=self.match_tolerance_mm,
+            fence=fence,
         )

@@ -10,7 +10,8 @@ Ground truth: the same library measured by a noise-free twin of the instrument (
 with `noise: none` and no tip wear) and reduced by the loop objectives (loop_area, loop_height,
 coercive_bias, imprint) - what the metrics are without spot-to-spot variability.
 Image (only for complete grids): the on-field loop half-amplitude (max − min)/2 of each recorded
-location, a quick amplitude map, on the grid with its pixel -> mm transform.
+location (missing points ignored), a quick amplitude map, on the grid with its pixel -> mm
+transform. Loop points the simulated instrument could not measure stay NaN (missing).
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def _image(cfg: CampaignConfig, library: CandidateSet, pr_on: np.ndarray) -> Dat
     if len(library) != len(ids):
         return None  # an outline or keep-out removed grid points: no complete image
     nx, ny = lib.shape
-    amp = 0.5 * (pr_on.max(axis=1) - pr_on.min(axis=1))
+    lo = np.where(np.isnan(pr_on), np.inf, pr_on).min(axis=1)  # NaN = a missing loop point
+    hi = np.where(np.isnan(pr_on), -np.inf, pr_on).max(axis=1)
+    amp = np.where(np.isfinite(hi - lo), 0.5 * (hi - lo), 0.0)
     dx = (lib.x_mm[1] - lib.x_mm[0]) / max(nx - 1, 1)
     dy = (lib.y_mm[1] - lib.y_mm[0]) / max(ny - 1, 1)
     affine = np.array([[dx, 0.0, lib.x_mm[0]], [0.0, dy, lib.y_mm[0]]])

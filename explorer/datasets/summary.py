@@ -8,7 +8,12 @@ from hardware.replay import DataArray, LibraryDataset
 
 
 def _range(values: np.ndarray) -> str:
-    return f"{float(np.min(values)):.4g} … {float(np.max(values)):.4g}"
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return "all missing"
+    text = f"{float(finite.min()):.4g} … {float(finite.max()):.4g}"
+    missing = values.size - finite.size
+    return text + (f" ({missing} missing)" if missing else "")
 
 
 def _array_line(name: str, arr: DataArray) -> str:

@@ -353,3 +353,24 @@ def _fit(
         extractor.load_state_dict(initial)
         return start, math.nan
     return _get_hypers(model), loss
+
+
+def dkl_from_state(
+    X: FloatArray, y: FloatArray, state: Mapping[str, Any], options: DKLOptions | None = None
+) -> FittedDKL | None:
+    """The exact model a decision used, rebuilt from its logged state without training: the
+    network weights and hyperparameters of `state` conditioned on (X, y). None if the state
+    does not match this architecture."""
+    opts = options or DKLOptions()
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    extractor = build_extractor(opts, X.shape[1], 0)
+    hypers = _warm(extractor, opts, X.shape[1], state)
+    if hypers is None:
+        return None
+    y_mean, y_scale, constant = _standardise(y)
+    if constant or len(y) < 2:
+        hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
+    z = _latent(extractor, X, opts.latent_dim)
+    gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(len(y), hypers.noise), opts.nu)
+    return FittedDKL(extractor, gp, opts, X.shape[1], math.nan, list(gp.warnings))

@@ -325,6 +325,37 @@ def fit_gp(
     return FittedGP(X, y, hypers, y_mean, y_scale, noise_var, opts.nu, warnings)
 
 
+def gp_from_hypers(
+    X: FloatArray,
+    y: FloatArray,
+    hypers: GPHyperparameters,
+    *,
+    options: GPOptions | None = None,
+    noise_variance: FloatArray | None = None,
+) -> FittedGP:
+    """Condition a GP on (X, y) with given hyperparameters, without fitting.
+
+    With the hyperparameters a decision logged (`model_state["gp"]`) and the observations it
+    saw, this is the exact posterior `fit_gp` produced for that decision (same standardisation,
+    same noise), so plots can show it without repeating the optimisation.
+    """
+    opts = options or GPOptions()
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    if len(y) == 0 or not np.all(np.isfinite(y)):
+        raise ModelFitError(f"gp_from_hypers needs >= 1 finite observation, got {len(y)}")
+    y_mean, y_scale, constant = _standardise(y)
+    if constant or len(y) < 2:
+        hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
+    if noise_variance is not None:
+        noise_var = np.maximum(np.asarray(noise_variance, float) / y_scale**2, 1e-6)
+    elif opts.noise_variance is not None:
+        noise_var = np.full(len(y), max(opts.noise_variance / y_scale**2, 1e-6))
+    else:
+        noise_var = np.full(len(y), hypers.noise)
+    return FittedGP(X, y, hypers, y_mean, y_scale, noise_var, opts.nu)
+
+
 def _fit_hypers(
     X: FloatArray,
     z: FloatArray,

@@ -1,22 +1,141 @@
-"""One consistent, colourblind-safe style for every figure."""
+"""One consistent, colourblind-safe style for every figure, and the label/unit vocabulary.
+
+Colours: the Okabe-Ito palette for categories (safe for the common colour-vision deficiencies);
+perceptually uniform colour maps for fields (viridis for measured values and posterior means,
+cividis for uncertainty, magma for acquisition). Sizes follow journal columns (3.5 in single,
+7.2 in double) with 8-9 pt text, so figures can go into a paper without rescaling.
+Nothing here imports matplotlib at module import time except `figure()`/`save()` helpers.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# Okabe-Ito palette (colourblind safe)
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-SEQUENTIAL_CMAP = "viridis"
+from cycler import cycler
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) colourblind-safe categorical palette.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+VALUE_CMAP = "viridis"  # measured values, posterior mean
+STD_CMAP = "cividis"  # posterior standard deviation
+ACQ_CMAP = "magma"  # acquisition function
+STEP_CMAP = "viridis"  # points coloured by measurement number
+NEUTRAL = "0.55"  # outlines, candidate locations, paths
+HIGHLIGHT = PALETTE[3]  # final front, chosen location
+
+SINGLE_COLUMN_IN = 3.5
+DOUBLE_COLUMN_IN = 7.2
+FORMATS = ("png", "svg", "pdf")
 
 RC: dict[str, Any] = {
     "figure.dpi": 110,
-    "savefig.dpi": 150,
-    "savefig.bbox": "tight",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
+    "savefig.dpi": 200,
+    # no "savefig.bbox: tight": constrained layout already fits every label into the figure,
+    # and a tight bbox changes the axes' tick space while saving (ticks then differ from the
+    # drawn, overlap-checked figure).
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.frameon": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": __import__("cycler").cycler(color=PALETTE),
+    "axes.linewidth": 0.6,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "image.cmap": VALUE_CMAP,
+    "axes.prop_cycle": cycler(color=list(PALETTE)),
+    "svg.fonttype": "none",  # text stays text in SVG (editable in Inkscape/Illustrator)
+    "pdf.fonttype": 42,  # TrueType in PDF (journals reject Type 3 fonts)
+    "figure.constrained_layout.use": True,
 }
+
+#: Units of the loop metrics computed by explorer.objectives (response is in arbitrary units).
+METRIC_UNITS: dict[str, str] = {
+    "loop_area": "a.u.·V",
+    "loop_area_numeric": "a.u.·V",
+    "loop_height": "a.u.",
+    "loop_height_raw": "a.u.",
+    "coercive_bias": "V",
+    "imprint": "V",
+    "vc_plus": "V",
+    "vc_minus": "V",
+    "remanent_response": "a.u.",
+    "saturation_response": "a.u.",
+    "fit_r2": "",
+}
+
+#: Human labels of the instrument time categories (hardware.protocols.TIME_CATEGORIES + decide).
+TIME_LABELS: dict[str, str] = {
+    "move": "stage move",
+    "approach": "tip approach",
+    "tune": "tune",
+    "settle": "settle",
+    "measure": "measure",
+    "overhead": "mode switch / overhead",
+    "decide": "decide (computer)",
+}
+
+
+def objective_unit(objective_cfg: dict[str, Any]) -> str:
+    """Unit of an objective: its `unit:` in the YAML, else the loop metric's unit, else ''."""
+    unit = objective_cfg.get("unit")
+    if unit:
+        return str(unit)
+    return METRIC_UNITS.get(str(objective_cfg.get("metric", "")), "")
+
+
+def with_unit(label: str, unit: str) -> str:
+    """'loop height (a.u.)' from ('loop_height', 'a.u.'); no brackets when unit is ''."""
+    text = label.replace("_", " ")
+    return f"{text} ({unit})" if unit else text
+
+
+def figure(width_in: float = DOUBLE_COLUMN_IN, height_in: float = 2.6) -> Figure:
+    """A new Figure (not registered with pyplot, so it is thread-safe and never leaks)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with rc_context():
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+    FigureCanvasAgg(fig)  # Agg regardless of the user's backend: no display needed
+    return fig
+
+
+def rc_context() -> Any:
+    """Context manager applying RC (use around figure creation *and* drawing)."""
+    import matplotlib as mpl
+
+    return mpl.rc_context(RC)  # type: ignore[arg-type]
+
+
+def save(fig: Figure, path: Path, *, metadata_title: str = "", dpi: float | None = None) -> Path:
+    """Save in the format given by the suffix (png/svg/pdf), deterministically for svg/pdf;
+    `dpi` (raster only) defaults to RC['savefig.dpi']."""
+    fmt = path.suffix.lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"unsupported figure format {fmt!r}; use one of {FORMATS}")
+    meta: dict[str, Any] = {"Title": metadata_title} if metadata_title else {}
+    if fmt == "svg":
+        meta["Date"] = None
+    elif fmt == "pdf":
+        meta["CreationDate"] = None
+    with rc_context():
+        fig.savefig(path, format=fmt, metadata=meta, dpi=dpi or RC["savefig.dpi"])
+    return path

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from explorer.library import CandidateSet
 from explorer.observations import Observations
 from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation, explain
 
 
 def _with_pending(ctx: SuggestContext, extra: CandidateSet) -> SuggestContext:
@@ -58,3 +61,14 @@ class TwoPhaseStrategy:
                 sub_ctx = _with_pending(ctx, candidates.subset(candidates.index_of(chosen)))
                 out += self.then.suggest(remaining, observations, rest, rng, sub_ctx)
         return out
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """The model-based phase's view (also during the initial design, where it is refitted
+        because no model state was logged yet)."""
+        return explain(self.then, candidates, observations, model_state, ctx)

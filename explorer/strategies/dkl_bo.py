@@ -16,16 +16,18 @@ usable observations it falls back to a max-min space-filling pick.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
-from explorer.models.dkl import DKLOptions, FittedDKL, fit_dkl
+from explorer.models.dkl import DKLOptions, FittedDKL, dkl_from_state, fit_dkl
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation
 from explorer.strategies.gp_bo import Acquisition, score
 from explorer.strategies.space_filling import MaxMinStrategy
 
@@ -76,10 +78,25 @@ class DKLBOStrategy:
         if self.input_transform == "unit":
             unit = candidates.unit_features
             return unit(observations.X), unit(), None if pend is None else unit(pend)
-        parts = [observations.X, candidates.features] + ([pend] if pend is not None else [])
-        pool = np.vstack(parts)
+        pool = self._pool(candidates, observations, ctx)
         q = lambda a: quantile_transform(pool, a)  # noqa: E731
         return q(observations.X), q(candidates.features), None if pend is None else q(pend)
+
+    @staticmethod
+    def _pool(
+        candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> FloatArray:
+        """Features of every library location known here, each once (candidates, measured and
+        pending): the same set whether `candidates` holds the remaining locations (a decision)
+        or the whole library (explain)."""
+        parts = [candidates.features]
+        seen = set(candidates.ids.tolist())
+        extra = [k for k, i in enumerate(observations.ids.tolist()) if i not in seen]
+        parts.append(observations.X[extra])
+        if ctx.pending is not None and len(ctx.pending):
+            keep = [k for k, i in enumerate(ctx.pending.ids.tolist()) if i not in seen]
+            parts.append(ctx.pending.features[keep])
+        return np.vstack(parts)
 
     def fit(
         self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
@@ -160,3 +177,49 @@ class DKLBOStrategy:
             if len(out) < n:
                 gp = gp.condition_on(z[k : k + 1], mean[k : k + 1])
         return out
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """Posterior and acquisition of a logged decision at every candidate (see
+        explorer.strategies.explain): the network and hyperparameters logged with the decision
+        are rebuilt without training; without them the model is refitted from ctx."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        if ok.sum() < 2:
+            return None
+        x_obs, x_cand, x_pend = self.transform(candidates, observations, ctx)
+        logged = model_state.get("dkl") if model_state else None
+        model = dkl_from_state(x_obs[ok], col[ok], logged, self.dkl) if logged else None
+        source = "logged"
+        if model is None:
+            fitted = self.fit(candidates, observations, ctx)
+            if fitted is None:
+                return None
+            model, source = fitted[0], "refitted"
+        if x_pend is not None:
+            model = model.condition_on(x_pend, model.predict(x_pend)[0])
+        mean, std = model.predict(x_cand)
+        gp = model.gp
+        best = float(np.nanmax(col))
+        a = score(
+            self.acquisition,
+            (mean - gp.y_mean) / gp.y_scale,
+            std / gp.y_scale,
+            (best - gp.y_mean) / gp.y_scale,
+            beta=self.beta,
+            xi=self.xi,
+        )
+        name = observations.objective_names[self.objective_index]
+        return Explanation(
+            {name: mean},
+            {name: std},
+            a,
+            self.acquisition,
+            source,
+            {"latent_lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise},
+        )

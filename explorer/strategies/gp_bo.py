@@ -10,19 +10,20 @@ With fewer than 2 usable observations it falls back to a max-min space-filling p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
 from explorer.models import transforms
-from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp
+from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
 from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation
 from explorer.strategies.space_filling import MaxMinStrategy
 
 FloatArray = NDArray[np.float64]
@@ -86,20 +87,86 @@ class GPBOStrategy:
             return [
                 Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
             ]
-        warm = ctx.warm_start.get("gp") if self.warm_start else None
-        x_obs = candidates.unit_features(observations.X[ok])
-        gp = fit_gp(
-            x_obs,
-            transforms.forward(self.output_transform, col[ok]),
-            options=self.gp,
-            warm_start=GPHyperparameters.from_dict(warm) if warm else None,
-            seed=ctx.seed + ctx.step,
-        )
-        best = float(np.max(gp.predict(x_obs)[0] if self.incumbent == "posterior_mean" else gp.y))
+        gp = self._model(candidates, observations, ctx, None)
+        return self._pick(gp, candidates, self._incumbent(gp), n, observations)
+
+    def _incumbent(self, gp: FittedGP) -> float:
+        """Best posterior mean at the measured points (robust to noise) or best observation,
+        in the model's (transformed) units; believed pending points count as data."""
+        if self.incumbent == "posterior_mean":
+            return float(np.max(gp.predict(gp.X)[0]))
+        return float(np.max(gp.y))
+
+    def _model(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        ctx: SuggestContext,
+        logged: Mapping[str, Any] | None,
+    ) -> FittedGP:
+        """The decision's GP: fitted (warm-started from ctx), or rebuilt from `logged`
+        hyperparameters; pending points are believed at their mean (Kriging believer)."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        x = candidates.unit_features(observations.X[ok])
+        y = transforms.forward(self.output_transform, col[ok])
+        if logged is not None:
+            gp = gp_from_hypers(x, y, GPHyperparameters.from_dict(logged), options=self.gp)
+        else:
+            warm = ctx.warm_start.get("gp") if self.warm_start else None
+            gp = fit_gp(
+                x,
+                y,
+                options=self.gp,
+                warm_start=GPHyperparameters.from_dict(warm) if warm else None,
+                seed=ctx.seed + ctx.step,
+            )
         if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
             xp = candidates.unit_features(ctx.pending.features)
             gp = gp.condition_on(xp, gp.predict(xp)[0])
-        return self._pick(gp, candidates, best, n, observations)
+        return gp
+
+    def _scores(self, gp: FittedGP, xc: FloatArray, best: float) -> tuple[FloatArray, ...]:
+        """(mean, std, acquisition) at unit-cube inputs xc (internal units)."""
+        mean, std = gp.predict(xc)
+        a = score(
+            self.acquisition,
+            (mean - gp.y_mean) / gp.y_scale,
+            std / gp.y_scale,
+            (best - gp.y_mean) / gp.y_scale,
+            beta=self.beta,
+            xi=self.xi,
+        )
+        return mean, std, a
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """Posterior and acquisition of the logged decision at every candidate (see
+        explorer.strategies.explain); None before two usable observations exist."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        if ok.sum() < 2:
+            return None
+        logged = model_state.get("gp") if model_state else None
+        gp = self._model(candidates, observations, ctx, logged)
+        mean, std, a = self._scores(gp, candidates.unit_features(), self._incumbent(gp))
+        name = observations.objective_names[self.objective_index]
+        t = self.output_transform
+        return Explanation(
+            {name: transforms.inverse(t, mean)},
+            {name: transforms.inverse_std(t, mean, std)},
+            a,
+            self.acquisition,
+            "logged" if logged is not None else "refitted",
+            {"lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise},
+            lower={name: transforms.inverse(t, mean - 2 * std)},
+            upper={name: transforms.inverse(t, mean + 2 * std)},
+        )
 
     def _pick(
         self, gp: FittedGP, candidates: CandidateSet, best: float, n: int, obs: Observations
@@ -111,15 +178,7 @@ class GPBOStrategy:
         state = {"gp": gp.hypers.to_dict()}
         info = {"fit_warnings": list(gp.warnings)} if gp.warnings else {}
         for _ in range(min(n, len(candidates))):
-            mean, std = gp.predict(xc)
-            a = score(
-                self.acquisition,
-                (mean - gp.y_mean) / gp.y_scale,
-                std / gp.y_scale,
-                (best - gp.y_mean) / gp.y_scale,
-                beta=self.beta,
-                xi=self.xi,
-            )
+            mean, std, a = self._scores(gp, xc, best)
             a = np.where(alive, a, -np.inf)
             k = int(np.argmax(a))
             t = self.output_transform

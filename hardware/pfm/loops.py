@@ -134,11 +134,29 @@ def fit_loop(
         p = LoopParams(q[0], q[1], q[2], q[3], float(np.exp(q[4])), q[5])
         return (loop_model(p, bias_v, rising) - pr) / scale
 
+    def jac(q: FloatArray) -> FloatArray:
+        """Analytic Jacobian of `resid` (one model evaluation instead of seven)."""
+        w = float(np.exp(q[4]))
+        vc = np.where(rising, q[2], q[3])
+        t = np.tanh((bias_v - vc) / w)
+        dvc = -q[1] * (1.0 - t * t) / w
+        cols = [
+            np.ones_like(bias_v),
+            t,
+            np.where(rising, dvc, 0.0),
+            np.where(rising, 0.0, dvc),
+            dvc * (bias_v - vc),
+            bias_v,
+        ]
+        return np.column_stack(cols) / scale
+
     x0 = _initial_guess(bias_v, pr, rising)
     lb = [-np.inf, 0.0, -1.5 * v_max, -1.5 * v_max, np.log(1e-3 * v_max), -np.inf]
     ub = [np.inf, np.inf, 1.5 * v_max, 1.5 * v_max, np.log(2.0 * v_max), np.inf]
     x0 = np.clip(x0, np.array(lb) + 1e-9, np.array(ub) - 1e-9)
-    sol = least_squares(resid, x0, bounds=(lb, ub), loss="soft_l1", f_scale=0.5, max_nfev=400)
+    sol = least_squares(
+        resid, x0, jac=jac, bounds=(lb, ub), loss="soft_l1", f_scale=0.5, max_nfev=400
+    )
     q = sol.x
     params = LoopParams(
         float(q[0]), float(q[1]), float(q[2]), float(q[3]), float(np.exp(q[4])), float(q[5])
@@ -186,11 +204,26 @@ def model_loop_area(params: LoopParams, v_min: float, v_max: float) -> float:
 
 
 def loop_metrics(bias_v: FloatArray, pr: FloatArray) -> LoopMetrics:
-    """Fit one loop and derive every scalar descriptor."""
+    """Fit one loop and derive every scalar descriptor.
+
+    Steps whose per-step fit failed (NaN response, e.g. a degenerate DART readout on a dead
+    spot) are dropped with their bias; branch directions come from the full waveform first.
+    """
+    bias_v, pr = np.asarray(bias_v, float), np.asarray(pr, float)
     rising = branch_directions(bias_v)
+    ok = np.isfinite(pr) & np.isfinite(bias_v)
+    if not ok.all():
+        bias_v, pr, rising = bias_v[ok], pr[ok], rising[ok]
+        if len(pr) < 8 or rising.all() or not rising.any():
+            raise ValueError(f"only {len(pr)} usable loop points after dropping failed steps")
     p, r2 = fit_loop(bias_v, pr, rising)
     vc = p.coercive_bias_v
-    height = 2.0 * p.r * float(np.tanh(vc / p.width_v))
+    # branch gap at the imprint bias (= 2R·tanh(Vc/w)); an imprint outside the measured bias
+    # range (a fit to a loop that never switched) is clipped to it instead of extrapolated
+    v_im = np.array([float(np.clip(p.imprint_v, bias_v.min(), bias_v.max()))])
+    height = float(
+        loop_model(p, v_im, np.array([False]))[0] - loop_model(p, v_im, np.array([True]))[0]
+    )
     zero = np.array([0.0])
     upper0 = loop_model(p, zero, np.array([False]))[0]
     lower0 = loop_model(p, zero, np.array([True]))[0]

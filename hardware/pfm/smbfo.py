@@ -22,6 +22,13 @@ from numpy.typing import NDArray
 
 from hardware.pfm.fields import SpatialField
 from hardware.pfm.loops import LoopParams
+from hardware.pfm.sample import (
+    Composition,
+    SampleLayout,
+    SpotResponse,
+    Surface,
+    heterogeneity_factor,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -55,18 +62,26 @@ class SmBFOParams:
     spatial_vc_sigma_v: float = 0.12
     spatial_length_mm: float = 1.5
     tip_lifetime_loops: float = 3000.0
+    f0_ref_hz: float = 350e3  # contact resonance at the MPB (Asylum DART ~350 kHz)
+    f0_slope: float = 0.05  # relative f0 change per unit Sm fraction away from the MPB
+    q_mean: float = 120.0
+    q_spread: float = 0.25  # spot-to-spot Q spread (uniform, ± fraction)
+    f0_repeat_jitter: float = 0.003  # relative f0 jitter between spots
 
 
 @dataclass
 class SmBFOSample:
-    """A simulated SmBFO library: composition -> loop parameters, with local variability.
+    """A simulated SmBFO library: Sm fraction -> loop parameters, with local variability.
 
-    `composition_at(x_mm, y_mm)` gives the Sm fraction; it comes from the campaign's library
-    geometry (the simulated sample is built to match it).
+    The composition comes from the campaign's library map (`{"Sm": x}`); the simulated sample is
+    built to match it. `layout` is the physical film (default: unbounded, no keep-outs).
     """
 
     params: SmBFOParams
     seed: int
+    layout: SampleLayout = field(default_factory=SampleLayout)
+    name: str = "smbfo"
+    elements: tuple[str, ...] = ("Sm",)
     fields: dict[str, SpatialField] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +91,14 @@ class SmBFOSample:
             "ln_r": SpatialField(rng, sigma=p.spatial_sigma_ln, length_mm=p.spatial_length_mm),
             "vc": SpatialField(rng, sigma=p.spatial_vc_sigma_v, length_mm=p.spatial_length_mm),
         }
+
+    @property
+    def detector_noise(self) -> float:
+        return self.params.detector_noise
+
+    @property
+    def f0_ref_hz(self) -> float:
+        return self.params.f0_ref_hz
 
     # ---- ground truth (noise-free expectations) -------------------------------------------
     def mean_loop_height(self, x_sm: FloatArray) -> FloatArray:
@@ -111,9 +134,24 @@ class SmBFOSample:
         im = p.imprint_v + p.imprint_slope_v * x_sm
         return LoopParams(0.0, r, im + vc, im - vc, w, 0.0)
 
-    def expected_metrics(self, x_sm: float, x_mm: float, y_mm: float) -> dict[str, float]:
+    def _x(self, comp: Composition) -> float:
+        return float(comp["Sm"])
+
+    def response(self, comp: Composition, x_mm: float, y_mm: float) -> SpotResponse:
+        p = self.params
+        x = self._x(comp)
+        f0 = p.f0_ref_hz * (1.0 + p.f0_slope * (x - p.x_mpb))
+        return SpotResponse(
+            self.loop_params(x, x_mm, y_mm),
+            1.0 / p.off_field_ratio,
+            p.electrostatic_slope,
+            f0,
+            p.q_mean,
+        )
+
+    def expected_metrics(self, comp: Composition, x_mm: float, y_mm: float) -> dict[str, float]:
         """Ground-truth loop metrics at a position (what an infinite number of spots average to)."""
-        lp = self.loop_params(x_sm, x_mm, y_mm)
+        lp = self.loop_params(self._x(comp), x_mm, y_mm)
         h = 2.0 * lp.r * np.tanh(lp.coercive_bias_v / lp.width_v)
         return {
             "loop_height": float(h),
@@ -122,28 +160,22 @@ class SmBFOSample:
             "imprint": lp.imprint_v,
         }
 
+    def surface_at(self, x_mm: float, y_mm: float) -> Surface:
+        return self.layout.surface_at(x_mm, y_mm)
+
     # ---- one spot measurement ---------------------------------------------------------------
-    def spot_params(
-        self,
-        x_sm: float,
-        x_mm: float,
-        y_mm: float,
-        rng: np.random.Generator,
-        tip_sensitivity: float,
-    ) -> LoopParams:
-        """Loop parameters of one measured spot: local heterogeneity, dead spots, tip wear."""
+    def spot(
+        self, comp: Composition, x_mm: float, y_mm: float, rng: np.random.Generator
+    ) -> SpotResponse:
+        """One measured spot: local heterogeneity, dead spots, repeat noise on Vc, f0 and Q."""
         p = self.params
-        base = self.loop_params(x_sm, x_mm, y_mm)
-        s = p.heterogeneity_sigma_ln
-        factor = float(rng.lognormal(-0.5 * s * s, s)) / (1.0 - p.dead_spot_probability)
-        if rng.random() < p.dead_spot_probability:
-            factor = 0.0
+        base = self.response(comp, x_mm, y_mm)
+        factor = heterogeneity_factor(rng, p.heterogeneity_sigma_ln, p.dead_spot_probability)
         dvc = float(rng.normal(0.0, p.vc_repeat_noise_v))
-        return LoopParams(
-            base.a0,
-            base.r * factor * tip_sensitivity,
-            base.vc_plus_v + dvc,
-            base.vc_minus_v - dvc,
-            base.width_v,
-            0.0,
+        lp = base.loop
+        loop = LoopParams(
+            lp.a0, lp.r * factor, lp.vc_plus_v + dvc, lp.vc_minus_v - dvc, lp.width_v, 0.0
         )
+        f0 = base.f0_hz * (1.0 + float(rng.normal(0.0, p.f0_repeat_jitter)))
+        q = p.q_mean * (1.0 + p.q_spread * float(rng.uniform(-1.0, 1.0)))
+        return SpotResponse(loop, base.on_field_ratio, base.electrostatic_slope, f0, q)

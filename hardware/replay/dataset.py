@@ -34,16 +34,20 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def _frozen_float(values: object, what: str) -> FloatArray:
+def _frozen_float(values: object, what: str, *, allow_nan: bool = False) -> FloatArray:
+    """A read-only float64 copy; ±inf is always an error, NaN only where `allow_nan` (a
+    missing point of a measured array, e.g. a failed SHO fit)."""
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise DatasetError(f"{what}: values are not numeric") from None
-    bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-    if bad:
+    inf = int(np.count_nonzero(np.isinf(arr)))
+    nan = 0 if allow_nan else int(np.count_nonzero(np.isnan(arr)))
+    if inf or nan:
+        kind = "NaN/inf" if not allow_nan else "infinite"
         raise DatasetError(
-            f"{what}: {bad} NaN/inf value(s); replace them or drop those locations before "
-            "converting"
+            f"{what}: {inf + nan} {kind} value(s); replace them or drop those locations before "
+            "converting" + ("" if allow_nan else " (only measured arrays may hold NaN = missing)")
         )
     arr.setflags(write=False)
     return arr
@@ -65,7 +69,8 @@ class Axis:
 
 @dataclass(frozen=True, eq=False)
 class DataArray:
-    """Per-location values: shape (n,) for a scalar, (n, L, ...) for spectra/loops.
+    """Per-location values: shape (n,) for a scalar, (n, L, ...) for spectra/loops. NaN marks a
+    missing point (a failed fit, an unmeasured step); infinities are refused.
 
     Attributes:
         values: the recorded values, first dimension = locations.
@@ -83,7 +88,7 @@ class DataArray:
     std: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "values", _frozen_float(self.values, "array"))
+        object.__setattr__(self, "values", _frozen_float(self.values, "array", allow_nan=True))
         object.__setattr__(self, "axes", tuple(self.axes))
         if self.values.ndim < 1:
             raise DatasetError("per-location arrays need a first dimension of locations")
@@ -305,5 +310,5 @@ def _check_std_refs(where: str, arrays: Mapping[str, DataArray]) -> None:
                 f"{where}/{name}: std names {arr.std!r}, which is not a sibling array of the "
                 "same shape"
             )
-        if np.any(ref.values < 0):
+        if np.any(ref.values[~np.isnan(ref.values)] < 0):
             raise DatasetError(f"{where}/{arr.std}: standard deviations must be >= 0")

@@ -11,6 +11,11 @@ It returns every channel's arrays ("<channel>.<quantity>" plus the channel axes,
 derived from (seed, location_id), so a resumed run sees the same values. Durations follow
 `ReplayTiming` and advance a SimClock: a replayed campaign reports realistic instrument hours
 while running instantly.
+
+The software fence of the safety policy (`hardware.safety.SoftFence`, derived from the campaign's
+library by `explorer.build.safety_fence`) is enforced exactly as the hardware facade does: a
+position outside it raises `SafetyError` before anything is served, so a campaign that replays
+cleanly would not be refused on the instrument for its geometry.
 """
 
 from __future__ import annotations
@@ -26,9 +31,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from hardware.clock import SimClock
-from hardware.errors import AbortedError, DatasetError, HardwareTimeoutError, ReplayMissError
+from hardware.errors import (
+    AbortedError,
+    DatasetError,
+    HardwareTimeoutError,
+    ReplayMissError,
+    SafetyError,
+)
 from hardware.protocols import FloatArray, Measurement
 from hardware.replay.dataset import DataArray, LibraryDataset
+from hardware.safety import SoftFence
 
 MissPolicy = Literal["error", "nearest"]
 
@@ -72,8 +84,11 @@ class ReplayTiming:
 
 
 def robust_spread(values: FloatArray) -> float:
-    """1.4826·MAD of all values (the std of a Gaussian), falling back to the std if MAD is 0."""
+    """1.4826·MAD of all finite values (the std of a Gaussian), else their std (0 if none)."""
     flat = np.asarray(values, float).ravel()
+    flat = flat[np.isfinite(flat)]
+    if not len(flat):
+        return 0.0
     mad = 1.4826 * float(np.median(np.abs(flat - np.median(flat))))
     return mad if mad > 0 else float(np.std(flat))
 
@@ -91,6 +106,7 @@ class ReplayInstrument:
         noise_scalars: apply the fresh noise to scalars as well as channel arrays.
         clock, timing, start_xy_mm: virtual time, durations and the stage's start position.
         match_tolerance_mm: hit radius (default: a quarter of the dataset's median spacing).
+        fence: the safety policy's software fence (default: no fence).
     """
 
     def __init__(
@@ -106,6 +122,7 @@ class ReplayInstrument:
         timing: ReplayTiming | None = None,
         start_xy_mm: tuple[float, float] = (0.0, 0.0),
         match_tolerance_mm: float | None = None,
+        fence: SoftFence | None = None,
     ) -> None:
         if miss not in ("error", "nearest"):
             raise DatasetError(f"miss policy {miss!r} is not 'error' or 'nearest'")
@@ -120,6 +137,7 @@ class ReplayInstrument:
         self.clock = clock or SimClock()
         self.timing = timing or ReplayTiming.from_mapping(dataset.timing)
         self.position_mm = start_xy_mm
+        self.fence = fence or SoftFence()
         self.channels: tuple[str, ...] = tuple(dataset.channels)
         self.tolerance_mm = (
             match_tolerance_mm if match_tolerance_mm is not None else 0.25 * dataset.spacing_mm()
@@ -171,7 +189,8 @@ class ReplayInstrument:
         if sigma > 0:
             value = value + rng.normal(0.0, sigma, value.shape)
         if self.recorded_std and arr.std is not None:
-            value = value + rng.normal(0.0, 1.0, value.shape) * sibling[arr.std].values[row]
+            std = np.nan_to_num(sibling[arr.std].values[row])  # unknown scatter: no extra noise
+            value = value + rng.normal(0.0, 1.0, value.shape) * std
         return np.asarray(value)
 
     def _read(
@@ -194,6 +213,12 @@ class ReplayInstrument:
     ) -> Measurement:
         if self._aborted.is_set():
             raise AbortedError("instrument was aborted; resume the run to continue")
+        refusal = self.fence.violation(x_mm, y_mm)
+        if refusal is not None:
+            raise SafetyError(
+                f"soft_fence: location {location_id} at ({x_mm:.6g}, {y_mm:.6g}) mm is {refusal}; "
+                "the replay refuses it as the instrument would"
+            )
         row, dist = self.locate(location_id, x_mm, y_mm)
         rng = self._rng(location_id)
         t0 = self.clock.now_s()

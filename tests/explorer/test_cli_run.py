@@ -32,7 +32,7 @@ def test_run_writes_log_raw_config_and_plot(make_config, write_yaml, tmp_path, c
     assert (run / "config.yaml").is_file()
     assert (tmp_path / "runs" / "latest").resolve() == run.resolve()
     assert main(["plot", str(run)]) == 0
-    assert (run / "plots" / "overview_loop_height.png").stat().st_size > 10_000
+    assert (run / "plots" / "map_loop_height.png").stat().st_size > 10_000
 
 
 def test_two_runs_never_share_a_directory(make_config, write_yaml, tmp_path) -> None:

@@ -96,6 +96,8 @@ def test_library_from_dataset_and_instrument_build(make_config, toy_file) -> Non
     assert isinstance(inst, ReplayInstrument)
     m = inst.measure_at(105, *library.position_of(105), timeout_s=1e4)
     assert m.durations_s["measure"] == 7.0 and m.t_start_s == 50.0
+    # the safety fence of a dataset library is the extent of its recorded locations
+    assert inst.fence.violation(2.5, 1.5) is None and inst.fence.violation(2.6, 1.0) is not None
 
 
 def test_image_patch_and_position_features(make_config, toy_file) -> None:

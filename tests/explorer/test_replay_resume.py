@@ -101,7 +101,7 @@ def test_reference_run_replays_plots_and_logs_the_model(reference) -> None:
     assert data.started.channels == ["sspfm"]
     assert data.time_budget_s()["move"] > 0
     assert main(["plot", str(run)]) == 0
-    assert (run / "plots" / "overview_loop_height.png").stat().st_size > 10_000
+    assert (run / "plots" / "map_loop_height.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(("mode", "n"), [("after", 6), ("torn", 13), ("raw", 5)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from explorer.events import to_jsonable
 from explorer.library import CandidateSet
@@ -93,3 +94,23 @@ def test_quantile_transform_is_rank_based() -> None:
     np.testing.assert_allclose(
         quantile_transform(pool, np.array([[50.0], [1e9]]))[:, 0], [0.5, 1.0]
     )
+
+
+def test_explain_rebuilds_the_logged_decision_exactly() -> None:
+    lib, y = _library()
+    rows = np.random.default_rng(3).choice(len(lib), 30, replace=False)
+    obs = _observe(lib, y, rows)
+    remaining = lib.without(rows.tolist())
+    strategy = DKLBOStrategy("ei", dkl=FAST, input_transform="quantile")
+    ctx = SuggestContext(seed=4, step=30)
+    (s,) = strategy.suggest(remaining, obs, 1, np.random.default_rng(0), ctx)
+    logged = json.loads(json.dumps(to_jsonable(s.model_state)))
+    expl = strategy.explain(lib, obs, logged, ctx)  # plots pass the whole library
+    assert expl is not None and expl.hypers_source == "logged"
+    free = np.isin(lib.ids, remaining.ids)
+    assert int(lib.ids[np.argmax(np.where(free, expl.acquisition, -np.inf))]) == s.location_id
+    k = int(lib.index_of([s.location_id])[0])
+    assert expl.mean["prop"][k] == pytest.approx(s.mean["prop"], rel=1e-9)
+    refit = strategy.explain(lib, obs, {}, ctx)
+    assert refit is not None and refit.hypers_source == "refitted"
+    assert strategy.explain(lib, _observe(lib, y, rows[:1]), logged, ctx) is None

@@ -65,7 +65,7 @@ def _corrupt_h5(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
         (lambda h: h.create_dataset("extra", data=[1.0]), "unknown top-level entries"),
         (lambda h: h.__delitem__("channels/sspfm/axes/bias_v"), "names axis 'bias_v'"),
         (lambda h: h["features"].__setitem__((3, 0), np.nan), "features: 1 NaN/inf"),
-        (lambda h: h["channels/sspfm/pr_off"].__setitem__((0, 0), np.inf), "1 NaN/inf"),
+        (lambda h: h["channels/sspfm/pr_off"].__setitem__((0, 0), np.inf), "1 infinite"),
         (lambda h: h["positions_mm"].__setitem__(1, h["positions_mm"][0]), "share a stage"),
         (lambda h: h["image"].attrs.__setitem__("pixel_to_mm", np.zeros((2, 3))), "invertible"),
         (lambda h: h["scalars/height"].attrs.__setitem__("std", "nope"), "not a sibling"),

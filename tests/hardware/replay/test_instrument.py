@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from hardware.clock import SimClock
-from hardware.errors import AbortedError, HardwareTimeoutError, ReplayMissError
+from hardware.errors import AbortedError, HardwareTimeoutError, ReplayMissError, SafetyError
 from hardware.protocols import TIME_CATEGORIES, Instrument
 from hardware.replay import ReplayInstrument, ReplayTiming
+from hardware.safety import SoftFence
 from tests.hardware.replay.helpers import toy_dataset
 
 
@@ -59,6 +60,33 @@ def test_miss_nearest_serves_the_closest_location() -> None:
     assert m.meta["recorded_location_id"] == 100 + 3 * 6 + 5
     assert m.meta["nearest_miss"] is True
     assert math.isclose(float(m.meta["offset_mm"]), math.hypot(0.2, 0.2))
+
+
+class _Box:
+    """A rectangular region (hardware.safety.Region) for fence tests."""
+
+    def __init__(self, x: tuple[float, float], y: tuple[float, float]) -> None:
+        self.x, self.y = x, y
+
+    def contains(self, xy: np.ndarray) -> np.ndarray:
+        return (
+            (xy[:, 0] >= self.x[0])
+            & (xy[:, 0] <= self.x[1])
+            & (xy[:, 1] >= self.y[0])
+            & (xy[:, 1] <= self.y[1])
+        )
+
+
+def test_fence_refuses_before_serving_or_moving() -> None:
+    fence = SoftFence(_Box((0.0, 2.5), (0.0, 1.5)), 0.0, (_Box((1.9, 2.1), (0.9, 1.1)),))
+    clock = SimClock()
+    inst = _inst(fence=fence, miss="nearest", clock=clock)
+    assert inst.measure_at(1, 2.5, 1.5, timeout_s=1e4).meta["recorded_location_id"] == 123
+    before = (clock.now_s(), inst.position_mm)
+    for x, y, why in [(3.0, 0.0, "outside the library outline"), (2.0, 1.0, "keep-out")]:
+        with pytest.raises(SafetyError, match=f"soft_fence: location 7 .*{why}"):
+            inst.measure_at(7, x, y, timeout_s=1e4)
+    assert (clock.now_s(), inst.position_mm) == before  # refused: no time, no move
 
 
 def test_fresh_noise_is_deterministic_per_location_and_seed() -> None:

@@ -1,0 +1,162 @@
+"""Run-level progress metrics read from a run's event log: hypervolume curves, reference points,
+classes found. Shared by plots, reports and comparisons; no matplotlib, no torch.
+
+Conventions: values in user units and directions as logged; hypervolumes are computed in the
+internal larger-is-better convention with pymoo (explorer.pareto) so they agree with the
+`front_updated.hypervolume` the runner logs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.pareto import hypervolume
+from explorer.rundata import RunData
+
+FloatArray = NDArray[np.float64]
+RefSource = Literal["logged", "derived"]
+
+#: Default scalar name holding a per-location class label (replayed ground truth, a novelty
+#: model's cluster id); `explorer compare --classes-scalar` chooses another.
+CLASS_SCALAR = "class_label"
+
+
+def signs(directions: Sequence[str]) -> FloatArray:
+    """+1 for maximised, -1 for minimised objectives (user -> internal units)."""
+    return np.array([1.0 if d == "maximize" else -1.0 for d in directions])
+
+
+def objective_matrix(run: RunData, names: Sequence[str] | None = None) -> FloatArray:
+    """(m, k) objective values in measurement order (user units, NaN = unusable)."""
+    names = list(names or run.objective_names)
+    if not run.measured:
+        return np.zeros((0, len(names)))
+    return np.column_stack([run.values(n) for n in names])
+
+
+@dataclass(frozen=True)
+class RefPoint:
+    """A hypervolume reference point in user units, and where it came from."""
+
+    values: dict[str, float]
+    source: RefSource
+
+    def internal(self, names: Sequence[str], directions: Sequence[str]) -> FloatArray:
+        return signs(directions) * np.array([self.values[n] for n in names])
+
+
+def logged_ref_point(run: RunData) -> dict[str, float] | None:
+    """The reference point the run fixed at config time (run_started or front_updated)."""
+    if run.started.ref_point:
+        return dict(run.started.ref_point)
+    for ev in reversed(run.fronts):
+        if ev.ref_point:
+            return dict(ev.ref_point)
+    return None
+
+
+def derived_ref_point(
+    Y_user: FloatArray, names: Sequence[str], directions: Sequence[str], margin: float = 0.1
+) -> RefPoint:
+    """A reference point slightly worse than the worst value seen of each objective.
+
+    Used only when a run logged none; it depends on the data it is derived from, so hypervolumes
+    computed with it are comparable only among the runs it was derived over.
+    """
+    s = signs(directions)
+    internal = Y_user * s
+    finite = np.where(np.isfinite(internal), internal, np.nan)
+    lo = np.nanmin(finite, axis=0) if np.isfinite(finite).any() else np.zeros(len(names))
+    hi = np.nanmax(finite, axis=0) if np.isfinite(finite).any() else np.ones(len(names))
+    lo = np.where(np.isfinite(lo), lo, 0.0)
+    hi = np.where(np.isfinite(hi), hi, lo + 1.0)
+    span = np.where(hi - lo > 0, hi - lo, np.maximum(np.abs(lo), 1.0))
+    ref_internal = lo - margin * span
+    return RefPoint({n: float(v) for n, v in zip(names, s * ref_internal, strict=True)}, "derived")
+
+
+def run_ref_point(run: RunData) -> RefPoint:
+    """The logged reference point if there is one, else one derived from this run's values."""
+    logged = logged_ref_point(run)
+    if logged is not None and set(run.objective_names) <= set(logged):
+        return RefPoint({n: float(logged[n]) for n in run.objective_names}, "logged")
+    names = run.objective_names
+    return derived_ref_point(objective_matrix(run), names, [run.directions[n] for n in names])
+
+
+def hypervolume_curve(Y_user: FloatArray, directions: Sequence[str], ref: FloatArray) -> FloatArray:
+    """Hypervolume of the first i measurements, i = 1..m (internal reference `ref`)."""
+    internal = np.asarray(Y_user, float) * signs(directions)
+    out = np.zeros(len(internal))
+    front = np.zeros((0, internal.shape[1]))
+    for i, row in enumerate(internal):
+        if np.all(np.isfinite(row)):
+            front = _update_front(front, row)
+        out[i] = hypervolume(front, ref) if len(front) else 0.0
+    return out
+
+
+def _update_front(front: FloatArray, row: FloatArray) -> FloatArray:
+    """Add a point to a non-dominated set (larger is better)."""
+    if len(front) and np.any(np.all(front >= row, axis=1)):
+        return front
+    keep = ~np.all(row >= front, axis=1) if len(front) else np.zeros(0, bool)
+    return np.vstack([front[keep], row])
+
+
+def front_staircase(
+    points_user: FloatArray, directions: Sequence[str], ref_user: Sequence[float] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Vertices of the 2-D attainment staircase through the non-dominated points (user units),
+    closed down to the reference point when one is given (so a one-point front is an L)."""
+    s = signs(directions[:2])
+    p = np.asarray(points_user, float).reshape(-1, np.shape(points_user)[-1])[:, :2] * s
+    p = p[np.all(np.isfinite(p), axis=1)]
+    if len(p) == 0:
+        return np.zeros(0), np.zeros(0)
+    nd = np.array([not np.any(np.all(p >= q, axis=1) & np.any(p > q, axis=1)) for q in p])
+    p = np.unique(p[nd], axis=0)
+    p = p[np.argsort(-p[:, 0])]
+    xs, ys = [p[0, 0]], [p[0, 1]]
+    for a, b in itertools.pairwise(p):
+        xs += [b[0], b[0]]
+        ys += [a[1], b[1]]
+    if ref_user is not None:
+        rx, ry = float(ref_user[0]) * s[0], float(ref_user[1]) * s[1]
+        xs, ys = [xs[0], *xs, rx], [ry, *ys, ys[-1]]
+    return np.array(xs) * s[0], np.array(ys) * s[1]
+
+
+def classes_found_curve(run: RunData, scalar: str = CLASS_SCALAR) -> FloatArray | None:
+    """Number of distinct class labels seen after each measurement, from
+    `measured.scalars[scalar]`; None when the run never logged that scalar."""
+    labels = [m.scalars.get(scalar) for m in run.measured]
+    if all(v is None for v in labels):
+        return None
+    seen: set[float] = set()
+    out = np.zeros(len(labels))
+    for i, v in enumerate(labels):
+        if v is not None and np.isfinite(v):
+            seen.add(float(v))
+        out[i] = len(seen)
+    return out
+
+
+def best_values(run: RunData) -> Mapping[str, tuple[float, int | None]]:
+    """Best value and its location id per objective (NaN, None when nothing usable)."""
+    out: dict[str, tuple[float, int | None]] = {}
+    for name in run.objective_names:
+        v = run.values(name)
+        if not np.isfinite(v).any():
+            out[name] = (float("nan"), None)
+            continue
+        sign = 1.0 if run.directions[name] == "maximize" else -1.0
+        i = int(np.nanargmax(np.where(np.isfinite(v), sign * v, np.nan)))
+        out[name] = (float(v[i]), int(run.location_ids[i]))
+    return out

@@ -1,0 +1,268 @@
+"""Raw loops / spectra of chosen locations with their fits.
+
+Chosen locations: the best measurement of each objective, members of the final Pareto front
+(multi-objective runs), and the most novel measurement when the log carries a novelty score
+(`suggested.info["novelty"]` or `measured.scalars["novelty"]`). Arrays come from raw/NNNNNN.npz.
+A loop channel (`<ch>.bias_v` + `<ch>.pr_off`/`pr_on`) is refitted with loop model A exactly as
+the objectives were computed (last bias cycle, hardware.pfm.loops.fit_loop); any other channel is
+drawn as a spectrum against its axis array (the 1-D quantity whose name carries a unit suffix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.errors import RunDirError
+from explorer.metrics import best_values
+from explorer.objectives import last_cycle
+from explorer.plots.common import suggestion_of_each_measurement
+from explorer.plots.style import HIGHLIGHT, PALETTE
+from explorer.rundata import RunData
+from hardware.pfm.loops import branch_directions, fit_loop, loop_model
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FloatArray = NDArray[np.float64]
+AXIS_SUFFIXES = {"_v": "V", "_hz": "Hz", "_khz": "kHz", "_deg": "°", "_nm": "nm", "_s": "s"}
+META_KEYS = {"location_id", "xy_mm"}
+
+
+@dataclass(frozen=True)
+class CurveData:
+    """One location's raw curve and (for loops) its fit.
+
+    Attributes:
+        index, location_id, xy_mm: which measurement.
+        reasons: why it was chosen ('best loop_height', 'front', 'most novel').
+        channel, kind: array channel and 'loop' or 'spectrum'.
+        x, y: raw data (x: bias in V or the spectrum axis); x_label, y_label with units.
+        fit_x, fit_forward, fit_reverse: fitted loop branches over the bias range (loops only).
+        fit: fitted numbers (vc_plus_v, vc_minus_v, height, r2) for the annotation.
+    """
+
+    index: int
+    location_id: int
+    xy_mm: tuple[float, float]
+    reasons: tuple[str, ...]
+    channel: str
+    kind: str
+    x: FloatArray
+    y: FloatArray
+    x_label: str
+    y_label: str
+    fit_x: FloatArray | None = None
+    fit_forward: FloatArray | None = None
+    fit_reverse: FloatArray | None = None
+    fit: dict[str, float] = field(default_factory=dict)
+
+
+def _novelty(run: RunData) -> FloatArray | None:
+    sugg = suggestion_of_each_measurement(run)
+    scores = []
+    for m, s in zip(run.measured, sugg, strict=True):
+        v = m.scalars.get("novelty")
+        if v is None and s is not None:
+            v = s.info.get("novelty")
+        scores.append(np.nan if not isinstance(v, int | float) else float(v))
+    arr = np.array(scores, dtype=float)
+    return arr if np.isfinite(arr).any() else None
+
+
+def choose_locations(run: RunData, max_front: int = 3) -> dict[int, list[str]]:
+    """Measurement index -> reasons, in a stable order (best first, then front, then novel)."""
+    chosen: dict[int, list[str]] = {}
+    index_of = {int(lid): i for i, lid in enumerate(run.location_ids)}
+    for name, (_, lid) in best_values(run).items():
+        if lid is not None:
+            chosen.setdefault(index_of[lid], []).append(f"best {name.replace('_', ' ')}")
+    if len(run.objective_names) > 1 and run.fronts:
+        ids = [i for i in run.fronts[-1].front_ids if i in index_of]
+        members = {index_of[i] for i in ids}
+        for i, reasons in chosen.items():  # best values are front members too
+            if i in members:
+                reasons.append("Pareto front")
+        if ids:
+            pick = np.unique(np.round(np.linspace(0, len(ids) - 1, min(max_front, len(ids)))))
+            for k in pick.astype(int):
+                chosen.setdefault(index_of[ids[k]], ["Pareto front"])
+    if len(run.objective_names) == 1:  # for contrast: the worst and a typical measurement
+        _add_contrast(run, chosen)
+    nov = _novelty(run)
+    if nov is not None:
+        chosen.setdefault(int(np.nanargmax(nov)), []).append("most novel")
+    return chosen
+
+
+def _add_contrast(run: RunData, chosen: dict[int, list[str]]) -> None:
+    name = run.objective_names[0]
+    v = run.values(name)
+    ok = np.flatnonzero(np.isfinite(v))
+    if len(ok) < 3:
+        return
+    sign = 1.0 if run.directions[name] == "maximize" else -1.0
+    order = ok[np.argsort(sign * v[ok], kind="stable")]
+    label = name.replace("_", " ")
+    chosen.setdefault(int(order[len(order) // 2]), []).append(f"median {label}")
+    chosen.setdefault(int(order[0]), []).append(f"worst {label}")
+
+
+def _loop_field(run: RunData, channel: str) -> str:
+    for o in run.config.get("objectives", []):
+        if o.get("from") == channel and o.get("field"):
+            return str(o["field"])
+    return "off"
+
+
+def _loop_curve(arrays: dict[str, np.ndarray], ch: str, fld: str) -> dict[str, object]:
+    key = "pr_off" if fld == "off" else "pr_on"
+    bias = np.asarray(arrays[f"{ch}.bias_v"], float)
+    pr = np.asarray(arrays[f"{ch}.{key}"], float)
+    sl = last_cycle(bias)
+    b, p = bias[sl], pr[sl]
+    out: dict[str, object] = {"x": b, "y": p, "x_label": "tip bias (V)"}
+    out["y_label"] = f"{'remanent' if fld == 'off' else 'in-field'} response (a.u.)"
+    try:
+        params, r2 = fit_loop(b, p, branch_directions(b))
+    except ValueError:
+        return out
+    grid = np.linspace(float(b.min()), float(b.max()), 200)
+    out["fit_x"] = grid
+    out["fit_forward"] = loop_model(params, grid, np.ones_like(grid, dtype=bool))
+    out["fit_reverse"] = loop_model(params, grid, np.zeros_like(grid, dtype=bool))
+    vc = params.coercive_bias_v
+    out["fit"] = {
+        "vc_plus_v": params.vc_plus_v,
+        "vc_minus_v": params.vc_minus_v,
+        "height": 2.0 * params.r * float(np.tanh(vc / params.width_v)),
+        "r2": r2,
+    }
+    return out
+
+
+def _spectrum_curve(arrays: dict[str, np.ndarray], ch: str) -> dict[str, object] | None:
+    quantities = {
+        k[len(ch) + 1 :]: np.asarray(v)
+        for k, v in arrays.items()
+        if k.startswith(ch + ".") and np.asarray(v).ndim == 1
+    }
+    axis = next((q for q in quantities if any(q.endswith(s) for s in AXIS_SUFFIXES)), None)
+    data = [
+        q
+        for q in quantities
+        if q != axis and (axis is None or len(quantities[q]) == len(quantities[axis]))
+    ]
+    if not data:
+        return None
+    y = np.asarray(quantities[data[0]], float)
+    if axis is None:
+        x, x_label = np.arange(len(y), dtype=float), "index"
+    else:
+        unit = next(u for s, u in AXIS_SUFFIXES.items() if axis.endswith(s))
+        stem = axis[: axis.rfind("_")].replace("_", " ").replace("two theta", "2θ")
+        x, x_label = np.asarray(quantities[axis], float), f"{stem} ({unit})"
+    return {
+        "x": x,
+        "y": y,
+        "x_label": x_label,
+        "y_label": f"{ch} {data[0].replace('_', ' ')} (a.u.)",
+    }
+
+
+def _curve_for(run: RunData, index: int, reasons: list[str]) -> CurveData | None:
+    try:
+        arrays = run.raw(index)
+    except (RunDirError, IndexError):
+        return None
+    m = run.measured[index]
+    channels = sorted({k.split(".", 1)[0] for k in arrays if "." in k and k not in META_KEYS})
+    for ch in channels:
+        if f"{ch}.bias_v" in arrays and (f"{ch}.pr_off" in arrays or f"{ch}.pr_on" in arrays):
+            fld = _loop_field(run, ch)
+            if f"{ch}.pr_{fld}" not in arrays:
+                fld = "on" if fld == "off" else "off"
+            parts, kind = _loop_curve(arrays, ch, fld), "loop"
+        else:
+            spec = _spectrum_curve(arrays, ch)
+            if spec is None:
+                continue
+            parts, kind = spec, "spectrum"
+        return CurveData(
+            index,
+            m.location_id,
+            (m.x_mm, m.y_mm),
+            tuple(reasons),
+            ch,
+            kind,
+            **parts,  # type: ignore[arg-type]
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class SpectraData:
+    curves: tuple[CurveData, ...]
+
+
+def spectra_data(run: RunData, max_curves: int = 6) -> SpectraData:
+    """Raw curves of the chosen locations (those whose raw file has a plottable channel)."""
+    curves = []
+    for index, reasons in choose_locations(run).items():
+        c = _curve_for(run, index, reasons)
+        if c is not None:
+            curves.append(c)
+        if len(curves) == max_curves:
+            break
+    return SpectraData(tuple(curves))
+
+
+def _num(v: float, fmt: str) -> str:
+    """Number with a typographic minus sign."""
+    return format(v, fmt).replace("-", "\u2212")
+
+
+def draw_curve(c: CurveData, ax: Axes) -> Axes:
+    if c.kind == "loop":
+        rising = branch_directions(c.x)
+        ax.plot(
+            c.x[rising],
+            c.y[rising],
+            "o",
+            ms=2.5,
+            color=PALETTE[0],
+            alpha=0.7,
+            label="raw, V rising",
+        )
+        ax.plot(
+            c.x[~rising],
+            c.y[~rising],
+            "s",
+            ms=2.5,
+            color=PALETTE[1],
+            alpha=0.7,
+            label="raw, V falling",
+        )
+    else:
+        ax.plot(c.x, c.y, "-", lw=1.0, color=PALETTE[0], label="raw")
+    if c.fit_x is not None and c.fit_forward is not None and c.fit_reverse is not None:
+        ax.plot(c.fit_x, c.fit_forward, "-", color=PALETTE[0], lw=1.2)
+        ax.plot(c.fit_x, c.fit_reverse, "-", color=PALETTE[1], lw=1.2)
+        for key in ("vc_plus_v", "vc_minus_v"):
+            ax.axvline(c.fit[key], color=HIGHLIGHT, lw=0.6, ls="--")
+    ax.set_xlabel(c.x_label)
+    ax.set_ylabel(c.y_label)
+    title = (
+        f"{', '.join(c.reasons)}\n#{c.index + 1} · id {c.location_id} · "
+        f"({c.xy_mm[0]:.2f}, {c.xy_mm[1]:.2f}) mm"
+    )
+    if c.fit:
+        title += (
+            f"\nfit: Vc⁺ {_num(c.fit['vc_plus_v'], '.2f')}, Vc⁻ {_num(c.fit['vc_minus_v'], '.2f')}"
+            f" V, R² {c.fit['r2']:.2f}"
+        )
+    ax.set_title(title, fontsize=7.5)
+    return ax

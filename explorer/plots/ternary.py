@@ -1,0 +1,174 @@
+"""Ternary composition plots for ternary libraries: measured values (and optionally a model's
+posterior mean) in composition space, with the visit order.
+
+Compositions come from the library's composition map (rebuilt from the logged config) evaluated
+at the measured stage positions. Projection: end member 0 at the bottom-left corner, 1 at the
+bottom-right, 2 at the top; fractions are normalised to sum to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.plots.common import best_index, objective_label
+from explorer.plots.geometry import library_geometry
+from explorer.plots.posterior import PlotUnavailableError, PosteriorMaps
+from explorer.plots.style import HIGHLIGHT, NEUTRAL, VALUE_CMAP
+from explorer.rundata import RunData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FloatArray = NDArray[np.float64]
+SQRT3_2 = float(np.sqrt(3.0) / 2.0)
+
+
+def ternary_xy(fractions: FloatArray) -> FloatArray:
+    """(n, 3) fractions -> (n, 2) Cartesian coordinates in the unit equilateral triangle."""
+    f = np.asarray(fractions, float)
+    f = f / np.where(f.sum(axis=1, keepdims=True) > 0, f.sum(axis=1, keepdims=True), 1.0)
+    return np.column_stack([f[:, 1] + 0.5 * f[:, 2], SQRT3_2 * f[:, 2]])
+
+
+@dataclass(frozen=True)
+class TernaryData:
+    """Measured values in composition space.
+
+    Attributes:
+        elements: the three end members.
+        measured: (m, 3) composition of each measurement, visit order.
+        values: (m,) objective values (user units, NaN = unusable).
+        candidates: (n, 3) composition of every library location.
+        background: optional (n,) field over the candidates (posterior mean) and its label.
+    """
+
+    objective: str
+    label: str
+    elements: tuple[str, str, str]
+    measured: FloatArray
+    values: FloatArray
+    candidates: FloatArray
+    best: int | None
+    background: FloatArray | None = None
+    background_label: str = ""
+
+
+def ternary_data(
+    run: RunData, objective: str | None = None, posterior: PosteriorMaps | None = None
+) -> TernaryData:
+    geom = library_geometry(run)
+    if not geom.is_ternary or geom.composition_at is None:
+        raise PlotUnavailableError("the library has no ternary composition map")
+    name = objective or run.objective_names[0]
+    values = run.values(name)
+    measured = geom.composition_at(run.positions_mm) if len(values) else np.zeros((0, 3))
+    bg = None
+    if posterior is not None and posterior.objective == name:
+        bg = posterior.mean
+    a, b, c = geom.elements
+    return TernaryData(
+        name,
+        objective_label(run, name),
+        (a, b, c),
+        np.asarray(measured, float),
+        values,
+        geom.fractions.copy(),
+        best_index(values, run.directions[name]),
+        bg,
+        f"posterior mean of {objective_label(run, name)}" if bg is not None else "",
+    )
+
+
+def draw_ternary_frame(elements: tuple[str, str, str], ax: Axes, ticks: int = 5) -> Axes:
+    """Triangle, grid lines every 1/ticks, tick labels in at.%, and the end-member labels."""
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, SQRT3_2], [0.0, 0.0]])
+    ax.plot(corners[:, 0], corners[:, 1], color="k", lw=0.8, zorder=5)
+    for t in np.linspace(0, 1, ticks + 1)[1:-1]:
+        for k in range(3):
+            f0 = np.zeros(3)
+            f1 = np.zeros(3)
+            f0[k], f1[k] = t, t
+            f0[(k + 1) % 3], f1[(k + 2) % 3] = 1 - t, 1 - t
+            seg = ternary_xy(np.array([f0, f1]))
+            ax.plot(seg[:, 0], seg[:, 1], color="0.3", lw=0.3, alpha=0.25, zorder=2)
+            tip = ternary_xy(f0[None, :])[0]
+            ax.annotate(
+                f"{100 * t:.0f}",
+                tip,
+                fontsize=6,
+                color="0.4",
+                ha="center",
+                va="center",
+                xytext=[(-6, 4), (6, -6), (4, 4)][k],
+                textcoords="offset points",
+            )
+    offsets = [(-0.03, -0.05, "right"), (1.03, -0.05, "left"), (0.5, SQRT3_2 + 0.04, "center")]
+    for (x, y, ha), el in zip(offsets, elements, strict=True):
+        ax.text(x, y, f"{el} (at.%)", ha=ha, va="center", fontsize=8, fontweight="bold")
+    ax.set_xlim(-0.12, 1.12)
+    ax.set_ylim(-0.1, SQRT3_2 + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
+    from matplotlib.colors import Normalize
+
+    draw_ternary_frame(d.elements, ax)
+    cand = ternary_xy(d.candidates) if len(d.candidates) else np.zeros((0, 2))
+    ok = np.isfinite(d.values)
+    pool = [d.values[ok]] + (
+        [d.background[np.isfinite(d.background)]] if d.background is not None else []
+    )
+    allv = np.concatenate(pool) if any(len(p) for p in pool) else np.zeros(1)
+    norm = Normalize(float(allv.min()), float(allv.max()))
+    if d.background is not None and len(cand) >= 3:
+        ax.tripcolor(
+            cand[:, 0],
+            cand[:, 1],
+            d.background,
+            cmap=VALUE_CMAP,
+            norm=norm,
+            alpha=0.6,
+            shading="gouraud",
+            zorder=1,
+        )
+    elif len(cand):
+        ax.scatter(cand[:, 0], cand[:, 1], s=2, c=NEUTRAL, alpha=0.4, lw=0, zorder=1)
+    pts = ternary_xy(d.measured) if len(d.measured) else np.zeros((0, 2))
+    ax.plot(pts[:, 0], pts[:, 1], "-", color=NEUTRAL, lw=0.6, zorder=2)
+    sc = ax.scatter(
+        pts[ok, 0],
+        pts[ok, 1],
+        c=d.values[ok],
+        cmap=VALUE_CMAP,
+        norm=norm,
+        s=24,
+        edgecolors="k",
+        linewidths=0.4,
+        zorder=3,
+    )
+    if (~ok).any():
+        ax.scatter(pts[~ok, 0], pts[~ok, 1], marker="x", c="k", s=16, zorder=3)
+    if d.best is not None:
+        ax.scatter(
+            pts[d.best, 0],
+            pts[d.best, 1],
+            marker="*",
+            s=130,
+            facecolors="none",
+            edgecolors=HIGHLIGHT,
+            lw=1.1,
+            zorder=4,
+        )
+    ax.figure.colorbar(sc, ax=ax, label=d.label, shrink=0.75, pad=0.0)
+    sub = f"dots: {len(pts)} measured" + (
+        ", background: posterior mean" if d.background is not None else ""
+    )
+    ax.set_title(f"{d.objective.replace('_', ' ')} in composition space\n({sub})")
+    return ax

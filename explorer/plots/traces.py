@@ -1,0 +1,95 @@
+"""Objective traces: every measured value in measurement order, the best so far, and where the
+initial design gave way to the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.plots.common import first_model_step, objective_label, origins
+from explorer.plots.style import NEUTRAL, PALETTE
+from explorer.rundata import RunData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FloatArray = NDArray[np.float64]
+
+ORIGIN_STYLE: dict[str, tuple[str, str]] = {  # origin -> (marker, colour)
+    "initial": ("s", PALETTE[1]),
+    "design": ("o", PALETTE[5]),
+    "strategy": ("o", PALETTE[0]),
+    "queue": ("D", PALETTE[4]),
+    "unknown": ("o", NEUTRAL),
+}
+
+
+@dataclass(frozen=True)
+class TraceData:
+    """One objective over the run.
+
+    Attributes:
+        step: (m,) measurement numbers 1..m.
+        values: (m,) objective values (user units, NaN = unusable).
+        best: (m,) best value so far (NaN until the first usable value).
+        origins: (m,) who chose each location.
+        instrument_h: (m,) instrument clock after each measurement, hours.
+        model_from: first measurement chosen by a model (None for model-free runs).
+    """
+
+    objective: str
+    label: str
+    direction: str
+    step: NDArray[np.int64]
+    values: FloatArray
+    best: FloatArray
+    origins: tuple[str, ...]
+    instrument_h: FloatArray
+    model_from: int | None
+
+
+def trace_data(run: RunData, objective: str | None = None) -> TraceData:
+    name = objective or run.objective_names[0]
+    v = run.values(name)
+    return TraceData(
+        name,
+        objective_label(run, name),
+        run.directions[name],
+        np.arange(1, len(v) + 1),
+        v,
+        run.best_so_far(name),
+        tuple(origins(run)),
+        run.instrument_hours.copy(),
+        first_model_step(run),
+    )
+
+
+def draw_trace(d: TraceData, ax: Axes) -> Axes:
+    if d.model_from is not None and d.model_from > 1:
+        ax.axvspan(0.5, d.model_from - 0.5, color=NEUTRAL, alpha=0.12, lw=0)
+        ax.text(
+            0.5 * d.model_from,
+            1.0,
+            "initial design",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="0.35",
+        )
+    for origin in dict.fromkeys(d.origins):
+        sel = np.array([o == origin for o in d.origins])
+        marker, colour = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["unknown"])
+        ax.plot(d.step[sel], d.values[sel], marker, ms=3.5, color=colour, alpha=0.8, label=origin)
+    ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best so far")
+    ax.set_xlabel("measurement number")
+    ax.set_ylabel(d.label)
+    arrow = "↑" if d.direction == "maximize" else "↓"
+    ax.set_title(f"{d.objective.replace('_', ' ')} ({d.direction} {arrow})")
+    if len(d.step):
+        ax.set_xlim(0.5, d.step[-1] + 0.5)
+    ax.legend(loc="best", ncols=2)
+    return ax

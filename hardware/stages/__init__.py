@@ -1,0 +1,1 @@
+"""Coarse XY stage drivers: Zaber ASCII, Prior ProScan (serial) and the simulated stage."""

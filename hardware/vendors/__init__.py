@@ -1,0 +1,1 @@
+"""Lab-PC adapters for vendor control software (optional; never imported unless configured)."""

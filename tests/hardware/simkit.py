@@ -1,0 +1,61 @@
+"""Build simulated facades directly (no campaign config) for hardware tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from explorer.library import Circle, Rect
+from hardware.clock import SimClock
+from hardware.instrument import PFMInstrument
+from hardware.journal import JOURNAL_FILE, HardwareLock, Journal
+from hardware.pfm.smbfo import SmBFOParams, SmBFOSample
+from hardware.protocols import SSParams
+from hardware.safety import SafetyPolicy, SoftFence
+from hardware.sim import SimPFM, SimProbe, SimTiming, SimWorld
+from hardware.stages.sim import SimStage
+
+FENCE = SoftFence(Rect((0.0, 8.0), (0.0, 2.0)), 0.0, (Circle((6.0, 1.0), 0.3),))
+
+
+def composition(x_mm: float, y_mm: float) -> dict[str, float]:
+    return {"Sm": 0.2 * min(max(x_mm / 8.0, 0.0), 1.0)}
+
+
+def make_sim(
+    tmp_path: Path | None = None,
+    *,
+    timing: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
+    recipe: SSParams | None = None,
+    seed: int = 5,
+    bias_limit_v: float = 200.0,
+    lock: bool = False,
+    **kwargs: Any,
+) -> PFMInstrument:
+    clock = SimClock()
+    t = dataclasses.replace(SimTiming(), **(timing or {}))
+    world = SimWorld(SmBFOSample(SmBFOParams(), seed), composition, seed, clock)
+    pol = SafetyPolicy(((-1.0, 9.0), (-1.0, 3.0)), FENCE, settle_s=30.0, **(policy or {}))
+    journal = Journal(tmp_path / JOURNAL_FILE if tmp_path else None, clock.now_s)
+    hw_lock = HardwareLock(tmp_path / "hw.lock", "sim") if (lock and tmp_path) else None
+    return PFMInstrument(
+        kwargs.pop("stage", None) or SimStage(world, t),
+        kwargs.pop("probe", None) or SimProbe(world, t, bias_limit_v=bias_limit_v),
+        kwargs.pop("pfm", None) or SimPFM(world, t),
+        pol,
+        clock=clock,
+        journal=journal,
+        recipe=recipe or SSParams(),
+        lock=hw_lock,
+        **kwargs,
+    )
+
+
+def refusals(inst: PFMInstrument) -> list[dict[str, Any]]:
+    return [r for r in inst.journal.records if r["kind"] == "safety" and r["decision"] == "refuse"]
+
+
+def commands(inst: PFMInstrument, name: str) -> list[dict[str, Any]]:
+    return [r for r in inst.journal.records if r["kind"] == "command" and r["command"] == name]
