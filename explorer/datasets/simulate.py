@@ -4,7 +4,9 @@ Uses only the public entry points: the campaign's library (`explorer.build.build
 its simulated instrument (`explorer.build.build_instrument` + `Instrument.measure_at`). Every
 library location is measured once, in id order (a raster, as a grid scan would be recorded),
 so tip wear and per-spot variability are as in a live run; the loops become channel `sspfm`
-(`pr_off`, `pr_on` over `bias_v`) and the instrument's scalars become scalars.
+(`pr_off`, `pr_on` over `bias_v`) and the instrument's scalars become scalars, except the
+facade's bookkeeping (`journal_seq_*`: the span of the recording session's hardware journal,
+meaningless to a replay).
 
 Ground truth: the same library measured by a noise-free twin of the instrument (the config
 with `noise: none` and no tip wear) and reduced by the loop objectives (loop_area, loop_height,
@@ -112,6 +114,7 @@ def simulate_dataset(cfg: CampaignConfig) -> LibraryDataset:
     scalars = {
         k: DataArray(np.array([m.scalars[k] for m in ms]), "1" if k.startswith("comp") else "a.u.")
         for k in ms[0].scalars
+        if not k.startswith("journal_")
     }
     version = metadata.version("combi-explorer")
     return LibraryDataset(

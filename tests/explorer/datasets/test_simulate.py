@@ -25,6 +25,9 @@ def test_simulated_dataset_matches_the_instrument(make_config, tmp_path: Path) -
     np.testing.assert_array_equal(
         ds.channels["sspfm"].data["pr_off"].values[0], m.arrays["sspfm.pr_off"]
     )
+    # the sample's scalars are recorded; the recording session's journal bookkeeping is not
+    assert set(ds.scalars) == {"composition_Sm"}
+    assert ds.scalars["composition_Sm"].values[0] == m.scalars["composition_Sm"]
     # the image is the on-field half amplitude on the grid
     row, col = divmod(20, 17)
     on = ds.channels["sspfm"].data["pr_on"].values[20]
