@@ -69,6 +69,7 @@ def convert(
     if target.exists() and not force:
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     ds = load_dataset(source, fmt, parse_sets(sets))
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
 
@@ -90,6 +91,7 @@ def simulate(
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     cfg = apply_overrides(load_config(campaign), seed=seed)
     ds = simulate_dataset(cfg)
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     out.print(f"wrote {target}: {len(ds)} locations, ground truth {sorted(ds.ground_truth)}")
 
