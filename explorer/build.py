@@ -23,6 +23,8 @@ from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
 from explorer.config.library import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
+from explorer.config.strategies import walk
+from explorer.constraints import OutcomeConstraint
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective
@@ -62,6 +64,24 @@ def build_library(cfg: CampaignConfig) -> CandidateSet:
 
 def build_objectives(cfg: CampaignConfig) -> tuple[Objective, ...]:
     return tuple(o.build() for o in cfg.objectives)
+
+
+def build_outcomes(cfg: CampaignConfig) -> tuple[Objective, ...]:
+    """Measured quantities that are recorded but not optimised (e.g. for constraints)."""
+    return tuple(o.build() for o in cfg.outcomes)
+
+
+def build_constraints(cfg: CampaignConfig) -> tuple[OutcomeConstraint, ...]:
+    return tuple(c.build() for c in cfg.constraints)
+
+
+def explicit_ref_point(cfg: CampaignConfig) -> dict[str, float] | None:
+    """The reference point written in the YAML (user units), if a strategy gives one."""
+    for c in walk(cfg.strategy):
+        ref = getattr(c, "ref_point", None)
+        if isinstance(ref, dict):
+            return {o.name: float(ref[o.name]) for o in cfg.objectives}
+    return None
 
 
 def composition_function(cfg: CampaignConfig) -> Callable[[float, float], dict[str, float]]:
@@ -166,7 +186,12 @@ def check_within_controller_limits(cfg: CampaignConfig, library: CandidateSet) -
 def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     seeds = Seeds.derive(cfg.seed)
     objectives = build_objectives(cfg)
-    strategy = cfg.strategy.build(StrategyBuild(tuple(o.name for o in objectives)))
+    constraints = build_constraints(cfg)
+    strategy = cfg.strategy.build(
+        StrategyBuild(
+            tuple(o.name for o in objectives), tuple(o.direction for o in objectives), constraints
+        )
+    )
     return Campaign(
         library,
         objectives,
@@ -174,6 +199,8 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
         rng_factory(cfg.seed),
         strategy_seed=seeds.strategy,
         budget=cfg.stop.max_points,
+        outcomes=build_outcomes(cfg),
+        constraints=constraints,
     )
 
 
@@ -220,7 +247,11 @@ def build_instrument(
 
 
 def build_stop(cfg: CampaignConfig, objectives: tuple[Objective, ...]) -> list[StopRule]:
-    return build_stop_rules(cfg.stop, objectives)
+    """Stop rules; `no_improvement` on several objectives watches the hypervolume w.r.t. the
+    explicit reference point (with `ref_point: auto` it cannot fire)."""
+    ref = explicit_ref_point(cfg)
+    internal = None if ref is None else tuple(o.to_internal(ref[o.name]) for o in objectives)
+    return build_stop_rules(cfg.stop, objectives, internal)
 
 
 def resolved_config(cfg: CampaignConfig, versions: dict[str, str]) -> dict[str, Any]:

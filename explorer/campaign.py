@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from explorer.constraints import OutcomeConstraint, feasible_mask, user_columns
 from explorer.errors import NoCandidatesLeftError, StrategyError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
@@ -38,6 +40,8 @@ class Campaign:
         rng_for_step: generator factory, step -> Generator (derived from the campaign seed).
         strategy_seed: stable seed for designs (see SuggestContext.seed).
         budget: planned number of measurements (for schedules), or None.
+        outcomes: measured quantities recorded alongside the objectives but not optimised.
+        constraints: outcome constraints; infeasible measurements never join a Pareto front.
     """
 
     library: CandidateSet
@@ -46,6 +50,8 @@ class Campaign:
     rng_for_step: RngFactory
     strategy_seed: int = 0
     budget: int | None = None
+    outcomes: tuple[Objective, ...] = ()
+    constraints: tuple[OutcomeConstraint, ...] = ()
     observations: Observations = field(init=False)
     pending: dict[int, Suggestion] = field(default_factory=dict)
     warm_start: Mapping[str, Any] = field(default_factory=dict)
@@ -53,7 +59,9 @@ class Campaign:
     last_decision_s: float = 0.0
 
     def __post_init__(self) -> None:
-        self.observations = Observations.empty(self.library.dim, self.objective_names)
+        self.observations = Observations.empty(
+            self.library.dim, self.objective_names, tuple(o.name for o in self.outcomes)
+        )
 
     @property
     def objective_names(self) -> tuple[str, ...]:
@@ -138,27 +146,37 @@ class Campaign:
         return s
 
     def tell(self, suggestion: Suggestion, measurement: Measurement) -> dict[str, float]:
-        """Reduce a measurement to objective values (user units), record them, return them."""
-        values = evaluate(self.objectives, measurement)
+        """Reduce a measurement to objective and outcome values (user units), record them and
+        return them (objectives first, then outcomes, by name)."""
+        values = evaluate(self.objectives + self.outcomes, measurement)
         self.record(suggestion.location_id, values, (measurement.x_mm, measurement.y_mm))
         return values
 
     def record(
         self, location_id: int, values: Mapping[str, float | None], xy_mm: tuple[float, float]
     ) -> None:
-        """Add one measured location with its objective values (user units, None/NaN allowed)."""
+        """Add one measured location with its objective (and outcome) values in user units;
+        None/NaN or a missing name marks an unusable value."""
         y = np.array(
             [
                 o.to_internal(float(v)) if (v := values.get(o.name)) is not None else np.nan
                 for o in self.objectives
             ]
         )
+        extra = np.array(
+            [float(v) if (v := values.get(o.name)) is not None else np.nan for o in self.outcomes]
+        )
         row = int(self.library.index_of([location_id])[0])
         self.observations = self.observations.append(
-            location_id, self.library.features[row], y, xy_mm
+            location_id, self.library.features[row], y, xy_mm, extra
         )
         self.pending.pop(location_id, None)
         self.last_xy_mm = xy_mm
+
+    def feasible(self) -> NDArray[np.bool_]:
+        """(m,) True for measured locations that satisfy every outcome constraint."""
+        cols = user_columns(self.observations, self.objectives)
+        return feasible_mask(self.constraints, cols, len(self.observations))
 
     def cancel(self, location_id: int) -> None:
         """Forget a pending suggestion (e.g. the user removed it)."""

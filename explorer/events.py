@@ -125,6 +125,7 @@ class Measured(Event):
     duration_s: float
     instrument_time_s: float
     scalars: dict[str, float] = field(default_factory=dict)
+    outcomes: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +136,17 @@ class FrontUpdated(Event):
     front_values: list[list[float]]
     hypervolume: float | None
     ref_point: dict[str, float] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefPointChosen(Event):
+    """The hypervolume reference point (user units), fixed from here on; emitted once when it
+    is chosen by the `auto` rule after the run started (an explicit one is in run_started)."""
+
+    type: ClassVar[str] = "ref_point_chosen"
+    step: int
+    ref_point: dict[str, float]
+    rule: str = "auto"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +193,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Suggested,
         Measured,
         FrontUpdated,
+        RefPointChosen,
         WarningEvent,
         Fault,
         QueueTaken,

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.constraints import OutcomeConstraint
 from explorer.events import (
     Fault,
     FrontUpdated,
     LogContents,
     Measured,
+    RefPointChosen,
     RunStarted,
     RunStopped,
     Suggested,
@@ -101,6 +103,33 @@ class RunData:
     def positions_mm(self) -> FloatArray:
         return np.array([[m.x_mm, m.y_mm] for m in self.measured], dtype=float).reshape(-1, 2)
 
+    @property
+    def outcome_names(self) -> tuple[str, ...]:
+        """Recorded, non-optimised outcomes (config `outcomes:`)."""
+        return tuple(str(o["name"]) for o in self.config.get("outcomes", []) or [])
+
+    @property
+    def constraints(self) -> tuple[OutcomeConstraint, ...]:
+        """The campaign's outcome constraints (config `constraints:`)."""
+        raw = self.config.get("constraints", []) or []
+        return tuple(OutcomeConstraint(c["name"], c.get("min"), c.get("max")) for c in raw)
+
+    @property
+    def ref_point(self) -> dict[str, float] | None:
+        """The hypervolume reference point (user units): explicit in run_started, or the one
+        the `auto` rule chose (ref_point_chosen); None if neither exists (yet)."""
+        if self.started.ref_point is not None:
+            return dict(self.started.ref_point)
+        chosen = self.log.of_type(RefPointChosen)
+        return dict(chosen[0].ref_point) if chosen else None
+
+    def outcome_values(self, name: str) -> FloatArray:
+        """Outcome values in measurement order (user units; NaN where missing)."""
+        return np.array(
+            [np.nan if m.outcomes.get(name) is None else m.outcomes[name] for m in self.measured],
+            dtype=float,
+        )
+
     def values(self, name: str) -> FloatArray:
         """Objective values in measurement order (user units; NaN where unusable)."""
         return np.array(
@@ -140,5 +169,7 @@ def strategy_label(cfg: dict[str, Any]) -> str:
     kind = str(cfg.get("kind", "?"))
     if kind == "two_phase":
         return f"{strategy_label(cfg.get('initial', {}))}→{strategy_label(cfg.get('then', {}))}"
+    if kind == "exclude":
+        return f"exclude({strategy_label(cfg.get('wrapped', {}))})"
     acq = cfg.get("acquisition") or cfg.get("acq_func")
     return f"{kind}({acq})" if acq else kind

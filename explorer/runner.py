@@ -24,11 +24,12 @@ from explorer.events import (
     FrontUpdated,
     Measured,
     QueueTaken,
+    RefPointChosen,
     RunStopped,
     Suggested,
     WarningEvent,
 )
-from explorer.pareto import hypervolume, non_dominated_mask
+from explorer.pareto import front_snapshot
 from explorer.rundir import QUEUE_FILE, save_raw
 from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
@@ -94,8 +95,9 @@ class Runner:
 
     # ---- control ---------------------------------------------------------------------------
     def request_abort(self) -> None:
-        """Ask the loop to stop (signal-safe, idempotent): the instrument is made safe at once
-        and the loop writes `run_stopped` with status abort after the current event."""
+        """Ask the loop to stop (thread-safe, idempotent; not for direct use inside a signal
+        handler, which must hand it to a thread): the instrument is made safe at once and the
+        loop writes `run_stopped` with status abort after the current event."""
         self._abort.set()
         self.instrument.abort()
 
@@ -111,8 +113,8 @@ class Runner:
                     break
                 try:
                     batch = self._next_batch()
-                except NoCandidatesLeftError:
-                    reason = "every library location has been measured"
+                except NoCandidatesLeftError as exc:
+                    reason = f"no candidates left: {exc}"
                     break
                 for s in batch:
                     self._check_abort()
@@ -164,10 +166,29 @@ class Runner:
                 s = self.campaign.propose(lid, "initial_points")
                 self._emit_suggested(s, "initial", 0)
                 return [s]
-        suggestions = self.campaign.ask(self.batch_size)
+        n = self.batch_size
+        if self.campaign.budget is not None:  # never suggest past stop.max_points
+            n = max(1, min(n, self.campaign.budget - self.campaign.step))
+        suggestions = self.campaign.ask(n)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
+        self._note_ref_point(suggestions)
         return suggestions
+
+    def _note_ref_point(self, suggestions: list[Suggestion]) -> None:
+        """Log the reference point once, when a strategy has chosen it (the `auto` rule)."""
+        if self.state.ref_point is not None:
+            return
+        for s in suggestions:
+            ref = s.model_state.get("ref_point")
+            objs = self.campaign.objectives
+            if isinstance(ref, list) and len(ref) == len(objs) and len(objs) > 1:
+                user = {o.name: o.from_internal(float(v)) for o, v in zip(objs, ref, strict=True)}
+                self.state.ref_point = user
+                rule = str(s.model_state.get("ref_rule", "auto"))
+                step = len(self.campaign.observations)
+                self.log.emit(RefPointChosen(step=step, ref_point=user, rule=rule))
+                return
 
     def _from_queue(self) -> list[Suggestion]:
         entries = read_new_entries(self.run_dir / QUEUE_FILE, self.state.queue_consumed)
@@ -226,6 +247,8 @@ class Runner:
         except AbortedError as exc:
             raise _StopRunError("abort", str(exc) or "aborted") from None
         except HardwareError as exc:
+            if self._abort.is_set():  # the signal landed between facade steps: not a fault
+                raise _StopRunError("abort", "aborted by user (Ctrl-C / SIGTERM)") from None
             self._fault(s, exc)
             return
         try:
@@ -239,13 +262,15 @@ class Runner:
             self._fault(s, exc)
             return
         self.state.instrument_time_s += m.duration_s
+        names = self.campaign.objective_names
         self.log.emit(
             Measured(
                 step=index,
                 location_id=s.location_id,
                 x_mm=m.x_mm,
                 y_mm=m.y_mm,
-                objectives=dict(values),
+                objectives={k: v for k, v in values.items() if k in names},
+                outcomes={k: v for k, v in values.items() if k not in names},
                 raw=raw,
                 durations_s=dict(m.durations_s),
                 duration_s=m.duration_s,
@@ -304,23 +329,24 @@ class Runner:
         )
 
     def _emit_front(self, step: int) -> None:
+        """The feasible Pareto front of everything measured so far, with its hypervolume once a
+        reference point is fixed."""
         obs = self.campaign.observations
-        mask = non_dominated_mask(obs.Y)
         objs = self.campaign.objectives
-        values = [
-            [o.from_internal(float(v)) for o, v in zip(objs, row, strict=True)]
-            for row in obs.Y[mask]
-        ]
-        hv = None
+        ref = None
         if self.state.ref_point is not None:
             ref = np.array([o.to_internal(self.state.ref_point[o.name]) for o in objs])
-            hv = hypervolume(obs.Y, ref)
+        snap = front_snapshot(obs.ids, obs.Y, ref, self.campaign.feasible())
+        values = [
+            [o.from_internal(float(v)) for o, v in zip(objs, row, strict=True)]
+            for row in snap.values
+        ]
         self.log.emit(
             FrontUpdated(
                 step=step,
-                front_ids=[int(i) for i in obs.ids[mask]],
+                front_ids=[int(i) for i in snap.ids],
                 front_values=values,
-                hypervolume=hv,
+                hypervolume=snap.hypervolume,
                 ref_point=self.state.ref_point,
             )
         )

@@ -18,6 +18,7 @@ from explorer.build import (
     build_instrument,
     build_objectives,
     build_stop,
+    explicit_ref_point,
     initial_location_ids,
     resolved_config,
     validate_deep,
@@ -30,6 +31,7 @@ from explorer.events import (
     LogContents,
     Measured,
     QueueTaken,
+    RefPointChosen,
     RunResumed,
     RunStarted,
     Suggested,
@@ -100,7 +102,8 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
         lock.release()
         raise
     update_latest_link(run_dir)
-    runner = _runner(cfg, run_dir, campaign, instrument, log, RunState(initial_ids))
+    state = RunState(initial_ids, ref_point=explicit_ref_point(cfg))
+    runner = _runner(cfg, run_dir, campaign, instrument, log, state)
     _subscribe_outputs(cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
 
@@ -133,6 +136,7 @@ def _run_started(
         ],
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
+        ref_point=explicit_ref_point(cfg),
     )
 
 
@@ -176,6 +180,7 @@ class ReplayedState:
     instrument_time_s: float
     queue_consumed: int
     last_xy_mm: tuple[float, float] | None
+    ref_point: dict[str, float] | None = None
 
 
 def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
@@ -183,13 +188,16 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
     time_s, consumed, last_xy = 0.0, 0, None
+    ref: dict[str, float] | None = None
     for ev in contents.events:
+        if isinstance(ev, RunStarted | RefPointChosen) and ev.ref_point is not None:
+            ref = dict(ev.ref_point)
         if isinstance(ev, Suggested):
             suggested[ev.location_id] = ev
             if ev.model_state:
                 campaign.warm_start = ev.model_state
         elif isinstance(ev, Measured):
-            campaign.record(ev.location_id, ev.objectives, (ev.x_mm, ev.y_mm))
+            campaign.record(ev.location_id, {**ev.objectives, **ev.outcomes}, (ev.x_mm, ev.y_mm))
             measured.add(ev.location_id)
             time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
         elif isinstance(ev, QueueTaken):
@@ -197,7 +205,7 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
     pending = [i for i in suggested if i not in measured]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
-    return ReplayedState(len(measured), pending, time_s, consumed, last_xy)
+    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, ref)
 
 
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
@@ -246,6 +254,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         list(st.pending),
         st.queue_consumed,
         st.instrument_time_s,
+        st.ref_point,
     )
     runner = _runner(cfg, run_dir, campaign, instrument, log, state)
     _subscribe_outputs(cfg, run_dir, log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from types import FrameType
 from typing import Any
 
@@ -25,12 +26,23 @@ EXIT_FOR_STATUS = {"success": 0, "abort": 130, "fault": 3, "fail": 1}
 
 
 def _install_signal_handlers(abort: Any) -> None:
-    def handler(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C / SIGTERM make the instrument safe and stop the run after the current step.
+
+    The handler itself does no I/O: it runs between two bytecodes of the main thread, which may
+    be in the middle of writing the journal or the terminal (a re-entrant write would raise).
+    The message and the abort (journal records, stage stop, retract) run on a short-lived thread
+    that takes the same locks as the main thread.
+    """
+
+    def work(signum: int) -> None:
         err.print(
             f"[yellow]{signal.Signals(signum).name}: stopping safely after the current "
             "step…[/yellow]"
         )
         abort()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=work, args=(signum,), name="explorer-abort").start()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)

@@ -10,12 +10,13 @@ from pydantic import Field, model_validator
 from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 from explorer.config.instrument import InstrumentConfig
 from explorer.config.library import LibraryConfig
-from explorer.config.objectives import ObjectiveConfig
+from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 from explorer.config.strategies import (
     MULTI_OBJECTIVE_KINDS,
     SINGLE_OBJECTIVE_KINDS,
     StrategyConfig,
     walk,
+    walk_with_keys,
 )
 
 
@@ -59,6 +60,8 @@ class CampaignConfig(Strict):
     library: LibraryConfig
     instrument: InstrumentConfig
     objectives: Annotated[list[ObjectiveConfig], Field(min_length=1, max_length=8)]
+    outcomes: Annotated[list[OutcomeConfig], Field(max_length=16)] = Field(default_factory=list)
+    constraints: list[ConstraintConfig] = Field(default_factory=list)
     strategy: StrategyConfig
     stop: StopConfig = Field(default_factory=StopConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -91,4 +94,33 @@ class CampaignConfig(Strict):
             unknown = sorted(set(self.stop.target) - set(names))
             if unknown:
                 raise ValueError(f"stop.target: names {unknown} match no objective in {names}")
+        self._check_outcomes_and_constraints(names)
+        self._check_ref_points(names)
         return self
+
+    def _check_outcomes_and_constraints(self, names: list[str]) -> None:
+        outcomes = [o.name for o in self.outcomes]
+        clash = sorted(set(outcomes) & set(names) | {n for n in outcomes if outcomes.count(n) > 1})
+        if clash:
+            raise ValueError(f"outcomes: names {clash} repeat an objective or another outcome")
+        for k, c in enumerate(self.constraints):
+            if c.name not in names and c.name not in outcomes:
+                raise ValueError(
+                    f"constraints[{k}].name: {c.name!r} is neither an objective {names} nor an "
+                    f"outcome {outcomes}; add it under `outcomes:` or fix the name"
+                )
+
+    def _check_ref_points(self, names: list[str]) -> None:
+        for key, cfg in walk_with_keys(self.strategy):
+            ref = getattr(cfg, "ref_point", None)
+            if not isinstance(ref, dict):
+                continue
+            unknown, missing = sorted(set(ref) - set(names)), sorted(set(names) - set(ref))
+            problems = ([f"names {unknown} match no objective"] if unknown else []) + (
+                [f"objectives {missing} have no value"] if missing else []
+            )
+            if problems:
+                raise ValueError(
+                    f"{key}.ref_point: {' and '.join(problems)}; give one value per objective "
+                    f"{names}, or write `ref_point: auto`"
+                )

@@ -14,6 +14,8 @@ from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
 from explorer.config.dkl import DKLBOConfig
+from explorer.config.library import RegionConfig
+from explorer.constraints import OutcomeConstraint
 
 if TYPE_CHECKING:
     from explorer.strategies.base import Strategy
@@ -21,9 +23,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StrategyBuild:
-    """What a strategy config may need to build itself."""
+    """What a strategy config may need to build itself.
+
+    Attributes:
+        objective_names: objectives in column order.
+        directions: "maximize" / "minimize" per objective (empty: all maximised).
+        constraints: the campaign's outcome constraints (user units).
+    """
 
     objective_names: tuple[str, ...]
+    directions: tuple[str, ...] = ()
+    constraints: tuple[OutcomeConstraint, ...] = ()
+
+    def sign(self, name: str) -> float:
+        """+1 for a maximised objective (or an outcome), -1 for a minimised one."""
+        if name in self.objective_names and self.directions:
+            return -1.0 if self.directions[self.objective_names.index(name)] == "minimize" else 1.0
+        return 1.0
 
 
 class _SingleObjective(Strict):
@@ -145,6 +161,53 @@ class SkoptConfig(_SingleObjective):
         return SkoptStrategy(self.acq_func, self.xi, self.kappa, self.objective_index(b))
 
 
+class MOBOConfig(Strict):
+    """Multi-objective GP BO (explorer.strategies.mobo): one GP per objective.
+
+    `ref_point` is `{objective: value}` in user units for every objective (hypervolumes of runs
+    of one campaign are then comparable), or `auto`: chosen once, at the first model-based
+    decision, as worst observed value − 0.1 × observed range per objective (logged as a
+    `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
+    """
+
+    kind: Literal["mobo"]
+    acquisition: Literal["ehvi", "log_nehvi", "parego", "ucb_scalarized"] = "ehvi"
+    ref_point: dict[str, float] | Literal["auto"] = "auto"
+    beta: PositiveFloat = 4.0
+    rho: Annotated[float, Field(ge=0, le=1)] = 0.05
+    mc_samples: Annotated[int, Field(ge=8, le=4096)] = 128
+    incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
+    warm_start: bool = True
+    refit_every: PositiveInt = 1
+    gp: GPConfig = Field(default_factory=GPConfig)
+
+    def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
+        if self.ref_point == "auto":
+            return None
+        ref = self.ref_point
+        return tuple(b.sign(name) * ref[name] for name in b.objective_names)
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.models.gp import GPOptions
+        from explorer.strategies.mobo import MOBOStrategy, ModelConstraint
+
+        constraints = tuple(
+            ModelConstraint(c.name, *c.internal_bounds(b.sign(c.name))) for c in b.constraints
+        )
+        return MOBOStrategy(
+            self.acquisition,
+            self.internal_ref_point(b),
+            constraints,
+            self.beta,
+            self.rho,
+            self.mc_samples,
+            self.incumbent,
+            GPOptions(**self.gp.model_dump()),
+            self.warm_start,
+            self.refit_every,
+        )
+
+
 InitialDesignConfig = Annotated[
     RandomConfig | GridConfig | SobolConfig | LHSConfig | MaxMinConfig, Field(discriminator="kind")
 ]
@@ -165,6 +228,21 @@ class TwoPhaseConfig(Strict):
         return TwoPhaseStrategy(self.initial.build(b), n, self.then.build(b))
 
 
+class ExcludeConfig(Strict):
+    """`wrapped`, never picking a location inside any of `regions` (stage mm). The locations
+    stay in the library (initial_points and the queue may still measure them)."""
+
+    kind: Literal["exclude"]
+    regions: Annotated[list[RegionConfig], Field(min_length=1)]
+    wrapped: StrategyConfig
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.exclude import ExcludeRegionsStrategy
+
+        regions = tuple(r.build() for r in self.regions)
+        return ExcludeRegionsStrategy(self.wrapped.build(b), regions)
+
+
 StrategyConfig = Annotated[
     RandomConfig
     | GridConfig
@@ -174,23 +252,31 @@ StrategyConfig = Annotated[
     | GPBOConfig
     | SkoptConfig
     | DKLBOConfig
-    | TwoPhaseConfig,
+    | MOBOConfig
+    | TwoPhaseConfig
+    | ExcludeConfig,
     Field(discriminator="kind"),
 ]
 
 #: kinds that optimise exactly one objective (need `objective:` when several are configured)
 SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "dkl_bo")
 #: kinds that need at least two objectives
-MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ()
+MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ("mobo",)
 
 TwoPhaseConfig.model_rebuild()
+ExcludeConfig.model_rebuild()
 
 
 def walk(cfg: Strict) -> list[Strict]:
     """This strategy config and every nested one (two_phase initial/then, wrappers)."""
-    out = [cfg]
+    return [c for _, c in walk_with_keys(cfg)]
+
+
+def walk_with_keys(cfg: Strict, key: str = "strategy") -> list[tuple[str, Strict]]:
+    """(YAML key path, config) of this strategy config and every nested one."""
+    out = [(key, cfg)]
     for name in ("initial", "then", "wrapped"):
         child = getattr(cfg, name, None)
         if isinstance(child, Strict):
-            out += walk(child)
+            out += walk_with_keys(child, f"{key}.{name}")
     return out

@@ -130,7 +130,8 @@ def library_geometry(run: RunData) -> LibraryGeometry:
 def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
     """A recorded library (`kind: dataset`): its locations, their bounding box as the outline,
     and, when its own features are composition fractions (each in [0, 1], one dopant or rows
-    summing to 1), those as the composition (no map between recorded points)."""
+    summing to 1), those as the composition; a stage position's composition is that of the
+    recorded location there (nearest; there is no map between recorded points)."""
     feats = np.asarray(library.features, float)
     is_fraction = (
         section.get("features", "dataset") == "dataset"
@@ -138,6 +139,16 @@ def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
         and bool(np.all((feats >= 0) & (feats <= 1)))
         and (feats.shape[1] == 1 or bool(np.allclose(feats.sum(axis=1), 1.0, atol=1e-6)))
     )
+    composition_at: CompositionFn | None = None
+    if is_fraction:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(library.positions_mm)
+        table = feats.copy()
+
+        def composition_at(xy_mm: FloatArray) -> FloatArray:
+            return table[tree.query(np.asarray(xy_mm, float).reshape(-1, 2))[1]]
+
     return LibraryGeometry(
         library.ids.copy(),
         library.positions_mm.copy(),
@@ -145,7 +156,7 @@ def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
         (),
         tuple(library.feature_names) if is_fraction else (),
         feats.copy() if is_fraction else np.zeros((len(library), 0)),
-        None,
+        composition_at,
     )
 
 

@@ -53,6 +53,7 @@ def test_two_runs_never_share_a_directory(make_config, write_yaml, tmp_path) -> 
         (lambda c: c["stop"].update(max_points="ten"), "stop.max_points"),
         (lambda c: c["strategy"].update(kind="gp_bo", beta=-1.0), "strategy.beta"),
         (lambda c: c.update(schema_version=2), "schema_version"),
+        (lambda c: c.update(strategy={"kind": "mobo"}), "strategy"),
     ],
 )
 def test_bad_config_one_line_exit_2_no_run(make_config, write_yaml, tmp_path, capsys, mutate, key):

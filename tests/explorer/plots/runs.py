@@ -282,7 +282,7 @@ def synthetic_run(tmp: Path) -> Path:
     )
     parsed = parse_config(cfg)
     dumped = parsed.model_dump(mode="json", by_alias=True)
-    dumped["strategy"] = {"kind": "mobo", "acquisition": "ehvi"}  # a kind from another branch
+    dumped["strategy"] = {"kind": "mobo_v2", "acquisition": "ehvi"}  # a kind from a newer version
     library = build_library(parsed)
     ref = {"loop_height": 0.0, "coercive_bias": 4.0}
     run_dir = create_run_dir(tmp / "runs", "synthetic-mobo")

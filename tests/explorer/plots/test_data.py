@@ -89,7 +89,7 @@ def test_posterior_on_a_ternary_library(ternary_run: Path) -> None:
 
 
 def test_posterior_of_a_strategy_this_build_does_not_know(synthetic_run: Path) -> None:
-    with pytest.raises(PlotUnavailableError, match="unknown kind 'mobo'"):
+    with pytest.raises(PlotUnavailableError, match="unknown kind 'mobo_v2'"):
         posterior_data(RunData.load(synthetic_run), 5)
 
 

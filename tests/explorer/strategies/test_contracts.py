@@ -8,6 +8,7 @@ from explorer.strategies.base import Strategy
 from explorer.strategies.composite import TwoPhaseStrategy
 from explorer.strategies.dkl_bo import DKLBOStrategy
 from explorer.strategies.gp_bo import GPBOStrategy
+from explorer.strategies.mobo import MOBOStrategy
 from explorer.strategies.skopt_strategy import SkoptStrategy
 from explorer.strategies.space_filling import (
     DesignStrategy,
@@ -96,3 +97,44 @@ class TestDKLBOUCBQuantile(StrategyContract):
 class TestDKLBOMaxVariance(StrategyContract):
     def strategy(self) -> Strategy:
         return DKLBOStrategy("max_variance", dkl=FAST_DKL)
+
+
+class _MOBOContract(StrategyContract):
+    n_objectives = 2
+    acquisition = "ehvi"
+
+    def strategy(self) -> Strategy:
+        return MOBOStrategy(self.acquisition, gp=FAST_GP, mc_samples=32)  # type: ignore[arg-type]
+
+
+class TestMOBOEHVI(_MOBOContract):
+    acquisition = "ehvi"
+
+
+class TestMOBOLogNEHVI(_MOBOContract):
+    acquisition = "log_nehvi"
+
+
+class TestMOBOParEGO(_MOBOContract):
+    acquisition = "parego"
+
+
+class TestMOBOUCBScalarized(_MOBOContract):
+    acquisition = "ucb_scalarized"
+
+
+class TestMOBOEHVIThreeObjectives(_MOBOContract):
+    n_objectives = 3
+    acquisition = "ehvi"
+
+
+class TestMOBOLogNEHVIThreeObjectives(_MOBOContract):
+    n_objectives = 3
+    acquisition = "log_nehvi"
+
+
+class TestTwoPhaseMOBO(StrategyContract):
+    n_objectives = 2
+
+    def strategy(self) -> Strategy:
+        return TwoPhaseStrategy(DesignStrategy("sobol", 4), 4, MOBOStrategy(gp=FAST_GP))
