@@ -7,14 +7,16 @@ DEMO_DIR ?= runs/demo
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 
-.PHONY: help install demo test check-science check-reliability lint bench clean
+.PHONY: help install demo test check-science check-curiosity check-reliability lint bench clean
 
 help:
 	@echo "make demo             set up .venv, run a short simulated campaign, write plots + report"
 	@echo "make test             set up .venv, run the default (fast) test suite"
 	@echo "make check-science    slow scientific checks (paper tables); prints result tables"
+	@echo "make check-curiosity  curiosity vs random, 50 trials x 100 measurements (hours of CPU)"
 	@echo "make check-reliability long crash / fault / fuzz runs"
 	@echo "make lint             ruff + mypy"
+	@echo "make bench            latency + efficiency benchmarks vs BoTorch / skopt (long; runs/bench/)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || (echo "error: python3.11 not found; install Python 3.11" >&2; exit 2)
@@ -37,6 +39,12 @@ test: $(STAMP)
 check-science: $(STAMP)
 	$(BIN)/python -m pytest -q -m science -s -p no:cacheprovider
 
+# The paper's full table (issue 7): 100 trial runs of ~220 full-grid im2spec evaluations each,
+# one process per core. Exits 1 unless the paper's numbers are reproduced.
+CURIOSITY_OUT ?= runs/check-curiosity
+check-curiosity: $(STAMP)
+	$(BIN)/explorer bench curiosity --trials 50 --measurements 100 --out $(CURIOSITY_OUT) --check-paper
+
 check-reliability: $(STAMP)
 	$(BIN)/python -m pytest -q -m reliability -s
 
@@ -44,6 +52,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	mkdir -p runs/bench
+	$(BIN)/explorer bench latency --json runs/bench/latency.json
+	$(BIN)/explorer bench efficiency --out runs/bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from explorer.errors import NoCandidatesLeftError, StrategyError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
 from explorer.strategies.explain import Explanation, explain
 from hardware.protocols import Measurement
 
@@ -42,6 +43,8 @@ class Campaign:
         budget: planned number of measurements (for schedules), or None.
         outcomes: measured quantities recorded alongside the objectives but not optimised.
         constraints: outcome constraints; infeasible measurements never join a Pareto front.
+        arrays: raw arrays of measured locations that the strategy declared in
+            `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
     """
 
     library: CandidateSet
@@ -57,6 +60,7 @@ class Campaign:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
+    arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(
@@ -106,6 +110,7 @@ class Campaign:
             warm_start=self.warm_start,
             budget=self.budget,
             last_xy_mm=self.last_xy_mm,
+            arrays=MappingProxyType(self.arrays),
         )
 
     def explain(self, model_state: Mapping[str, Any]) -> Explanation | None:
@@ -149,14 +154,25 @@ class Campaign:
         """Reduce a measurement to objective and outcome values (user units), record them and
         return them (objectives first, then outcomes, by name)."""
         values = evaluate(self.objectives + self.outcomes, measurement)
-        self.record(suggestion.location_id, values, (measurement.x_mm, measurement.y_mm))
+        xy_mm = (measurement.x_mm, measurement.y_mm)
+        self.record(suggestion.location_id, values, xy_mm, measurement.arrays)
         return values
 
+    @property
+    def required_arrays(self) -> tuple[str, ...]:
+        """Raw array keys the strategy needs (kept in memory, reloaded on resume)."""
+        return required_arrays(self.strategy)
+
     def record(
-        self, location_id: int, values: Mapping[str, float | None], xy_mm: tuple[float, float]
+        self,
+        location_id: int,
+        values: Mapping[str, float | None],
+        xy_mm: tuple[float, float],
+        arrays: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Add one measured location with its objective (and outcome) values in user units;
-        None/NaN or a missing name marks an unusable value."""
+        """Add one measured location with its objective (and outcome) values in user units
+        (None/NaN or a missing name marks an unusable value) and, of its raw arrays, those the
+        strategy requires."""
         y = np.array(
             [
                 o.to_internal(float(v)) if (v := values.get(o.name)) is not None else np.nan
@@ -172,6 +188,9 @@ class Campaign:
         )
         self.pending.pop(location_id, None)
         self.last_xy_mm = xy_mm
+        keep = {k: np.asarray(arrays[k]) for k in self.required_arrays if arrays and k in arrays}
+        if keep:
+            self.arrays[location_id] = keep
 
     def feasible(self) -> NDArray[np.bool_]:
         """(m,) True for measured locations that satisfy every outcome constraint."""
@@ -192,5 +211,5 @@ class Campaign:
 
         cfg = load_run_config(run_dir)
         campaign = build_campaign(cfg, validate_deep(cfg))
-        replay_into(campaign, read_events(run_dir / EVENTS_FILE))
+        replay_into(campaign, read_events(run_dir / EVENTS_FILE), run_dir)
         return campaign

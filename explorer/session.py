@@ -44,6 +44,7 @@ from explorer.rundir import (
     check_writable,
     create_run_dir,
     is_run_dir,
+    load_raw,
     package_versions,
     update_latest_link,
     write_config,
@@ -183,8 +184,12 @@ class ReplayedState:
     ref_point: dict[str, float] | None = None
 
 
-def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
-    """Rebuild a campaign's observations, pending set and warm-start state from events."""
+def replay_into(
+    campaign: Campaign, contents: LogContents, run_dir: Path | None = None
+) -> ReplayedState:
+    """Rebuild a campaign's observations, pending set and warm-start state from events; the
+    raw arrays its strategy requires are reloaded from `run_dir`/raw (when given)."""
+    needed = campaign.required_arrays if run_dir is not None else ()
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
     time_s, consumed, last_xy = 0.0, 0, None
@@ -197,7 +202,10 @@ def replay_into(campaign: Campaign, contents: LogContents) -> ReplayedState:
             if ev.model_state:
                 campaign.warm_start = ev.model_state
         elif isinstance(ev, Measured):
-            campaign.record(ev.location_id, {**ev.objectives, **ev.outcomes}, (ev.x_mm, ev.y_mm))
+            arrays = load_raw(run_dir, ev.raw) if needed and ev.raw and run_dir else None
+            campaign.record(
+                ev.location_id, {**ev.objectives, **ev.outcomes}, (ev.x_mm, ev.y_mm), arrays
+            )
             measured.add(ev.location_id)
             time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
         elif isinstance(ev, QueueTaken):
@@ -221,7 +229,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         if not contents.events or not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
         campaign = build_campaign(cfg, library)
-        st = replay_into(campaign, contents)
+        st = replay_into(campaign, contents, run_dir)
         instrument = build_instrument(
             cfg,
             prior_measurements=st.n_measured,

@@ -15,12 +15,15 @@ import click
 import typer
 
 # command modules register themselves on `app` when imported
+from explorer.cli import bench as _bench  # noqa: F401
+from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
 from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import dataset as _dataset  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import pareto as _pareto  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
+from explorer.cli import sweep as _sweep  # noqa: F401
 from explorer.cli.common import app, err
 from explorer.errors import ExplorerError
 
@@ -35,12 +38,18 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err.print("aborted")
         return 130
+    except (click.ClickException, typer.TyperException) as exc:
+        # typer >= 0.20 vendors click (typer._click): its usage errors are TyperExceptions
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc}", markup=False)
+        code = getattr(exc, "exit_code", 2)
+        return code if isinstance(code, int) else 2
     except ExplorerError as exc:
         if debug:
             raise

@@ -83,6 +83,15 @@ class CampaignConfig(Strict):
                     f"strategy: kind {kind!r} needs at least 2 objectives, got {len(names)}; "
                     "add an objective or use a single-objective kind such as gp_bo"
                 )
+            if (
+                kind == "curiosity"
+                and getattr(cfg, "budget", None) is None
+                and (self.stop.max_points is None)
+            ):
+                raise ValueError(
+                    "strategy: kind 'curiosity' anneals over the measurement budget N; set "
+                    "stop.max_points or strategy.budget"
+                )
             if chosen is not None and chosen not in names:
                 raise ValueError(f"strategy.objective: {chosen!r} is not one of {names}")
             if kind in SINGLE_OBJECTIVE_KINDS and len(names) > 1 and chosen is None:

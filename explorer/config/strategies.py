@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
+from explorer.config.curiosity import CuriosityConfig
 from explorer.config.dkl import DKLBOConfig
 from explorer.config.library import RegionConfig
 from explorer.constraints import OutcomeConstraint
@@ -113,7 +114,7 @@ class GPConfig(Strict):
     max_iter_cold: PositiveInt = 200
     max_iter_warm: PositiveInt = 30
     restarts: Annotated[int, Field(ge=0, le=2)] = 1
-    fit_subset: PositiveInt | None = 1000
+    fit_subset: PositiveInt | None = 512
 
     @field_validator("nu")
     @classmethod
@@ -208,6 +209,18 @@ class MOBOConfig(Strict):
         )
 
 
+class BotorchConfig(_SingleObjective):
+    """BoTorch's standard recipe (SingleTaskGP + fit_gpytorch_mll + LogEI on the candidates),
+    for comparison with gp_bo on identical campaigns."""
+
+    kind: Literal["botorch"]
+
+    def build(self, b: StrategyBuild) -> Strategy:
+        from explorer.strategies.botorch_recipe import BotorchStrategy
+
+        return BotorchStrategy(self.objective_index(b))
+
+
 InitialDesignConfig = Annotated[
     RandomConfig | GridConfig | SobolConfig | LHSConfig | MaxMinConfig, Field(discriminator="kind")
 ]
@@ -253,13 +266,15 @@ StrategyConfig = Annotated[
     | SkoptConfig
     | DKLBOConfig
     | MOBOConfig
+    | BotorchConfig
+    | CuriosityConfig
     | TwoPhaseConfig
     | ExcludeConfig,
     Field(discriminator="kind"),
 ]
 
 #: kinds that optimise exactly one objective (need `objective:` when several are configured)
-SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "dkl_bo")
+SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "botorch", "dkl_bo")
 #: kinds that need at least two objectives
 MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ("mobo",)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.constraints import feasible_mask
 from explorer.metrics import (
     RefPoint,
     front_staircase,
@@ -51,6 +52,9 @@ class ParetoData:
         n_objectives: how many objectives the run has (> 2: the plot is a projection).
         ref, ref_source: hypervolume reference point of the two objectives (user units), and
             whether it was logged or derived from the run's values.
+        feasible: (m,) measurements that satisfy the campaign's outcome constraints (all True
+            without constraints); infeasible ones can never join a front.
+        constraints: the constraints, described ("0.8 ≤ fit_r2"), for the legend.
     """
 
     names: tuple[str, str]
@@ -62,6 +66,8 @@ class ParetoData:
     n_objectives: int
     ref: tuple[float, float] | None = None
     ref_source: str = ""
+    feasible: NDArray[np.bool_] | None = None
+    constraints: tuple[str, ...] = ()
 
     @property
     def final(self) -> FrontSnapshot | None:
@@ -96,6 +102,9 @@ def pareto_data(run: RunData, n_snapshots: int = 4) -> ParetoData:
         for i in choose_snapshots(len(fronts), n_snapshots)
     )
     ref = run_ref_point(run)
+    columns = {n: run.values(n) for n in names}
+    columns.update({n: run.outcome_values(n) for n in run.outcome_names})
+    feasible = feasible_mask(run.constraints, columns, len(Y))
     return ParetoData(
         pair,
         (objective_label(run, pair[0]), objective_label(run, pair[1])),
@@ -106,14 +115,37 @@ def pareto_data(run: RunData, n_snapshots: int = 4) -> ParetoData:
         len(names),
         (ref.values[pair[0]], ref.values[pair[1]]),
         ref.source,
+        feasible,
+        tuple(c.describe() for c in run.constraints),
     )
 
 
 def draw_pareto(d: ParetoData, ax: Axes) -> Axes:
-    ok = np.all(np.isfinite(d.values), axis=1)
+    finite = np.all(np.isfinite(d.values), axis=1)
+    feasible = d.feasible if d.feasible is not None else np.ones(len(d.values), dtype=bool)
+    ok, bad = finite & feasible, finite & ~feasible
     sc = ax.scatter(
-        d.values[ok, 0], d.values[ok, 1], c=d.step[ok], cmap=STEP_CMAP, s=14, lw=0, zorder=2
+        d.values[ok, 0],
+        d.values[ok, 1],
+        c=d.step[ok],
+        cmap=STEP_CMAP,
+        vmin=1,
+        vmax=max(len(d.step), 2),
+        s=14,
+        lw=0,
+        zorder=2,
     )
+    if bad.any():
+        ax.scatter(
+            d.values[bad, 0],
+            d.values[bad, 1],
+            s=14,
+            facecolors="none",
+            edgecolors=NEUTRAL,
+            lw=0.8,
+            zorder=2,
+            label=f"infeasible ({', '.join(d.constraints)} violated)",
+        )
     greys = np.linspace(0.8, 0.4, max(len(d.snapshots) - 1, 1))
     for snap, grey in zip(d.snapshots[:-1], greys, strict=False):
         xs, ys = front_staircase(snap.values, d.directions, d.ref)
@@ -200,7 +232,7 @@ def draw_hypervolume(d: HypervolumeData, ax: Axes) -> Axes:
     ax.set_xlabel("measurement number")
     ax.set_ylabel(with_unit("dominated hypervolume", d.unit))
     ref = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in d.ref.values.items())
-    ax.set_title(f"hypervolume\nreference ({d.ref.source}): {ref}", fontsize=8)
+    ax.set_title(f"hypervolume, reference ({d.ref.source}):\n{ref}", fontsize=8, wrap=True)
     if len(d.n_measured):
         ax.set_xlim(0.5, d.n_measured[-1] + 0.5)
     return ax

@@ -7,7 +7,8 @@ the observations, pending set and warm-start state of that decision. The strateg
 its model from the `model_state` logged with that decision (for gp_bo: the fitted GP
 hyperparameters, so the GP is *conditioned, not refitted*, and the maps are the posterior the
 decision was made with) and evaluates it and its acquisition over every library location.
-`PosteriorMaps.agrees_with_log` checks that the acquisition's argmax is the logged choice.
+`PosteriorMaps.agrees_with_log` checks that the logged choice maximises the acquisition (up to
+round-off between locations with equal features).
 Strategies without a model (random, grid, designs) have no maps.
 """
 
@@ -171,7 +172,10 @@ def posterior_data(run: RunData, step: int | None) -> PosteriorMaps:
     if decision is not None and expl.acquisition is not None:
         free = np.isin(lib.ids, campaign.remaining().ids)
         a = np.where(free, expl.acquisition, -np.inf)
-        agrees = int(lib.ids[int(np.argmax(a))]) == decision.location_id
+        chosen = float(a[int(np.flatnonzero(lib.ids == decision.location_id)[0])])
+        top = float(np.max(a))
+        # ties up to round-off (locations with equal features) count as agreeing
+        agrees = bool(chosen >= top - 1e-9 * max(1.0, abs(top)))
     geometry = library_geometry(run)
     if not np.array_equal(geometry.ids, lib.ids):
         raise PlotUnavailableError("the rebuilt library does not match the logged geometry")

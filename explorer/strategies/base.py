@@ -50,6 +50,11 @@ class SuggestContext:
         warm_start: the model_state logged with the previous suggestion ({} on a cold start).
         budget: total number of measurements planned (stop.max_points) or None.
         last_xy_mm: where the stage is now, for travel-cost-aware rules.
+        arrays: raw arrays of measured locations, `{location_id: {"<channel>.<quantity>":
+            array}}`, holding only the keys the strategy lists in its optional
+            `required_arrays` attribute (strategies that model spectra, e.g. curiosity). The
+            campaign keeps them from `tell` and reloads them from raw/*.npz on resume; a
+            location whose measurement lacked a key (or failed) has no entry for it.
     """
 
     seed: int = 0
@@ -58,6 +63,7 @@ class SuggestContext:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     budget: int | None = None
     last_xy_mm: tuple[float, float] | None = None
+    arrays: Mapping[int, Mapping[str, FloatArray]] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -65,7 +71,9 @@ class Strategy(Protocol):
     """A pure decision rule: same inputs and same rng state give the same suggestions.
 
     `candidates` holds only locations that are neither measured nor pending. A strategy may
-    return fewer than n suggestions only when fewer candidates remain.
+    return fewer than n suggestions only when fewer candidates remain. A strategy that needs
+    raw measured arrays declares `required_arrays: tuple[str, ...]` (an optional attribute,
+    read with getattr) and finds them in `ctx.arrays`.
     """
 
     @property
@@ -79,6 +87,11 @@ class Strategy(Protocol):
         rng: np.random.Generator,
         ctx: SuggestContext | None = None,
     ) -> list[Suggestion]: ...
+
+
+def required_arrays(strategy: object) -> tuple[str, ...]:
+    """The raw array keys a strategy (or a composite of strategies) needs, in order."""
+    return tuple(getattr(strategy, "required_arrays", ()))
 
 
 def distinct_top(scores: FloatArray, n: int, rng: np.random.Generator | None = None) -> list[int]:

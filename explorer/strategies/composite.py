@@ -11,7 +11,7 @@ import numpy as np
 
 from explorer.library import CandidateSet
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion
+from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
 from explorer.strategies.explain import Explanation, explain
 
 
@@ -39,6 +39,10 @@ class TwoPhaseStrategy:
     n_initial: int
     then: Strategy
     name: str = "two_phase"
+
+    @property
+    def required_arrays(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(required_arrays(self.initial) + required_arrays(self.then)))
 
     def suggest(
         self,

@@ -1,11 +1,15 @@
 """Single-objective GP Bayesian optimisation over the finite candidate set.
 
 Each decision: fit an exact GP (explorer.models.gp) to the finite observations in unit-cube
-features, warm-started from the hyperparameters logged with the previous suggestion; predict all
-remaining candidates in one batched posterior; evaluate a closed-form acquisition (EI, log-EI,
-PI, UCB, max-variance) and take the argmax. Batches (n > 1) use the Kriging believer: the GP is
-conditioned on its own mean at each pick (hyperparameters fixed) before the next pick.
-With fewer than 2 usable observations it falls back to a max-min space-filling pick.
+features, warm-started from the hyperparameters logged with the previous suggestion; compute the
+posterior mean of all remaining candidates in one batched pass; evaluate a closed-form
+acquisition (EI, log-EI, PI, UCB, max-variance) and take its exact argmax. With more than
+`EXACT_STD_MAX_OBS` observations and an acquisition that grows with σ, the exact σ is computed
+only for candidates whose upper bound could still win (explorer.strategies.argmax); the pick is
+the same. Batches (n > 1) use the Kriging believer: the GP is conditioned on its own mean at each
+pick (hyperparameters fixed, Cholesky factor extended) before the next pick; the posterior mean
+is unchanged by such conditioning, so it is computed once. With fewer than 2 usable observations
+it falls back to a max-min space-filling pick.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from explorer.models import transforms
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
+from explorer.strategies.argmax import MONOTONE_IN_STD, Pick, argmax_bounded, argmax_full
 from explorer.strategies.base import SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
 from explorer.strategies.space_filling import MaxMinStrategy
@@ -29,6 +34,8 @@ from explorer.strategies.space_filling import MaxMinStrategy
 FloatArray = NDArray[np.float64]
 Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
 Incumbent = Literal["observed", "posterior_mean"]
+#: up to this many observations every candidate's exact σ is computed (it is cheap there)
+EXACT_STD_MAX_OBS = 384
 
 
 def score(
@@ -94,7 +101,7 @@ class GPBOStrategy:
         """Best posterior mean at the measured points (robust to noise) or best observation,
         in the model's (transformed) units; believed pending points count as data."""
         if self.incumbent == "posterior_mean":
-            return float(np.max(gp.predict(gp.X)[0]))
+            return float(np.max(gp.predict_mean(gp.X)))
         return float(np.max(gp.y))
 
     def _model(
@@ -119,25 +126,32 @@ class GPBOStrategy:
                 y,
                 options=self.gp,
                 warm_start=GPHyperparameters.from_dict(warm) if warm else None,
-                seed=ctx.seed + ctx.step,
+                seed=ctx.seed,  # a stable fit subset across steps keeps warm starts warm
             )
         if ctx.pending is not None and len(ctx.pending):  # believe pending points at their mean
             xp = candidates.unit_features(ctx.pending.features)
             gp = gp.condition_on(xp, gp.predict(xp)[0])
         return gp
 
+    def _scorer(self, gp: FittedGP, best: float) -> Callable[[FloatArray, FloatArray], FloatArray]:
+        """(mean, std) in the model's units -> acquisition (standardised internally)."""
+
+        def scorer(m: FloatArray, s: FloatArray) -> FloatArray:
+            return score(
+                self.acquisition,
+                (m - gp.y_mean) / gp.y_scale,
+                s / gp.y_scale,
+                (best - gp.y_mean) / gp.y_scale,
+                beta=self.beta,
+                xi=self.xi,
+            )
+
+        return scorer
+
     def _scores(self, gp: FittedGP, xc: FloatArray, best: float) -> tuple[FloatArray, ...]:
         """(mean, std, acquisition) at unit-cube inputs xc (internal units)."""
         mean, std = gp.predict(xc)
-        a = score(
-            self.acquisition,
-            (mean - gp.y_mean) / gp.y_scale,
-            std / gp.y_scale,
-            (best - gp.y_mean) / gp.y_scale,
-            beta=self.beta,
-            xi=self.xi,
-        )
-        return mean, std, a
+        return mean, std, self._scorer(gp, best)(mean, std)
 
     def explain(
         self,
@@ -177,25 +191,40 @@ class GPBOStrategy:
         name = obs.objective_names[self.objective_index]
         state = {"gp": gp.hypers.to_dict()}
         info = {"fit_warnings": list(gp.warnings)} if gp.warnings else {}
+        mean = gp.predict_mean(xc)
+        bounded = self.acquisition in MONOTONE_IN_STD and len(gp.X) > EXACT_STD_MAX_OBS
+        std_upper = gp.std_upper_bound(xc) if bounded else None
+        t = self.output_transform
         for _ in range(min(n, len(candidates))):
-            mean, std, a = self._scores(gp, xc, best)
-            a = np.where(alive, a, -np.inf)
-            k = int(np.argmax(a))
-            t = self.output_transform
-            mean_k = float(transforms.inverse(t, mean[k : k + 1])[0])
-            std_k = float(transforms.inverse_std(t, mean[k : k + 1], std[k : k + 1])[0])
+            pick = self._best(gp, xc, mean, std_upper, alive, best)
+            k = pick.row
+            m_k, s_k = np.array([pick.mean]), np.array([pick.std])
             out.append(
                 Suggestion(
                     int(candidates.ids[k]),
                     self.name,
-                    float(a[k]),
-                    {name: mean_k},
-                    {name: std_k},
+                    pick.value,
+                    {name: float(transforms.inverse(t, m_k)[0])},
+                    {name: float(transforms.inverse_std(t, m_k, s_k)[0])},
                     info,
                     state,
                 )
             )
             alive[k] = False
-            if len(out) < n:
+            if len(out) < n:  # bounds stay valid: conditioning only lowers σ
                 gp = gp.condition_on(xc[k : k + 1], mean[k : k + 1])
         return out
+
+    def _best(
+        self,
+        gp: FittedGP,
+        xc: FloatArray,
+        mean: FloatArray,
+        std_upper: FloatArray | None,
+        alive: NDArray[np.bool_],
+        best: float,
+    ) -> Pick:
+        scorer = self._scorer(gp, best)
+        if std_upper is None:
+            return argmax_full(scorer, mean, gp.predict(xc)[1], alive)
+        return argmax_bounded(gp, xc, scorer, mean, std_upper, alive)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from explorer.library import CandidateSet
 from explorer.models.dkl import DKLOptions
 from explorer.models.gp import GPOptions
+from explorer.observations import Observations
 from explorer.strategies.base import Strategy
+from explorer.strategies.botorch_recipe import BotorchNEHVIStrategy, BotorchStrategy
 from explorer.strategies.composite import TwoPhaseStrategy
+from explorer.strategies.curiosity import CuriosityStrategy
 from explorer.strategies.dkl_bo import DKLBOStrategy
 from explorer.strategies.gp_bo import GPBOStrategy
 from explorer.strategies.mobo import MOBOStrategy
@@ -16,7 +22,10 @@ from explorer.strategies.space_filling import (
     MaxMinStrategy,
     RandomStrategy,
 )
+from novelty.curiosity.acquisition import AcquisitionParams
+from novelty.curiosity.learner import FeaturiserSettings, SurrogateSettings
 from tests.contracts.strategy_contract import StrategyContract
+from tests.explorer.strategies.cube_support import SPECTRUM, cube_arrays, cube_library
 
 FAST_GP = GPOptions(max_iter_cold=50, restarts=0)
 
@@ -138,3 +147,39 @@ class TestTwoPhaseMOBO(StrategyContract):
 
     def strategy(self) -> Strategy:
         return TwoPhaseStrategy(DesignStrategy("sobol", 4), 4, MOBOStrategy(gp=FAST_GP))
+
+
+class TestBotorch(StrategyContract):
+    def strategy(self) -> Strategy:
+        return BotorchStrategy()
+
+
+class TestBotorchNEHVI(StrategyContract):
+    n_objectives = 2
+
+    def strategy(self) -> Strategy:
+        return BotorchNEHVIStrategy()
+
+
+class TestCuriosity(StrategyContract):
+    """On a window of the real PTO cube (81 pixel locations, 9 x 9 patch features), with
+    narrow networks and short schedules so the suite stays fast."""
+
+    def strategy(self) -> Strategy:
+        return CuriosityStrategy(
+            SPECTRUM,
+            spectrum_range=(49, 99),
+            n_initial=3,
+            acquisition=AcquisitionParams(mc_passes=16),
+            surrogate=SurrogateSettings(
+                filters=8, initial_steps=4, initial_error_steps=2, update_error_steps=2
+            ),
+            featuriser=FeaturiserSettings(filters=8, epochs=1),
+        )
+
+    def library(self) -> CandidateSet:
+        return cube_library()
+
+    def context_arrays(self, lib: CandidateSet, obs: Observations) -> dict:
+        ok = np.all(np.isfinite(obs.Y), axis=1)  # a failed measurement left no spectrum
+        return cube_arrays([int(i) for i in obs.ids[ok]])

@@ -1,0 +1,153 @@
+"""`explorer bench curiosity`: the paper's curiosity-vs-random evaluation on the PTO SSPFM cube.
+
+Registers on the `bench` group of explorer.cli.bench (latency, efficiency).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from explorer.cli.bench import bench_app
+from explorer.cli.common import err, out
+from explorer.errors import ConfigError
+
+DEFAULT_CUBE = Path("../shared/data/pto-sspfm-curiosity/norm_polarization.npy")
+
+
+def _crop(text: str | None) -> tuple[int, int, int, int] | None:
+    if text is None:
+        return None
+    try:
+        r0, r1, c0, c1 = (int(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--crop {text!r}: expected ROW0,ROW1,COL0,COL1 (pixels)") from None
+    return (r0, r1, c0, c1)
+
+
+def _check(trials: int, measurements: int, initial: int, workers: int) -> None:
+    problems = []
+    if trials < 1:
+        problems.append(f"--trials {trials}: must be at least 1 (50 reproduces the paper)")
+    if initial < 1:
+        problems.append(f"--initial {initial}: must be at least 1 (the paper uses 30)")
+    if measurements <= initial:
+        problems.append(
+            f"--measurements {measurements}: must exceed --initial {initial} "
+            "(the paper uses 100 after 30 random points)"
+        )
+    if workers < 0:
+        problems.append(f"--workers {workers}: must be >= 0 (0 = one per CPU core)")
+    if problems:
+        raise ConfigError(problems[0], tuple(problems))
+
+
+@bench_app.command("curiosity")
+def curiosity(
+    trials: Annotated[int, typer.Option(help="trials per strategy")] = 50,
+    measurements: Annotated[int, typer.Option(help="measurements after the start point")] = 100,
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for JSON + PNGs")] = Path(
+        "runs/bench-curiosity"
+    ),
+    workers: Annotated[int, typer.Option(help="parallel processes (0 = CPU cores)")] = 0,
+    seed: Annotated[int, typer.Option(help="root seed of every trial")] = 20250427,
+    dataset: Annotated[Path, typer.Option(help="norm_polarization.npy cube")] = DEFAULT_CUBE,
+    initial: Annotated[int, typer.Option(help="random points after the start")] = 30,
+    sigma: Annotated[float, typer.Option(help="MC-dropout uncertainty weight (2 = variant)")] = 0.0,
+    crop: Annotated[
+        str | None, typer.Option(help="ROW0,ROW1,COL0,COL1 image window (quick checks only)")
+    ] = None,
+    check_paper: Annotated[
+        bool, typer.Option("--check-paper", help="exit 1 unless the paper's table is reproduced")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="keep the trials already finished in --out")
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="run one strategy only: curiosity or random")
+    ] = None,
+    notebook_random_initial: Annotated[
+        bool,
+        typer.Option(
+            "--notebook-random-initial",
+            help="random baseline as the authors' notebook ran it (one pixel measured 31 "
+            "times); for explaining the paper's random number only",
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Curiosity vs random (same initial points, models and schedule) for T trials x N
+    measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
+    import json
+    from dataclasses import asdict, replace
+
+    from explorer.plots.curiosity import save_curiosity_plots
+    from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
+    from explorer.science.curiosity_bench import (
+        BenchSettings,
+        compare_with_paper,
+        format_table,
+        load_trials,
+        paper_conditions,
+        run_benchmark,
+        settings_json,
+        write_json,
+    )
+    from novelty.curiosity.acquisition import AcquisitionParams
+
+    _check(trials, measurements, initial, workers)
+    if only not in (None, "curiosity", "random"):
+        raise ConfigError(f"--only {only!r}: use curiosity or random")
+    strategies = (only,) if only else ("curiosity", "random")
+    window = _crop(crop)
+    if not dataset.is_file():
+        raise ConfigError(
+            f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
+            "(../shared/data/pto-sspfm-curiosity/ in the project layout)"
+        )
+    ts = TrialSettings(
+        measurements,
+        initial,
+        AcquisitionParams(sigma=sigma),
+        seed=seed,
+        notebook_random_initial=notebook_random_initial,
+    )
+    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts, strategies)  # type: ignore[arg-type]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_workers = workers or os.cpu_count() or 1
+
+    partial = out_dir / "curiosity_trials.jsonl"  # one line per finished trial, as they finish
+    header = out_dir / "curiosity_settings.json"
+    done: list[TrialResult] = []
+    if resume and partial.is_file():
+        if not header.is_file() or header.read_text() != settings_json(settings):
+            raise ConfigError(
+                f"--resume: {out_dir} holds trials run with other settings; use another --out "
+                "or run without --resume"
+            )
+        done = load_trials(partial)
+        err.print(f"resuming: {len(done)} finished trial runs kept from {partial}")
+    else:
+        partial.write_text("")
+        header.write_text(settings_json(settings))
+
+    def progress(r: TrialResult) -> None:
+        with partial.open("a") as fh:
+            fh.write(json.dumps(asdict(r)) + "\n")
+        if not quiet:
+            err.print(f"trial {r.trial} {r.strategy}: loss {r.loss:.3f} ({r.wall_s:.0f} s)")
+
+    result = run_benchmark(
+        dataset, settings, workers=n_workers, on_result=progress, cache_dir=out_dir, done=done
+    )
+    path = write_json(result, out_dir / "curiosity_results.json")
+    pngs = save_curiosity_plots(result, out_dir)
+    out.print(format_table(result))
+    out.print(f"wrote {path}, " + ", ".join(str(p) for p in pngs))
+    if check_paper and not (
+        trials > 1 and paper_conditions(settings) and compare_with_paper(result).reproduced
+    ):
+        raise typer.Exit(1)
