@@ -22,6 +22,7 @@ from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
 from explorer.config.library import GridLibrary
+from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint
 from explorer.errors import CandidateError, ConfigError
@@ -157,6 +158,8 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
     initial_location_ids(cfg, library)
     if isinstance(cfg.instrument, SimInstrumentConfig) or _sample_elements(cfg):
         composition_function(cfg)
+    if isinstance(cfg.instrument, ReplayInstrumentConfig):
+        cfg.instrument.check_library(library)
     check_within_controller_limits(cfg, library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
@@ -209,6 +212,10 @@ def safety_fence(cfg: CampaignConfig) -> SoftFence:
     from hardware.safety import SoftFence
 
     lib = cfg.library
+    if isinstance(lib, DatasetLibrary):  # a recorded library: the extent of its locations
+        pos = build_library(cfg).positions_mm
+        box = Rect((pos[:, 0].min(), pos[:, 0].max()), (pos[:, 1].min(), pos[:, 1].max()))
+        return SoftFence(box, 0.0, ())
     outline = lib.outline.build() if lib.outline else Rect(lib.x_mm, lib.y_mm)
     return SoftFence(outline, lib.edge_margin_mm, tuple(r.build() for r in lib.keep_out))
 

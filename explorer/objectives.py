@@ -2,9 +2,10 @@
 
 An objective names where its number comes from (`source`) and how (`metric`):
 
-* `source: sspfm` (any loop channel with `<ch>.bias_v` and `<ch>.pr_off` / `<ch>.pr_on`): the
-  last cycle of the loop is fitted with loop model A (hardware.pfm.loops) and `metric` is one of
-  LOOP_METRICS. Objectives never read the simulator's ground truth, only fitted raw data.
+* `source: sspfm` (any loop channel with `<ch>.bias_v` and `<ch>.pr_off` / `<ch>.pr_on`, or the
+  loop array named by `quantity`, e.g. a replayed `beps.piezoresponse`): the last cycle of the
+  loop is fitted with loop model A (hardware.pfm.loops) and `metric` is one of LOOP_METRICS.
+  Objectives never read the simulator's ground truth, only fitted raw data.
 * `source: scalar`: a scalar the instrument reported (`Measurement.scalars[metric]`), e.g. a
   replayed table column such as Kerr rotation.
 * `source: <channel>` with a spectrum metric (SPECTRUM_METRICS) over `<channel>.<quantity>`.
@@ -68,7 +69,8 @@ class Objective:
         metric: metric name (see module docstring).
         direction: "maximize" or "minimize".
         loop_field: "off" (remanent, default) or "on" field loop for loop metrics.
-        quantity: array quantity for spectrum metrics (default: the only one / "data").
+        quantity: array quantity for spectrum metrics (default: the only one / "data"), or the
+            loop array for loop metrics (default: pr_off / pr_on from `loop_field`).
         function: optional import path "pkg.mod:func" of a user scalarizer.
     """
 
@@ -113,9 +115,11 @@ def last_cycle(bias_v: FloatArray) -> slice:
     return slice(full[-1] if full else 0, len(bias_v))
 
 
-def _loop_values(m: Measurement, channel: str, loop_field: str) -> dict[str, float]:
+def _loop_values(
+    m: Measurement, channel: str, loop_field: str, quantity: str | None = None
+) -> dict[str, float]:
     arrays = m.channel(channel)
-    key = "pr_off" if loop_field == "off" else "pr_on"
+    key = quantity or ("pr_off" if loop_field == "off" else "pr_on")
     if "bias_v" not in arrays or key not in arrays:
         raise MeasurementError(
             f"measurement has no loop '{channel}.bias_v'/'{channel}.{key}'; "
@@ -155,14 +159,14 @@ def evaluate(objectives: Sequence[Objective], m: Measurement) -> dict[str, float
     Raises MeasurementError only for structural problems (missing channel); a failed fit or a
     non-finite reading gives NaN so the runner can log it and carry on.
     """
-    loops: dict[tuple[str, str], Mapping[str, float]] = {}
+    loops: dict[tuple[str, str, str | None], Mapping[str, float]] = {}
     out: dict[str, float] = {}
     for obj in objectives:
         try:
             if obj.source == "scalar":
                 value = float(m.scalars[obj.metric])
             elif obj.metric in LOOP_METRICS and obj.function is None:
-                key = (obj.source, obj.loop_field)
+                key = (obj.source, obj.loop_field, obj.quantity)
                 if key not in loops:
                     loops[key] = _loop_values(m, *key)
                 value = loops[key][obj.metric]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
+from explorer.config.replay import ReplayInstrumentConfig
 from explorer.config.safety import SafetyConfig, check_safety
 from explorer.config.sample_check import sample_problems
 
@@ -222,4 +223,6 @@ def build_sample(name: str, overrides: dict[str, float], noise: str, seed: int) 
 
 from explorer.config.lab import LabInstrumentConfig  # noqa: E402 - lab builds on the classes above
 
-InstrumentConfig = Annotated[SimInstrumentConfig | LabInstrumentConfig, Field(discriminator="kind")]
+InstrumentConfig = Annotated[
+    SimInstrumentConfig | LabInstrumentConfig | ReplayInstrumentConfig, Field(discriminator="kind")
+]

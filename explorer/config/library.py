@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, PositiveInt, Range, Strict, ordered
+from explorer.config.replay import DatasetLibrary
 from explorer.library import (
     CandidateSet,
     Circle,
@@ -148,4 +149,4 @@ class GridLibrary(Strict):
         return self.x_mm, self.y_mm
 
 
-LibraryConfig = Annotated[GridLibrary, Field(discriminator="kind")]
+LibraryConfig = Annotated[GridLibrary | DatasetLibrary, Field(discriminator="kind")]

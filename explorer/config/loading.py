@@ -199,8 +199,12 @@ def _types_in(tp: Any) -> list[Any]:
     return out
 
 
-def parse_config(data: Any, *, source: str = "<config>") -> CampaignConfig:
-    """Validate already-parsed YAML data into a CampaignConfig or raise ConfigError."""
+def parse_config(
+    data: Any, *, source: str = "<config>", base_dir: Path | None = None
+) -> CampaignConfig:
+    """Validate already-parsed YAML data into a CampaignConfig or raise ConfigError.
+
+    `base_dir` (the campaign file's folder) anchors relative file paths such as datasets."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a campaign must be a YAML mapping, got {type(data).__name__}")
     if "schema_version" in data and data["schema_version"] != 1:
@@ -209,7 +213,7 @@ def parse_config(data: Any, *, source: str = "<config>") -> CampaignConfig:
             "version of combi-explorer reads schema_version: 1"
         )
     try:
-        return CampaignConfig.model_validate(data)
+        return CampaignConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         problems = tuple(f"{source}: {line}" for line in format_validation_error(exc))
         raise ConfigError(problems[0], problems) from None
@@ -217,4 +221,4 @@ def parse_config(data: Any, *, source: str = "<config>") -> CampaignConfig:
 
 def load_config(path: Path) -> CampaignConfig:
     """Read and validate a campaign YAML."""
-    return parse_config(read_yaml(path), source=str(path))
+    return parse_config(read_yaml(path), source=str(path), base_dir=path.parent)

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
 from explorer.config.curiosity import CuriosityConfig
+from explorer.config.dkl import DKLBOConfig
 from explorer.config.library import RegionConfig
 from explorer.constraints import OutcomeConstraint
 
@@ -327,6 +328,7 @@ StrategyConfig = Annotated[
     | MaxMinConfig
     | GPBOConfig
     | SkoptConfig
+    | DKLBOConfig
     | MOBOConfig
     | BotorchConfig
     | CuriosityConfig
@@ -337,7 +339,7 @@ StrategyConfig = Annotated[
 ]
 
 #: kinds that optimise exactly one objective (need `objective:` when several are configured)
-SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "botorch")
+SINGLE_OBJECTIVE_KINDS = ("gp_bo", "skopt", "botorch", "dkl_bo")
 #: kinds that need at least two objectives
 MULTI_OBJECTIVE_KINDS: tuple[str, ...] = ("mobo",)
 

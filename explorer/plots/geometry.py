@@ -111,6 +111,8 @@ def library_geometry(run: RunData) -> LibraryGeometry:
     except (ValidationError, ExplorerError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _fallback(run, f"the library section could not be rebuilt ({first})")
+    if section.get("kind") == "dataset":
+        return _dataset_geometry(library, section)
     outline_cfg = section.get("outline") or _default_outline(section)
     comp = lib_cfg.composition.build(lib_cfg.x_mm, lib_cfg.y_mm) if lib_cfg.composition else None
     fractions = comp(library.positions_mm) if comp is not None else np.zeros((len(library), 0))
@@ -122,6 +124,39 @@ def library_geometry(run: RunData) -> LibraryGeometry:
         tuple(comp.elements) if comp is not None else (),
         np.asarray(fractions, float),
         comp,
+    )
+
+
+def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
+    """A recorded library (`kind: dataset`): its locations, their bounding box as the outline,
+    and, when its own features are composition fractions (each in [0, 1], one dopant or rows
+    summing to 1), those as the composition; a stage position's composition is that of the
+    recorded location there (nearest; there is no map between recorded points)."""
+    feats = np.asarray(library.features, float)
+    is_fraction = (
+        section.get("features", "dataset") == "dataset"
+        and feats.size > 0
+        and bool(np.all((feats >= 0) & (feats <= 1)))
+        and (feats.shape[1] == 1 or bool(np.allclose(feats.sum(axis=1), 1.0, atol=1e-6)))
+    )
+    composition_at: CompositionFn | None = None
+    if is_fraction:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(library.positions_mm)
+        table = feats.copy()
+
+        def composition_at(xy_mm: FloatArray) -> FloatArray:
+            return table[tree.query(np.asarray(xy_mm, float).reshape(-1, 2))[1]]
+
+    return LibraryGeometry(
+        library.ids.copy(),
+        library.positions_mm.copy(),
+        _bounding_box(library.positions_mm),
+        (),
+        tuple(library.feature_names) if is_fraction else (),
+        feats.copy() if is_fraction else np.zeros((len(library), 0)),
+        composition_at,
     )
 
 

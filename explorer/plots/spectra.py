@@ -5,7 +5,8 @@ Chosen locations: the best measurement of each objective, members of the final P
 (`suggested.info["novelty"]` or `measured.scalars["novelty"]`). Arrays come from raw/NNNNNN.npz.
 A loop channel (`<ch>.bias_v` + `<ch>.pr_off`/`pr_on`) is refitted with loop model A exactly as
 the objectives were computed (last bias cycle, hardware.pfm.loops.fit_loop); any other channel is
-drawn as a spectrum against its axis array (the 1-D quantity whose name carries a unit suffix).
+drawn as a spectrum: the objective's `quantity` of that channel (else its first 1-D array) against
+the axis array of the same length (a name with a unit suffix, or `..._index`).
 """
 
 from __future__ import annotations
@@ -144,23 +145,40 @@ def _loop_curve(arrays: dict[str, np.ndarray], ch: str, fld: str) -> dict[str, o
     return out
 
 
-def _spectrum_curve(arrays: dict[str, np.ndarray], ch: str) -> dict[str, object] | None:
+def _objective_quantity(run: RunData, channel: str) -> str | None:
+    """The quantity of `channel` an objective was computed from (`quantity:`), if any."""
+    for o in run.config.get("objectives", []):
+        if o.get("from") == channel and o.get("quantity"):
+            return str(o["quantity"])
+    return None
+
+
+def _is_axis(name: str) -> bool:
+    return name.endswith("_index") or any(name.endswith(s) for s in AXIS_SUFFIXES)
+
+
+def _spectrum_curve(
+    arrays: dict[str, np.ndarray], ch: str, preferred: str | None = None
+) -> dict[str, object] | None:
+    """The channel's spectrum: the objective's quantity (else the first 1-D non-axis array)
+    against the axis array of the same length (a unit-suffixed or `_index` name; else its index)."""
     quantities = {
         k[len(ch) + 1 :]: np.asarray(v)
         for k, v in arrays.items()
         if k.startswith(ch + ".") and np.asarray(v).ndim == 1
     }
-    axis = next((q for q in quantities if any(q.endswith(s) for s in AXIS_SUFFIXES)), None)
-    data = [
-        q
-        for q in quantities
-        if q != axis and (axis is None or len(quantities[q]) == len(quantities[axis]))
-    ]
+    data = [q for q in quantities if not _is_axis(q)]
+    if preferred in data:
+        data.remove(preferred)
+        data.insert(0, preferred)
     if not data:
         return None
     y = np.asarray(quantities[data[0]], float)
-    if axis is None:
-        x, x_label = np.arange(len(y), dtype=float), "index"
+    axes = [q for q in quantities if _is_axis(q) and len(quantities[q]) == len(y)]
+    axis = next((q for q in axes if not q.endswith("_index")), axes[0] if axes else None)
+    if axis is None or axis.endswith("_index"):
+        x = np.asarray(quantities[axis], float) if axis else np.arange(len(y), dtype=float)
+        x_label = axis.replace("_", " ") if axis else "index"
     else:
         unit = next(u for s, u in AXIS_SUFFIXES.items() if axis.endswith(s))
         stem = axis[: axis.rfind("_")].replace("_", " ").replace("two theta", "2θ")
@@ -187,7 +205,7 @@ def _curve_for(run: RunData, index: int, reasons: list[str]) -> CurveData | None
                 fld = "on" if fld == "off" else "off"
             parts, kind = _loop_curve(arrays, ch, fld), "loop"
         else:
-            spec = _spectrum_curve(arrays, ch)
+            spec = _spectrum_curve(arrays, ch, _objective_quantity(run, ch))
             if spec is None:
                 continue
             parts, kind = spec, "spectrum"
@@ -225,6 +243,13 @@ def _num(v: float, fmt: str) -> str:
     return format(v, fmt).replace("-", "\u2212")
 
 
+def _position(xy_mm: tuple[float, float]) -> str:
+    """Stage position for a title: mm on a wafer, µm on a scan grid (sub-mm coordinates)."""
+    if max(abs(xy_mm[0]), abs(xy_mm[1])) < 1.0:
+        return f"({xy_mm[0] * 1e3:.1f}, {xy_mm[1] * 1e3:.1f}) µm"
+    return f"({xy_mm[0]:.2f}, {xy_mm[1]:.2f}) mm"
+
+
 def draw_curve(c: CurveData, ax: Axes) -> Axes:
     if c.kind == "loop":
         rising = branch_directions(c.x)
@@ -255,10 +280,7 @@ def draw_curve(c: CurveData, ax: Axes) -> Axes:
             ax.axvline(c.fit[key], color=HIGHLIGHT, lw=0.6, ls="--")
     ax.set_xlabel(c.x_label)
     ax.set_ylabel(c.y_label)
-    title = (
-        f"{', '.join(c.reasons)}\n#{c.index + 1} · id {c.location_id} · "
-        f"({c.xy_mm[0]:.2f}, {c.xy_mm[1]:.2f}) mm"
-    )
+    title = f"{', '.join(c.reasons)}\n#{c.index + 1} · id {c.location_id} · {_position(c.xy_mm)}"
     if c.fit:
         title += (
             f"\nfit: Vc⁺ {_num(c.fit['vc_plus_v'], '.2f')}, Vc⁻ {_num(c.fit['vc_minus_v'], '.2f')}"

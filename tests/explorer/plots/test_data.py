@@ -18,7 +18,7 @@ from explorer.plots.fronts import choose_snapshots, hypervolume_data, pareto_dat
 from explorer.plots.geometry import library_geometry
 from explorer.plots.maps import library_map_data
 from explorer.plots.posterior import PlotUnavailableError, default_steps, posterior_data
-from explorer.plots.spectra import choose_locations, spectra_data
+from explorer.plots.spectra import _spectrum_curve, choose_locations, spectra_data
 from explorer.plots.ternary import ternary_data, ternary_xy
 from explorer.plots.traces import trace_data
 from explorer.rundata import RunData
@@ -170,6 +170,22 @@ def test_replay_spectra_use_the_axis_array(replay_run: Path) -> None:
     c = d.curves[0]
     assert c.kind == "spectrum" and c.x_label == "2θ (°)" and c.fit_x is None
     assert c.x[0] == pytest.approx(42.6) and len(c.x) == len(c.y) == 89
+
+
+def test_spectrum_is_the_objective_quantity_over_its_index_axis() -> None:
+    """A replayed SS-PFM channel: axis `point_index` (no unit suffix), two spectra of different
+    lengths; the curve is the objective's quantity over the axis of its length."""
+    arrays = {
+        "sspfm.point_index": np.arange(49.0, 99.0),
+        "sspfm.polarization_full": np.linspace(-1, 1, 99),
+        "sspfm.polarization": np.linspace(0, 1, 50),
+    }
+    c = _spectrum_curve(arrays, "sspfm", "polarization")
+    assert c is not None and c["x_label"] == "point index"
+    assert np.array_equal(c["x"], arrays["sspfm.point_index"])  # type: ignore[arg-type]
+    assert np.array_equal(c["y"], arrays["sspfm.polarization"])  # type: ignore[arg-type]
+    c = _spectrum_curve(arrays, "sspfm")  # no objective: the first spectrum, over its index
+    assert c is not None and c["x_label"] == "index" and len(c["y"]) == 99  # type: ignore[arg-type]
 
 
 # ---- time budget ------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.library import CandidateSet
+from explorer.models.dkl import DKLOptions
 from explorer.models.gp import GPOptions
 from explorer.observations import Observations
 from explorer.strategies.base import Strategy
 from explorer.strategies.botorch_recipe import BotorchNEHVIStrategy, BotorchStrategy
 from explorer.strategies.composite import TwoPhaseStrategy
 from explorer.strategies.curiosity import CuriosityStrategy
+from explorer.strategies.dkl_bo import DKLBOStrategy
 from explorer.strategies.gp_bo import GPBOStrategy
 from explorer.strategies.mobo import MOBOStrategy
 from explorer.strategies.skopt_strategy import SkoptStrategy
@@ -86,6 +88,24 @@ class TestSkopt(StrategyContract):
 class TestTwoPhase(StrategyContract):
     def strategy(self) -> Strategy:
         return TwoPhaseStrategy(DesignStrategy("sobol", 4), 4, GPBOStrategy(gp=FAST_GP))
+
+
+FAST_DKL = DKLOptions(hidden=(8,), iters_cold=30, iters_warm=10)
+
+
+class TestDKLBOEI(StrategyContract):
+    def strategy(self) -> Strategy:
+        return DKLBOStrategy("ei", dkl=FAST_DKL)
+
+
+class TestDKLBOUCBQuantile(StrategyContract):
+    def strategy(self) -> Strategy:
+        return DKLBOStrategy("ucb", dkl=FAST_DKL, input_transform="quantile")
+
+
+class TestDKLBOMaxVariance(StrategyContract):
+    def strategy(self) -> Strategy:
+        return DKLBOStrategy("max_variance", dkl=FAST_DKL)
 
 
 class _MOBOContract(StrategyContract):

@@ -1,0 +1,261 @@
+"""Replay sections of the YAML: `library: {kind: dataset}` and `instrument: {kind: replay}`.
+
+Dataset paths: an absolute path is used as is. A relative path is resolved when the campaign
+file is loaded, first against the folder that holds the campaign file, then against the current
+directory; the resolved absolute path is what the run's config.yaml records, so a resumed run
+finds the same file from anywhere. The file's sha256 is pinned into the config at that moment
+(unless the YAML gives one); a resumed run refuses a file whose contents changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from explorer.library import CandidateSet
+    from hardware.protocols import Instrument
+    from hardware.replay import LibraryDataset
+    from hardware.safety import SoftFence
+
+#: must equal explorer.datasets.FORMAT_NAMES (checked by tests; kept literal so the schema does
+#: not import the converters)
+DatasetFormat = Literal[
+    "auto",
+    "native",
+    "nsid_beps",
+    "npy_sspfm_cube",
+    "nsid_pfm_images",
+    "mat_ternary",
+    "csv_loop_height_profile",
+]
+OptionScalar = str | int | float | bool
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
+    """Absolute path of a dataset file (see module docstring); ValueError if not found."""
+    path = Path(str(value)).expanduser()
+    if path.is_absolute():
+        tried = [path]
+    else:
+        base = (info.context or {}).get("base_dir")
+        tried = ([Path(base) / path] if base is not None else []) + [Path.cwd() / path]
+    for p in tried:
+        if p.is_file():
+            return p.resolve()
+    raise ValueError(
+        f"dataset file {str(value)!r} not found (looked at {', '.join(map(str, tried))}); "
+        "relative paths resolve against the campaign file's folder, then the current directory"
+    )
+
+
+@lru_cache(maxsize=32)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    del mtime_ns, size
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    st = path.stat()
+    return _sha256(str(path), st.st_mtime_ns, st.st_size)
+
+
+def _pin_sha256(model: Any, path: Path) -> None:
+    """Set the (frozen) model's `sha256` to the file's hash if unset; ValueError if a given
+    hash differs (the file changed since the config was resolved)."""
+    digest = file_sha256(path)
+    if model.sha256 is None:
+        object.__setattr__(model, "sha256", digest)
+    elif model.sha256 != digest:
+        raise ValueError(
+            f"the dataset file {path} has changed (sha256 {digest[:12]}… but the config pins "
+            f"{model.sha256[:12]}…); restore the original file or start a new run"
+        )
+
+
+class _DatasetSource(Strict):
+    """How a dataset file is read: its format (auto-detected) and the converter's options."""
+
+    format: DatasetFormat = "auto"
+    format_options: dict[str, OptionScalar] = Field(default_factory=dict)
+    sha256: Sha256 | None = None
+
+    def _load(self, path: Path) -> LibraryDataset:
+        from explorer.datasets import load_dataset
+
+        return load_dataset(path, self.format, self.format_options)
+
+
+class DatasetLibrary(_DatasetSource):
+    """The library is the dataset's recorded locations (ids, stage positions).
+
+    `features` chooses the model inputs: the dataset's own features (`dataset`, e.g.
+    compositions), the stage position (`position`), or the structure-image patch around each
+    location (`image_patch`, `patch_size` pixels square, `patch_edge` crop | reflect,
+    `image_channels` to choose image channels; see explorer.datasets.patches).
+    """
+
+    kind: Literal["dataset"]
+    path: Path
+    features: Literal["dataset", "position", "image_patch"] = "dataset"
+    patch_size: Annotated[int, Field(ge=1, le=63)] = 9
+    patch_edge: Literal["crop", "reflect"] = "crop"
+    image_channels: list[str] | None = None
+
+    _path = field_validator("path", mode="before")(resolve_dataset_path)
+
+    @field_validator("patch_size")
+    @classmethod
+    def _odd(cls, v: int) -> int:
+        if v % 2 == 0:
+            raise ValueError(f"patch_size must be odd (a patch centred on the location), got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _pin(self) -> DatasetLibrary:
+        _pin_sha256(self, self.path)
+        return self
+
+    def build(self) -> CandidateSet:
+        from explorer.library import CandidateSet
+
+        ds = self._load(self.path)
+        keep = slice(None)
+        if self.features == "image_patch":
+            from explorer.datasets.patches import patch_features
+
+            channels = tuple(self.image_channels) if self.image_channels else None
+            mask, feats, names = patch_features(ds, self.patch_size, self.patch_edge, channels)
+            keep = mask  # type: ignore[assignment]
+        elif self.features == "position":
+            feats, names = ds.positions_mm.copy(), ("x_mm", "y_mm")
+        else:
+            feats, names = ds.features.copy(), ds.feature_names
+        return CandidateSet(
+            ds.ids[keep].copy(), ds.positions_mm[keep].copy(), np.asarray(feats, float), names
+        )
+
+
+class ReplayNoiseConfig(Strict):
+    """Fresh noise on replayed values, drawn per location from the instrument seed.
+
+    `relative`: Gaussian σ = relative × (1.4826·MAD of that quantity over the whole dataset).
+    `recorded_std`: also add N(0, std) where the dataset declares a per-location std array.
+    `scalars`: apply `relative` to scalars as well as to channel arrays.
+    """
+
+    relative: NonNegFloat = 0.0
+    recorded_std: bool = False
+    scalars: bool = True
+
+
+class ReplayInstrumentConfig(_DatasetSource):
+    """Replays a recorded library dataset through the Instrument protocol.
+
+    `miss`: what a never-recorded location does: `error` (default) or `nearest` recorded one.
+    `timing`: overrides of ReplayTiming fields (seconds; defaults come from the dataset).
+    `match_tolerance_mm`: hit radius (default a quarter of the dataset's location spacing).
+    """
+
+    kind: Literal["replay"]
+    dataset: Path
+    miss: Literal["error", "nearest"] = "error"
+    noise: ReplayNoiseConfig = Field(default_factory=ReplayNoiseConfig)
+    timing: dict[str, NonNegFloat] = Field(default_factory=dict)
+    match_tolerance_mm: PositiveFloat | None = None
+    start_xy_mm: XY = (0.0, 0.0)
+    measure_timeout_s: PositiveFloat = 600.0
+
+    _dataset = field_validator("dataset", mode="before")(resolve_dataset_path)
+
+    @field_validator("timing")
+    @classmethod
+    def _known_timing(cls, v: dict[str, float]) -> dict[str, float]:
+        import dataclasses
+
+        from hardware.replay import ReplayTiming
+
+        known = {f.name for f in dataclasses.fields(ReplayTiming)}
+        bad = sorted(set(v) - known)
+        if bad:
+            raise ValueError(f"unknown timing field(s) {bad}; known: {sorted(known)}")
+        if v.get("stage_speed_mm_per_s", 1.0) <= 0:
+            raise ValueError("stage_speed_mm_per_s must be > 0")
+        return v
+
+    @model_validator(mode="after")
+    def _pin(self) -> ReplayInstrumentConfig:
+        _pin_sha256(self, self.dataset)
+        return self
+
+    def load(self) -> LibraryDataset:
+        return self._load(self.dataset)
+
+    def check_library(self, library: CandidateSet) -> None:
+        """ConfigError if, with miss: error, some library location was never recorded."""
+        if self.miss != "error":
+            return
+        from scipy.spatial import cKDTree
+
+        ds = self.load()
+        tol = self.match_tolerance_mm or 0.25 * ds.spacing_mm()
+        dist = cKDTree(ds.positions_mm).query(library.positions_mm)[0]
+        missing = np.flatnonzero(dist > tol)
+        if len(missing):
+            k = int(missing[0])
+            x, y = library.positions_mm[k]
+            raise ConfigError(
+                f"instrument: {len(missing)} of {len(library)} library locations were never "
+                f"recorded in dataset {ds.name!r} (e.g. id {int(library.ids[k])} at "
+                f"({x:.4g}, {y:.4g}) mm); use `library: {{kind: dataset}}` or `miss: nearest`"
+            )
+
+    def build(
+        self,
+        *,
+        seed: int,
+        composition_at: object = None,
+        prior_measurements: int = 0,
+        start_time_s: float = 0.0,
+        start_xy_mm: XY | None = None,
+        run_dir: Path | None = None,
+        fence: SoftFence | None = None,
+        arm_hardware: bool = False,
+    ) -> Instrument:
+        """The replay instrument; `fence` is enforced as on hardware. `run_dir` and
+        `arm_hardware` are accepted for the common signature: nothing moves, so there is no
+        hardware journal or lock."""
+        del run_dir, arm_hardware
+        import dataclasses
+
+        from hardware.clock import SimClock
+        from hardware.replay import ReplayInstrument, ReplayTiming
+
+        ds = self.load()
+        timing = dataclasses.replace(ReplayTiming.from_mapping(ds.timing), **self.timing)
+        return ReplayInstrument(
+            ds,
+            seed=seed,
+            miss=self.miss,
+            noise_relative=self.noise.relative,
+            recorded_std=self.noise.recorded_std,
+            noise_scalars=self.noise.scalars,
+            clock=SimClock(start_time_s),
+            timing=timing,
+            start_xy_mm=start_xy_mm or self.start_xy_mm,
+            match_tolerance_mm=self.match_tolerance_mm,
+            fence=fence,
+        )

@@ -1,0 +1,376 @@
+"""Deep kernel learning (Wilson et al. 2016): a neural feature extractor under an exact GP.
+
+k(x, x') = s² · Matern_ν(g_θ(x), g_θ(x')), with g_θ a small MLP (flattened inputs) or CNN
+(image patches) mapping inputs to a `latent_dim`-dimensional space. The CNN stacks 3×3 'valid'
+convolutions until the patch shrinks to its centre pixel, then a small MLP: its receptive field
+is the whole patch, it shares weights across positions and it reads the property out at the
+location itself (a structure-property map), with far fewer effective degrees of freedom than
+an MLP on the flattened patch. The network weights θ and
+the GP hyperparameters (ARD lengthscales in latent space, output scale, noise, constant mean)
+are trained jointly by maximising the exact marginal likelihood (gpytorch
+ExactMarginalLogLikelihood plus the same hyperparameter priors as explorer.models.gp) with
+full-batch AdamW; weight decay acts on the network weights only.
+
+Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
+the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues
+from it with `iters_warm` steps instead of `iters_cold` from a seeded initialisation. Because a
+strategy hands this logged state to the next decision, a resumed campaign trains from exactly
+the same starting point as an uninterrupted one.
+
+Prediction maps candidates through g_θ once and reuses explorer.models.gp.FittedGP (one
+Cholesky factor, batched triangular solves, Kriging-believer conditioning), so a DKL posterior
+over thousands of candidates costs one forward pass plus a few matrix products.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gpytorch
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from explorer.errors import ModelFitError
+from explorer.models.gp import DTYPE, FittedGP, GPHyperparameters, _standardise
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DKLOptions:
+    """Architecture and training of the deep kernel.
+
+    Attributes:
+        extractor: "mlp" (any inputs) or "cnn" (square image patches, `channels` per pixel).
+        hidden: MLP hidden widths (for the CNN: the dense layers after the convolutions).
+        latent_dim: dimension of the learned feature space the GP kernel acts on.
+        channels: image channels per patch pixel (CNN only).
+        conv_filters: filters of each 3×3 convolution (CNN only; side // 2 layers).
+        iters_cold / iters_warm: AdamW steps from a fresh / a warm-started model.
+        lr: AdamW learning rate; weight_decay: on network weights only.
+        nu: Matern smoothness of the GP kernel in latent space.
+    """
+
+    extractor: str = "mlp"
+    hidden: tuple[int, ...] = (32, 16)
+    latent_dim: int = 2
+    channels: int = 1
+    conv_filters: int = 8
+    iters_cold: int = 200
+    iters_warm: int = 50
+    lr: float = 0.01
+    weight_decay: float = 1e-3
+    nu: float = 2.5
+
+    def signature(self, input_dim: int) -> str:
+        """Identifies the parameter layout; a warm start with another layout is ignored."""
+        h = "x".join(str(v) for v in self.hidden)
+        conv = f"-c{self.channels}f{self.conv_filters}" if self.extractor == "cnn" else ""
+        return f"{self.extractor}{conv}-d{input_dim}-h{h}-z{self.latent_dim}"
+
+
+def _linear(n_in: int, n_out: int, gen: torch.Generator) -> torch.nn.Linear:
+    """A Linear layer initialised from `gen` (PyTorch's default U(±1/√fan_in)), no global RNG."""
+    layer = torch.nn.utils.skip_init(torch.nn.Linear, n_in, n_out, dtype=DTYPE)
+    bound = 1.0 / math.sqrt(n_in)
+    with torch.no_grad():
+        for p in (layer.weight, layer.bias):
+            p.copy_((torch.rand(p.shape, generator=gen, dtype=DTYPE) * 2 - 1) * bound)
+    return layer
+
+
+def _conv(c_in: int, c_out: int, gen: torch.Generator) -> torch.nn.Conv2d:
+    """A 3×3 'valid' convolution (no padding: each layer shrinks the patch by 2 pixels)."""
+    layer = torch.nn.utils.skip_init(torch.nn.Conv2d, c_in, c_out, 3, dtype=DTYPE)
+    bound = 1.0 / math.sqrt(c_in * 9)
+    with torch.no_grad():
+        for p in (layer.weight, layer.bias):
+            p.copy_((torch.rand(p.shape, generator=gen, dtype=DTYPE) * 2 - 1) * bound)
+    return layer
+
+
+def _mlp(sizes: list[int], gen: torch.Generator) -> list[torch.nn.Module]:
+    layers: list[torch.nn.Module] = []
+    for k, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers.append(_linear(a, b, gen))
+        if k < len(sizes) - 2:
+            layers.append(torch.nn.Tanh())
+    return layers
+
+
+def build_extractor(opts: DKLOptions, input_dim: int, seed: int) -> torch.nn.Module:
+    """The feature extractor g_θ, initialised deterministically from `seed`."""
+    gen = torch.Generator().manual_seed(int(seed))
+    if opts.extractor == "mlp":
+        return torch.nn.Sequential(*_mlp([input_dim, *opts.hidden, opts.latent_dim], gen))
+    if opts.extractor != "cnn":
+        raise ModelFitError(f"unknown DKL extractor {opts.extractor!r}; use mlp or cnn")
+    side = math.isqrt(input_dim // max(opts.channels, 1))
+    if side * side * opts.channels != input_dim or side < 3 or side % 2 == 0:
+        raise ModelFitError(
+            f"the cnn extractor needs odd square image patches: {input_dim} features are not "
+            f"{opts.channels} channel(s) × side² (odd side >= 3); use extractor: mlp"
+        )
+    layers: list[torch.nn.Module] = [torch.nn.Unflatten(1, (opts.channels, side, side))]
+    c_in = opts.channels
+    for _ in range(side // 2):  # valid 3×3 convolutions down to the centre pixel
+        layers += [_conv(c_in, opts.conv_filters, gen), torch.nn.Tanh()]
+        c_in = opts.conv_filters
+    layers += [torch.nn.Flatten(), *_mlp([c_in, *opts.hidden, opts.latent_dim], gen)]
+    return torch.nn.Sequential(*layers)
+
+
+class _DKLModel(gpytorch.models.ExactGP):
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        likelihood: gpytorch.likelihoods.GaussianLikelihood,
+        extractor: torch.nn.Module,
+        opts: DKLOptions,
+    ) -> None:
+        super().__init__(x, y, likelihood)
+        self.extractor = extractor
+        self.mean_module = gpytorch.means.ConstantMean()
+        base = gpytorch.kernels.MaternKernel(
+            nu=opts.nu,
+            ard_num_dims=opts.latent_dim,
+            lengthscale_prior=gpytorch.priors.GammaPrior(3.0, 6.0),
+            lengthscale_constraint=gpytorch.constraints.Interval(1e-3, 1e3),
+        )
+        self.covar_module = gpytorch.kernels.ScaleKernel(
+            base,
+            outputscale_prior=gpytorch.priors.GammaPrior(2.0, 0.15),
+            outputscale_constraint=gpytorch.constraints.Interval(1e-4, 1e3),
+        )
+
+    def forward(self, x: torch.Tensor) -> gpytorch.distributions.MultivariateNormal:
+        z = self.extractor(x)
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(z), self.covar_module(z))
+
+
+def _likelihood() -> gpytorch.likelihoods.GaussianLikelihood:
+    return gpytorch.likelihoods.GaussianLikelihood(
+        noise_prior=gpytorch.priors.GammaPrior(1.1, 0.05),
+        noise_constraint=gpytorch.constraints.Interval(1e-6, 10.0),
+    )
+
+
+def _pack(module: torch.nn.Module) -> str:
+    flat = torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+    return base64.b64encode(flat.numpy().astype("<f4").tobytes()).decode("ascii")
+
+
+def _unpack(module: torch.nn.Module, blob: str) -> bool:
+    values = np.frombuffer(base64.b64decode(blob), dtype="<f4").astype(np.float64)
+    params = list(module.parameters())
+    if len(values) != sum(p.numel() for p in params):
+        return False
+    offset = 0
+    with torch.no_grad():
+        for p in params:
+            k = p.numel()
+            p.copy_(torch.as_tensor(values[offset : offset + k], dtype=DTYPE).reshape(p.shape))
+            offset += k
+    return True
+
+
+def _set_hypers(model: _DKLModel, h: GPHyperparameters) -> None:
+    base = model.covar_module.base_kernel
+    ls = torch.tensor(h.lengthscales, dtype=DTYPE).clamp(2e-3, 9e2)
+    base.lengthscale = ls.reshape(base.lengthscale.shape)
+    model.covar_module.outputscale = torch.tensor(h.outputscale, dtype=DTYPE).clamp(2e-4, 9e2)
+    model.mean_module.constant = torch.tensor(h.mean, dtype=DTYPE)
+    model.likelihood.noise = torch.tensor(h.noise, dtype=DTYPE).clamp(2e-6, 9.0)
+
+
+def _get_hypers(model: _DKLModel) -> GPHyperparameters:
+    return GPHyperparameters(
+        tuple(float(v) for v in model.covar_module.base_kernel.lengthscale.detach().reshape(-1)),
+        float(model.covar_module.outputscale.detach()),
+        float(model.likelihood.noise.detach().reshape(-1)[0]),
+        float(model.mean_module.constant.detach()),
+    )
+
+
+def _train(model: _DKLModel, opts: DKLOptions, iters: int) -> float:
+    """Full-batch AdamW on −MLL/n (with hyperparameter priors); returns the final loss."""
+    model.train()
+    mll = gpytorch.mlls.ExactMarginalLogLikelihood(model.likelihood, model)
+    nn_params = list(model.extractor.parameters())
+    nn_ids = {id(p) for p in nn_params}
+    gp_params = [p for p in model.parameters() if id(p) not in nn_ids]
+    optim = torch.optim.AdamW(
+        [
+            {"params": nn_params, "weight_decay": opts.weight_decay},
+            {"params": gp_params, "weight_decay": 0.0},
+        ],
+        lr=opts.lr,
+    )
+    x, y = model.train_inputs[0], model.train_targets
+    loss_value = math.inf
+    with (
+        gpytorch.settings.max_cholesky_size(1_000_000),
+        gpytorch.settings.fast_computations(False, False, False),
+    ):
+        for _ in range(iters):
+            optim.zero_grad()
+            loss = -mll(model(x), y)
+            if not torch.isfinite(loss):
+                raise ModelFitError("DKL marginal likelihood became non-finite")
+            loss.backward()
+            optim.step()
+            loss_value = float(loss.detach())
+    return loss_value
+
+
+@dataclass
+class FittedDKL:
+    """A trained deep kernel and the exact GP posterior in its latent space.
+
+    Attributes:
+        extractor: the trained feature extractor g_θ (float64, eval mode).
+        gp: FittedGP on the latent features of the training inputs (user units for y).
+        options: architecture/training options.
+        input_dim: d of the inputs.
+        loss: final training loss (−MLL/n with priors; nan if not trained).
+        warnings: fallbacks used (logged by the caller).
+    """
+
+    extractor: torch.nn.Module
+    gp: FittedGP
+    options: DKLOptions
+    input_dim: int
+    loss: float = math.nan
+    warnings: list[str] = field(default_factory=list)
+
+    def latent(self, X: FloatArray) -> FloatArray:
+        """(m, d) inputs -> (m, latent_dim) learned features."""
+        return _latent(self.extractor, X, self.options.latent_dim)
+
+    def predict(self, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Posterior mean and std of the latent function (user units) at (m, d) inputs."""
+        return self.gp.predict(self.latent(X))
+
+    def condition_on(self, X: FloatArray, y: FloatArray) -> FittedDKL:
+        """Same network and hyperparameters, conditioned on extra (fantasy) points."""
+        gp = self.gp.condition_on(self.latent(X), np.asarray(y, float))
+        return FittedDKL(self.extractor, gp, self.options, self.input_dim, self.loss, self.warnings)
+
+    def state(self) -> dict[str, Any]:
+        """JSON-able warm-start state (see module docstring)."""
+        return {
+            "signature": self.options.signature(self.input_dim),
+            "weights": _pack(self.extractor),
+            "gp": self.gp.hypers.to_dict(),
+        }
+
+
+def _latent(extractor: torch.nn.Module, X: FloatArray, dim: int, chunk: int = 4096) -> FloatArray:
+    out = np.empty((len(X), dim))
+    extractor.eval()
+    with torch.no_grad():
+        for a in range(0, len(X), chunk):
+            xt = torch.as_tensor(np.asarray(X[a : a + chunk], float), dtype=DTYPE)
+            out[a : a + chunk] = extractor(xt).numpy()
+    return out
+
+
+def _warm(
+    extractor: torch.nn.Module, opts: DKLOptions, d: int, warm: Mapping[str, Any] | None
+) -> GPHyperparameters | None:
+    """Load a warm-start state into `extractor`; its hyperparameters, or None if unusable."""
+    if not warm or warm.get("signature") != opts.signature(d):
+        return None
+    try:
+        hypers = GPHyperparameters.from_dict(warm["gp"])
+        ok = len(hypers.lengthscales) == opts.latent_dim and _unpack(extractor, warm["weights"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return hypers if ok else None
+
+
+def fit_dkl(
+    X: FloatArray,
+    y: FloatArray,
+    *,
+    options: DKLOptions | None = None,
+    warm_start: Mapping[str, Any] | None = None,
+    seed: int = 0,
+) -> FittedDKL:
+    """Train a DKL model on (X (n, d) in the unit cube, y (n,) finite, user units).
+
+    Deterministic for given inputs, warm start and seed (the seed initialises the network on a
+    cold start). Training failures fall back to the starting weights and hyperparameters, and
+    are recorded in `warnings`; only inputs that cannot be modelled at all raise ModelFitError.
+    """
+    opts = options or DKLOptions()
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    if X.ndim != 2 or len(X) != len(y) or len(y) == 0 or not np.all(np.isfinite(y)):
+        raise ModelFitError(f"fit_dkl needs >= 1 finite observation, got X {X.shape}, y {y.shape}")
+    n, d = X.shape
+    extractor = build_extractor(opts, d, seed)
+    warm = _warm(extractor, opts, d, warm_start)
+    hypers = warm or GPHyperparameters.default(opts.latent_dim)
+    iters = opts.iters_warm if warm is not None else opts.iters_cold
+    y_mean, y_scale, constant = _standardise(y)
+    warnings: list[str] = []
+    loss = math.nan
+    if constant or n < 2:
+        warnings.append("outputs are constant or too few: deep kernel not trained")
+        hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
+    else:
+        hypers, loss = _fit(extractor, X, (y - y_mean) / y_scale, hypers, opts, iters, warnings)
+    z = _latent(extractor, X, opts.latent_dim)
+    gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(n, hypers.noise), opts.nu)
+    return FittedDKL(extractor, gp, opts, d, loss, warnings + gp.warnings)
+
+
+def _fit(
+    extractor: torch.nn.Module,
+    X: FloatArray,
+    z: FloatArray,
+    start: GPHyperparameters,
+    opts: DKLOptions,
+    iters: int,
+    warnings: list[str],
+) -> tuple[GPHyperparameters, float]:
+    x_t, z_t = torch.as_tensor(X, dtype=DTYPE), torch.as_tensor(z, dtype=DTYPE)
+    initial = {k: v.clone() for k, v in extractor.state_dict().items()}
+    model = _DKLModel(x_t, z_t, _likelihood(), extractor, opts).to(DTYPE)
+    _set_hypers(model, start)
+    try:
+        loss = _train(model, opts, iters)
+    except (ModelFitError, RuntimeError, ValueError) as exc:
+        warnings.append(f"DKL training failed ({type(exc).__name__}); using the starting model")
+        extractor.load_state_dict(initial)
+        return start, math.nan
+    return _get_hypers(model), loss
+
+
+def dkl_from_state(
+    X: FloatArray, y: FloatArray, state: Mapping[str, Any], options: DKLOptions | None = None
+) -> FittedDKL | None:
+    """The exact model a decision used, rebuilt from its logged state without training: the
+    network weights and hyperparameters of `state` conditioned on (X, y). None if the state
+    does not match this architecture."""
+    opts = options or DKLOptions()
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    extractor = build_extractor(opts, X.shape[1], 0)
+    hypers = _warm(extractor, opts, X.shape[1], state)
+    if hypers is None:
+        return None
+    y_mean, y_scale, constant = _standardise(y)
+    if constant or len(y) < 2:
+        hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
+    z = _latent(extractor, X, opts.latent_dim)
+    gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(len(y), hypers.noise), opts.nu)
+    return FittedDKL(extractor, gp, opts, X.shape[1], math.nan, list(gp.warnings))

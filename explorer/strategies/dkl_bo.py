@@ -1,0 +1,225 @@
+"""Deep-kernel-learning Bayesian optimisation (`kind: dkl_bo`): structure -> property.
+
+Each decision trains a DKL model (explorer.models.dkl: a CNN/MLP feature extractor under an
+exact GP, trained jointly by marginal likelihood) on the measured locations' features, e.g.
+the structure-image patch around each location, and the scalar the campaign's objective makes
+of each measured spectrum (loop area, maximum amplitude, a user function...). It predicts every
+remaining candidate in one batched posterior and takes the argmax of a closed-form acquisition
+(EI, log-EI, PI, UCB, max-variance; explorer.strategies.gp_bo.score). Batches use the Kriging
+believer in latent space; pending locations are believed at their predicted mean.
+
+Warm start: the trained weights and hyperparameters go into `model_state` (logged with the
+suggestion, ~10-30 kB) and the next decision continues training from them, so a resumed run
+trains from exactly the state the uninterrupted run would have used. With fewer than two
+usable observations it falls back to a max-min space-filling pick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.library import CandidateSet
+from explorer.models.dkl import DKLOptions, FittedDKL, dkl_from_state, fit_dkl
+from explorer.observations import Observations
+from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation
+from explorer.strategies.gp_bo import Acquisition, score
+from explorer.strategies.space_filling import MaxMinStrategy
+
+FloatArray = NDArray[np.float64]
+InputTransform = Literal["unit", "quantile"]
+
+
+def quantile_transform(pool: FloatArray, X: FloatArray) -> FloatArray:
+    """Each column of X mapped to its mid-rank fraction among the pool's values of that column
+    (vectorised over rows; a loop over the d columns only)."""
+    out = np.empty(X.shape, dtype=float)
+    m = len(pool)
+    for j in range(X.shape[1]):
+        s = np.sort(pool[:, j])
+        lo = np.searchsorted(s, X[:, j], side="left")
+        hi = np.searchsorted(s, X[:, j], side="right")
+        out[:, j] = (lo + hi) / (2.0 * m)
+    return out
+
+
+@dataclass(frozen=True)
+class DKLBOStrategy:
+    """DKL-BO on one objective (column `objective_index` of Y, larger is better).
+
+    Attributes:
+        acquisition: ei | log_ei | pi | ucb | max_variance.
+        beta: UCB weight (μ + sqrt(β)·σ); xi: EI/PI margin in standardised units.
+        dkl: network and training options.
+        input_transform: "unit" (library-wide min-max per feature) or "quantile" (mid-rank
+            among all library locations per feature; robust to skewed image intensities).
+        warm_start: continue from the logged weights of the previous decision.
+    """
+
+    acquisition: Acquisition = "ei"
+    beta: float = 4.0
+    xi: float = 0.0
+    objective_index: int = 0
+    dkl: DKLOptions = field(default_factory=DKLOptions)
+    input_transform: InputTransform = "unit"
+    warm_start: bool = True
+    name: str = "dkl_bo"
+
+    def transform(
+        self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Model inputs of (observations, candidates, pending)."""
+        pend = ctx.pending.features if ctx.pending is not None and len(ctx.pending) else None
+        if self.input_transform == "unit":
+            unit = candidates.unit_features
+            return unit(observations.X), unit(), None if pend is None else unit(pend)
+        pool = self._pool(candidates, observations, ctx)
+        q = lambda a: quantile_transform(pool, a)  # noqa: E731
+        return q(observations.X), q(candidates.features), None if pend is None else q(pend)
+
+    @staticmethod
+    def _pool(
+        candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> FloatArray:
+        """Features of every library location known here, each once (candidates, measured and
+        pending): the same set whether `candidates` holds the remaining locations (a decision)
+        or the whole library (explain)."""
+        parts = [candidates.features]
+        seen = set(candidates.ids.tolist())
+        extra = [k for k, i in enumerate(observations.ids.tolist()) if i not in seen]
+        parts.append(observations.X[extra])
+        if ctx.pending is not None and len(ctx.pending):
+            keep = [k for k, i in enumerate(ctx.pending.ids.tolist()) if i not in seen]
+            parts.append(ctx.pending.features[keep])
+        return np.vstack(parts)
+
+    def fit(
+        self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> tuple[FittedDKL, FloatArray, FloatArray | None] | None:
+        """The trained model plus candidate and pending inputs; None with < 2 usable points."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        if ok.sum() < 2:
+            return None
+        x_obs, x_cand, x_pend = self.transform(candidates, observations, ctx)
+        warm = ctx.warm_start.get("dkl") if self.warm_start else None
+        model = fit_dkl(x_obs[ok], col[ok], options=self.dkl, warm_start=warm, seed=ctx.seed)
+        return model, x_cand, x_pend
+
+    def suggest(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        n: int,
+        rng: np.random.Generator,
+        ctx: SuggestContext | None = None,
+    ) -> list[Suggestion]:
+        ctx = ctx or SuggestContext(step=len(observations))
+        fitted = self.fit(candidates, observations, ctx)
+        if fitted is None:
+            picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
+            return [
+                Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
+            ]
+        model, x_cand, x_pend = fitted
+        if x_pend is not None:
+            model = model.condition_on(x_pend, model.predict(x_pend)[0])
+        col = observations.Y[:, self.objective_index]
+        return self._pick(model, candidates, x_cand, float(np.nanmax(col)), n, observations)
+
+    def _pick(
+        self,
+        model: FittedDKL,
+        candidates: CandidateSet,
+        x_cand: FloatArray,
+        best: float,
+        n: int,
+        obs: Observations,
+    ) -> list[Suggestion]:
+        z = model.latent(x_cand)
+        gp = model.gp
+        alive = np.ones(len(candidates), dtype=bool)
+        name = obs.objective_names[self.objective_index]
+        state = {"dkl": model.state()}
+        info: dict[str, object] = {"train_loss": model.loss}
+        if model.warnings:
+            info["fit_warnings"] = list(model.warnings)
+        out: list[Suggestion] = []
+        for _ in range(min(n, len(candidates))):
+            mean, std = gp.predict(z)
+            a = score(
+                self.acquisition,
+                (mean - gp.y_mean) / gp.y_scale,
+                std / gp.y_scale,
+                (best - gp.y_mean) / gp.y_scale,
+                beta=self.beta,
+                xi=self.xi,
+            )
+            a = np.where(alive, a, -np.inf)
+            k = int(np.argmax(a))
+            out.append(
+                Suggestion(
+                    int(candidates.ids[k]),
+                    self.name,
+                    float(a[k]),
+                    {name: float(mean[k])},
+                    {name: float(std[k])},
+                    info,
+                    state,
+                )
+            )
+            alive[k] = False
+            if len(out) < n:
+                gp = gp.condition_on(z[k : k + 1], mean[k : k + 1])
+        return out
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """Posterior and acquisition of a logged decision at every candidate (see
+        explorer.strategies.explain): the network and hyperparameters logged with the decision
+        are rebuilt without training; without them the model is refitted from ctx."""
+        col = observations.Y[:, self.objective_index]
+        ok = np.isfinite(col)
+        if ok.sum() < 2:
+            return None
+        x_obs, x_cand, x_pend = self.transform(candidates, observations, ctx)
+        logged = model_state.get("dkl") if model_state else None
+        model = dkl_from_state(x_obs[ok], col[ok], logged, self.dkl) if logged else None
+        source = "logged"
+        if model is None:
+            fitted = self.fit(candidates, observations, ctx)
+            if fitted is None:
+                return None
+            model, source = fitted[0], "refitted"
+        if x_pend is not None:
+            model = model.condition_on(x_pend, model.predict(x_pend)[0])
+        mean, std = model.predict(x_cand)
+        gp = model.gp
+        best = float(np.nanmax(col))
+        a = score(
+            self.acquisition,
+            (mean - gp.y_mean) / gp.y_scale,
+            std / gp.y_scale,
+            (best - gp.y_mean) / gp.y_scale,
+            beta=self.beta,
+            xi=self.xi,
+        )
+        name = observations.objective_names[self.objective_index]
+        return Explanation(
+            {name: mean},
+            {name: std},
+            a,
+            self.acquisition,
+            source,
+            {"latent_lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise},
+        )
