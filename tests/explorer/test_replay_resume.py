@@ -104,16 +104,19 @@ def test_reference_run_replays_plots_and_logs_the_model(reference) -> None:
     assert (run / "plots" / "map_loop_height.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize(("mode", "n"), [("after", 6), ("torn", 13), ("raw", 5)])
-def test_sigkill_then_resume_matches_uninterrupted(reference, tmp_path, mode, n) -> None:
+@pytest.mark.parametrize(
+    ("target", "n", "torn"), [("event", 6, False), ("event", 13, True), ("raw", 5, True)]
+)
+def test_sigkill_then_resume_matches_uninterrupted(reference, tmp_path, target, n, torn) -> None:
     path, ref_ids, ref_values = reference
     out = tmp_path / "runs"
     cmd = [
         sys.executable,
         "-m",
         "tests.explorer.kill_harness",
-        mode,
+        target,
         str(n),
+        *(["torn"] if torn else []),
         "--",
         "run",
         str(path),

@@ -37,7 +37,7 @@ FAILING = {
     "objectives": [
         {"name": "loop_height", "from": "sspfm", "metric": "custom", "function": "math:sqrt"}
     ]
-}  # sqrt(dict) raises TypeError in tell
+}  # sqrt(dict) raises TypeError in tell: a location fault, the run stops with status "fault"
 
 
 def _sweep(out: Path, *, failing: bool = False) -> dict:
@@ -80,10 +80,34 @@ def test_serial_sweep_tables(serial_table, tmp_path) -> None:
     assert (curves.groupby("task").best_so_far.apply(lambda s: s.is_monotonic_increasing)).all()
 
 
-def test_failed_task_has_traceback_and_others_finish(serial_table) -> None:
+def test_faulted_task_is_reported_and_others_finish(serial_table) -> None:
     bad = serial_table[serial_table.override == "broken"]
-    assert list(bad.status) == ["error", "error"]
-    assert all("Traceback" in e and "TypeError" in e for e in bad.error)
+    assert list(bad.status) == ["fault", "fault"]
+    assert all("TypeError" in r for r in bad.reason)
+    assert (serial_table[serial_table.override != "broken"].status == "success").all()
+
+
+def test_raising_task_is_a_row_with_its_traceback(tmp_path, monkeypatch) -> None:
+    import explorer.sweep.tasks as tasks
+
+    plan = plan_sweep(_sweep(tmp_path))
+    calls: list[str] = []
+    real = tasks._execute
+
+    def flaky(task):  # the first task raises, the others run
+        calls.append(task.key)
+        if len(calls) == 1:
+            raise TypeError("boom in the task")
+        return real(task)
+
+    monkeypatch.setattr(tasks, "_execute", flaky)
+    outcome = execute(plan, serial=True)
+    rows = {r["task"]: r for r in outcome.results}
+    first = rows[calls[0]]
+    assert first["status"] == "error" and "Traceback" in first["error"]
+    assert "TypeError: boom in the task" in first["error"]
+    assert outcome.n_failed == 1
+    assert sum(r["status"] == "success" for r in outcome.results) == len(plan.tasks) - 1
 
 
 def test_rerun_reuses_finished_runs_and_resumes_unfinished(tmp_path) -> None:
