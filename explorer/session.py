@@ -35,6 +35,7 @@ from explorer.events import (
     RunResumed,
     RunStarted,
     Suggested,
+    Voted,
     WarningEvent,
 )
 from explorer.rundir import (
@@ -182,6 +183,7 @@ class ReplayedState:
     queue_consumed: int
     last_xy_mm: tuple[float, float] | None
     ref_point: dict[str, float] | None = None
+    votes_consumed: int = 0
 
 
 def replay_into(
@@ -192,7 +194,7 @@ def replay_into(
     needed = campaign.required_arrays if run_dir is not None else ()
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
-    time_s, consumed, last_xy = 0.0, 0, None
+    time_s, consumed, last_xy, votes_consumed = 0.0, 0, None, 0
     ref: dict[str, float] | None = None
     for ev in contents.events:
         if isinstance(ev, RunStarted | RefPointChosen) and ev.ref_point is not None:
@@ -209,10 +211,14 @@ def replay_into(
             time_s, last_xy = ev.instrument_time_s, (ev.x_mm, ev.y_mm)
         elif isinstance(ev, QueueTaken):
             consumed = max(consumed, ev.line)
+        elif isinstance(ev, Voted):
+            votes_consumed = max(votes_consumed, ev.line)
+            if ev.accepted and ev.location_id is not None and ev.vote in (1, -1):
+                campaign.votes[ev.location_id] = ev.vote
     pending = [i for i in suggested if i not in measured]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
-    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, ref)
+    return ReplayedState(len(measured), pending, time_s, consumed, last_xy, ref, votes_consumed)
 
 
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
@@ -262,6 +268,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         st.queue_consumed,
         st.instrument_time_s,
         st.ref_point,
+        st.votes_consumed,
     )
     runner = _runner(cfg, run_dir, campaign, instrument, log, state)
     _subscribe_outputs(cfg, run_dir, log)
