@@ -134,14 +134,19 @@ class GroundTruth:
 def run_once(base: Path, label: str, seed: int, out_dir: Path, budget: int) -> DiscoveryResult:
     """One campaign through the normal session and runner, scored against the ground truth."""
     cfg = campaign_config(base, STRATEGIES[label], seed, out_dir, budget)
-    truth = GroundTruth.of(cfg)
     session = start_new(cfg)
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             session.runner.run()
         finally:
             session.close()
-    measured = RunData.load(session.run_dir).log.of_type(Measured)
+    return score_run(session.run_dir, cfg, label, seed)
+
+
+def score_run(run_dir: Path, cfg: CampaignConfig, label: str, seed: int) -> DiscoveryResult:
+    """Discovery numbers of a finished run directory of config `cfg`."""
+    truth = GroundTruth.of(cfg)
+    measured = RunData.load(run_dir).log.of_type(Measured)
     ids = [m.location_id for m in measured]
     labels = truth.classes_of(ids)
     rows = {int(i): k for k, i in enumerate(truth.ids)}

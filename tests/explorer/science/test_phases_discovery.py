@@ -68,6 +68,13 @@ def test_the_campaign_parses_with_every_strategy(tmp_path: Path) -> None:
 
 
 @pytest.mark.science
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured (20 seeds, budget 60): novelty found the rare class in 15 % of seeds, gp_bo "
+    "5 %, max_variance 25 %, random 65 %; the novelty GP's EI puts ~70 % of its picks on the "
+    "library edge (see the issue-8 report)",
+)
+@pytest.mark.timeout(3 * 3600)  # 4 strategies x 20 seeds x 60 measurements, 2 processes
 def test_discovery_table_over_20_seeds(tmp_path: Path) -> None:
     budget = 60
     results = run_all(BASE, list(STRATEGIES), range(20), tmp_path, budget, workers=2)
