@@ -180,6 +180,22 @@ class QueueTaken(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Voted(Event):
+    """A person's verdict on a measured location's spectrum (SANE's human gate), read from
+    RUN_DIR/votes.txt line `line`; rejected lines (malformed, unmeasured location) are logged
+    with accepted=False, vote 0 and the reason in `error`. `reason` is the voter's comment."""
+
+    type: ClassVar[str] = "voted"
+    location_id: int | None
+    vote: int  # +1 good, -1 bad (0 when rejected)
+    source: Literal["file", "interactive"] = "file"
+    reason: str = ""
+    line: int = 0
+    accepted: bool = True
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunStopped(Event):
     type: ClassVar[str] = "run_stopped"
     status: Literal["success", "abort", "fail", "fault"]
@@ -200,6 +216,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarningEvent,
         Fault,
         QueueTaken,
+        Voted,
         RunStopped,
     )
 }

@@ -1,5 +1,7 @@
 """Run-level progress metrics read from a run's event log: hypervolume curves, reference points,
-classes found. Shared by plots, reports and comparisons; no matplotlib, no torch.
+classes found; and the discovery metrics of issue 8 over arrays in measurement order (classes
+discovered, spectral-feature-space coverage, full-grid prediction error, travel distance).
+Shared by plots, reports, comparisons and benchmarks; no matplotlib, no torch.
 
 Conventions: values in user units and directions as logged; hypervolumes are computed in the
 internal larger-is-better convention with pymoo (explorer.pareto) so they agree with the
@@ -160,3 +162,156 @@ def best_values(run: RunData) -> Mapping[str, tuple[float, int | None]]:
         i = int(np.nanargmax(np.where(np.isfinite(v), sign * v, np.nan)))
         out[name] = (float(v[i]), int(run.location_ids[i]))
     return out
+
+
+# ---- discovery metrics (issue 8): pure numpy over arrays in measurement order ----------------
+
+
+def classes_discovered(labels: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
+    """Number of distinct ground-truth classes among the first i measurements, i = 1..m.
+
+    `labels` are the true classes of the measured locations in measurement order (negative
+    labels mark unusable measurements and never count)."""
+    seen: set[int] = set()
+    out = np.zeros(len(labels), dtype=np.int64)
+    for i, v in enumerate(np.asarray(labels, dtype=np.int64)):
+        if v >= 0:
+            seen.add(int(v))
+        out[i] = len(seen)
+    return out
+
+
+def measurements_to_find(
+    labels: Sequence[int] | NDArray[np.int64], classes: Sequence[int] | NDArray[np.int64]
+) -> int | None:
+    """1-based index of the measurement after which every class of `classes` has been seen;
+    None if some class was never measured."""
+    wanted = {int(c) for c in classes}
+    if not wanted:
+        return 0
+    seen: set[int] = set()
+    for i, v in enumerate(np.asarray(labels, dtype=np.int64)):
+        if int(v) in wanted:
+            seen.add(int(v))
+            if seen == wanted:
+                return i + 1
+    return None
+
+
+def kmeans(
+    X: FloatArray, k: int, seed: int, *, n_init: int = 4, max_iter: int = 100
+) -> tuple[NDArray[np.int64], FloatArray]:
+    """Lloyd's k-means with k-means++ seeding (best of `n_init` restarts by inertia).
+
+    Deterministic given `seed`. Returns (labels (n,), centres (k, d)). Pure numpy; used to define
+    classes/cells on full-grid ground truth for the discovery metrics and benchmarks."""
+    X = np.asarray(X, float)
+    n = len(X)
+    if not 1 <= k <= n:
+        raise ValueError(f"k-means: k={k} must be between 1 and the number of points ({n})")
+    rng = np.random.default_rng(seed)
+    best: tuple[float, NDArray[np.int64], FloatArray] | None = None
+    for _ in range(n_init):
+        centres = _kmeans_pp(X, k, rng)
+        labels = np.zeros(n, dtype=np.int64)
+        for _ in range(max_iter):
+            d2 = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+            new = np.asarray(np.argmin(d2, axis=1), dtype=np.int64)
+            for j in range(k):  # an emptied cluster takes the point farthest from its centre
+                if not np.any(new == j):
+                    new[int(np.argmax(d2[np.arange(n), new]))] = j
+            centres = np.array([X[new == j].mean(axis=0) for j in range(k)])
+            if np.array_equal(new, labels):
+                break
+            labels = new
+        inertia = float(((X - centres[labels]) ** 2).sum())
+        if best is None or inertia < best[0]:
+            best = (inertia, labels.copy(), centres)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _kmeans_pp(X: FloatArray, k: int, rng: np.random.Generator) -> FloatArray:
+    centres = [X[int(rng.integers(len(X)))]]
+    for _ in range(1, k):
+        d2 = np.min(((X[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
+        total = d2.sum()
+        i = int(rng.choice(len(X), p=d2 / total)) if total > 0 else int(rng.integers(len(X)))
+        centres.append(X[i])
+    return np.array(centres)
+
+
+def pca_scores(X: FloatArray, n_components: int) -> FloatArray:
+    """Scores of the rows of X on its first principal components (centred, SVD)."""
+    Xc = np.asarray(X, float) - np.mean(X, axis=0)
+    _, _, vt = np.linalg.svd(Xc, full_matrices=False)
+    return np.asarray(Xc @ vt[: min(n_components, len(vt))].T)
+
+
+@dataclass(frozen=True)
+class FeatureCells:
+    """A partition of the full grid's ground-truth spectral-feature space into k cells.
+
+    Definition (used by `feature_space_coverage`): the noise-free spectra of every library
+    location are standardised per spectral point, projected on their first `n_components`
+    principal components, and clustered with k-means (k cells, seeded). `cell[i]` is the cell of
+    library row i. Coverage of a set of measured rows is the fraction of the k cells holding at
+    least one of them: 1.0 means every distinct kind of spectrum on the grid has been sampled.
+    """
+
+    cell: NDArray[np.int64]
+    k: int
+
+    @classmethod
+    def from_spectra(
+        cls, spectra: FloatArray, k: int, *, n_components: int = 5, seed: int = 0
+    ) -> FeatureCells:
+        S = np.asarray(spectra, float)
+        sd = S.std(axis=0)
+        Z = (S - S.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+        labels, _ = kmeans(pca_scores(Z, n_components), k, seed)
+        return cls(labels, k)
+
+
+def feature_space_coverage(cells: FeatureCells, measured_rows: Sequence[int]) -> FloatArray:
+    """Coverage (see FeatureCells) after each of the measured library rows, in order."""
+    seen: set[int] = set()
+    out = np.zeros(len(measured_rows))
+    for i, r in enumerate(measured_rows):
+        seen.add(int(cells.cell[int(r)]))
+        out[i] = len(seen) / cells.k
+    return out
+
+
+def prediction_error(predicted: FloatArray, truth: FloatArray) -> dict[str, float]:
+    """Error of a full-grid prediction against the ground truth (rows where both are finite):
+    rmse, mae, and nrmse = rmse / std(truth) (1.0 = no better than predicting the mean)."""
+    p, t = np.asarray(predicted, float).ravel(), np.asarray(truth, float).ravel()
+    if p.shape != t.shape:
+        raise ValueError(f"prediction has {p.size} values, the ground truth {t.size}")
+    ok = np.isfinite(p) & np.isfinite(t)
+    if not ok.any():
+        return {"rmse": float("nan"), "mae": float("nan"), "nrmse": float("nan"), "n": 0.0}
+    err = p[ok] - t[ok]
+    rmse = float(np.sqrt(np.mean(err**2)))
+    sd = float(np.std(t[ok]))
+    return {
+        "rmse": rmse,
+        "mae": float(np.mean(np.abs(err))),
+        "nrmse": rmse / sd if sd > 0 else float("nan"),
+        "n": float(ok.sum()),
+    }
+
+
+def travel_distance_mm(
+    positions_mm: FloatArray, start_xy_mm: tuple[float, float] | None = None
+) -> FloatArray:
+    """Cumulative stage travel (straight-line mm) after each measurement, from the positions in
+    measurement order (and from `start_xy_mm` to the first one when given)."""
+    p = np.asarray(positions_mm, float).reshape(-1, 2)
+    if start_xy_mm is not None:
+        p = np.vstack([np.asarray(start_xy_mm, float)[None], p])
+    steps = np.hypot(*np.diff(p, axis=0).T) if len(p) > 1 else np.zeros(0)
+    if start_xy_mm is None:
+        steps = np.concatenate([np.zeros(min(len(p), 1)), steps])
+    return np.cumsum(steps)

@@ -33,6 +33,7 @@ from explorer.events import (
     RefPointChosen,
     RunStopped,
     Suggested,
+    Voted,
     WarningEvent,
 )
 from explorer.pareto import front_snapshot
@@ -40,6 +41,7 @@ from explorer.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
 from explorer.user_queue import read_new_entries
+from explorer.votes import VOTES_FILE, read_new_votes
 from hardware.errors import AbortedError, HardwareError
 from hardware.protocols import Instrument, Measurement
 
@@ -57,6 +59,7 @@ class RunState:
     instrument_time_s: float = 0.0
     ref_point: dict[str, float] | None = None
     consecutive_skips: int = 0
+    votes_consumed: int = 0
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ class Runner:
 
     # ---- choosing --------------------------------------------------------------------------
     def _next_batch(self) -> list[Suggestion]:
+        self._read_votes()
         if self.state.resumed_pending:
             ids, self.state.resumed_pending = self.state.resumed_pending, []
             return [self.campaign.pending[i] for i in ids if i in self.campaign.pending]
@@ -221,6 +225,34 @@ class Runner:
                 step = len(self.campaign.observations)
                 self.log.emit(RefPointChosen(step=step, ref_point=user, rule=rule))
                 return
+
+    def _read_votes(self) -> None:
+        """Take new lines of RUN_DIR/votes.txt into Campaign.votes, logging each (rejected ones
+        too, so the consumed line count is in the log)."""
+        measured = set(self.campaign.observations.ids.tolist())
+        for e in read_new_votes(self.run_dir / VOTES_FILE, self.state.votes_consumed):
+            self.state.votes_consumed = e.line
+            if e.error == "blank":
+                continue
+            error = e.error or ""
+            if not error and e.location_id not in measured:
+                error = (
+                    f"location {e.location_id} has not been measured (yet); vote on a measured one"
+                )
+            if not error:
+                assert e.location_id is not None
+                self.campaign.votes[e.location_id] = e.vote
+            self.log.emit(
+                Voted(
+                    location_id=e.location_id,
+                    vote=0 if error else e.vote,
+                    source=e.source,
+                    reason=e.reason,
+                    line=e.line,
+                    accepted=not error,
+                    error=error,
+                )
+            )
 
     def _from_queue(self) -> list[Suggestion]:
         entries = read_new_entries(self.run_dir / QUEUE_FILE, self.state.queue_consumed)

@@ -37,6 +37,7 @@ from explorer.events import (
     RunResumed,
     RunStarted,
     Suggested,
+    Voted,
     read_events,
 )
 from explorer.recovery import find_orphan, hardware_stale_owner, resume_warnings
@@ -199,6 +200,7 @@ class ReplayedState:
     last_xy_mm: tuple[float, float] | None
     front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
     ref_point: dict[str, float] | None = None
+    votes_consumed: int = 0
 
 
 def replay_into(
@@ -213,6 +215,7 @@ def replay_into(
     suggested: dict[int, Suggested] = {}
     measured: set[int] = set()
     time_s, consumed, last_xy, front_missing = 0.0, 0, None, False
+    votes_consumed = 0
     ref: dict[str, float] | None = None
     for ev in contents.events:
         if isinstance(ev, Suggested | Measured) and not campaign.library.contains(ev.location_id):
@@ -240,12 +243,23 @@ def replay_into(
             front_missing = False
         elif isinstance(ev, QueueTaken):
             consumed = max(consumed, ev.line)
+        elif isinstance(ev, Voted):
+            votes_consumed = max(votes_consumed, ev.line)
+            if ev.accepted and ev.location_id is not None and ev.vote in (1, -1):
+                campaign.votes[ev.location_id] = ev.vote
     pending = [i for i in suggested if i not in measured]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
     multi = len(campaign.objectives) > 1
     return ReplayedState(
-        len(measured), pending, time_s, consumed, last_xy, front_missing and multi, ref
+        len(measured),
+        pending,
+        time_s,
+        consumed,
+        last_xy,
+        front_missing and multi,
+        ref,
+        votes_consumed,
     )
 
 
@@ -304,6 +318,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             st.queue_consumed,
             st.instrument_time_s,
             st.ref_point,
+            votes_consumed=st.votes_consumed,
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
         _subscribe_outputs(cfg, run_dir, log)

@@ -25,6 +25,7 @@ from explorer.cli import pareto as _pareto  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli import sweep as _sweep  # noqa: F401
+from explorer.cli import vote as _vote  # noqa: F401
 from explorer.cli.common import app, err
 from explorer.errors import ExplorerError
 

@@ -96,3 +96,71 @@ def test_classes_found(labels: list[float | None], tmp_path) -> None:
     run = RunData.load(tmp_path)
     assert classes_found_curve(run).tolist() == [1, 1, 2, 2, 3, 3]  # type: ignore[union-attr]
     assert classes_found_curve(run, "phase") is None
+
+
+# ---- discovery metrics -----------------------------------------------------------------------
+
+
+def test_classes_discovered_and_measurements_to_find() -> None:
+    from explorer.metrics import classes_discovered, measurements_to_find
+
+    labels = [0, 0, 2, -1, 1, 2, 4]
+    assert classes_discovered(labels).tolist() == [1, 1, 2, 2, 3, 3, 4]
+    assert measurements_to_find(labels, [0, 1, 2]) == 5
+    assert measurements_to_find(labels, [4]) == 7
+    assert measurements_to_find(labels, [0, 3]) is None
+    assert measurements_to_find([], []) == 0
+
+
+def test_kmeans_recovers_separated_blobs_and_is_deterministic() -> None:
+    from explorer.metrics import kmeans
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    X = np.vstack([c + rng.normal(0, 0.3, (30, 2)) for c in centres])
+    labels, found = kmeans(X, 3, seed=1)
+    for j in range(3):  # each true blob is one cluster
+        assert len(set(labels[30 * j : 30 * (j + 1)].tolist())) == 1
+    assert len(set(labels.tolist())) == 3
+    assert np.allclose(np.sort(found[:, 0]), [0, 0, 10], atol=0.3)
+    again, _ = kmeans(X, 3, seed=1)
+    assert np.array_equal(labels, again)
+    with pytest.raises(ValueError, match="k=4"):
+        kmeans(X[:3], 4, seed=0)
+
+
+def test_feature_space_coverage_counts_cells() -> None:
+    from explorer.metrics import FeatureCells, feature_space_coverage
+
+    # four families of 'spectra' (sine, step, ramp, flat) over 10 locations each
+    t = np.linspace(0, 1, 20)
+    fams = [np.sin(6 * t), (t > 0.5).astype(float), t, np.zeros_like(t)]
+    rng = np.random.default_rng(3)
+    S = np.vstack([f + rng.normal(0, 0.01, (10, 20)) for f in fams])
+    cells = FeatureCells.from_spectra(S, 4, n_components=3, seed=0)
+    assert all(len(set(cells.cell[10 * j : 10 * (j + 1)].tolist())) == 1 for j in range(4))
+    cov = feature_space_coverage(cells, [0, 1, 15, 35, 25])
+    assert cov.tolist() == [0.25, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_prediction_error() -> None:
+    from explorer.metrics import prediction_error
+
+    truth = np.array([1.0, 2.0, 3.0, np.nan])
+    e = prediction_error(np.array([1.0, 2.0, 5.0, 0.0]), truth)
+    assert e["n"] == 3 and e["mae"] == pytest.approx(2 / 3)
+    assert e["rmse"] == pytest.approx(np.sqrt(4 / 3))
+    assert e["nrmse"] == pytest.approx(np.sqrt(4 / 3) / np.std([1.0, 2.0, 3.0]))
+    mean_only = prediction_error(np.full(3, 2.0), truth[:3])
+    assert mean_only["nrmse"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="3 values"):
+        prediction_error(np.zeros(3), np.zeros(4))
+
+
+def test_travel_distance() -> None:
+    from explorer.metrics import travel_distance_mm
+
+    pos = np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 0.0]])
+    assert travel_distance_mm(pos).tolist() == [0.0, 5.0, 9.0]
+    assert travel_distance_mm(pos, start_xy_mm=(0.0, -1.0)).tolist() == [1.0, 6.0, 10.0]
+    assert travel_distance_mm(np.zeros((0, 2))).tolist() == []

@@ -1,0 +1,104 @@
+"""The human gate's votes file: good/bad verdicts on measured spectra (SANE's human in the loop).
+
+`votes.txt` in the run directory is append-only; each line is
+
+    17 good                          location 17's spectrum is interesting
+    17 bad  tip artefact, ignore     a verdict with a comment (the reason)
+    17 bad via=interactive why       written by `explorer vote` (the source is logged)
+    # comment                        ignored
+
+The runner reads the file before every decision, takes the lines it has not seen yet, logs each
+as a `voted` event (malformed lines and votes on unmeasured locations as rejected `voted` events)
+and hands the accepted verdicts to the strategy through `Campaign.votes` (a later vote on the
+same location replaces the earlier one). How many lines were consumed is derivable from the
+events, so a resumed run rebuilds `Campaign.votes` and does not re-read lines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+VOTES_FILE = "votes.txt"
+Source = Literal["file", "interactive"]
+_LINE = re.compile(
+    r"^(?:id\s*[:=]?\s*)?(\d+)\s+(good|bad|\+1|-1)(?:\s+via=(file|interactive))?(?:\s+(.*))?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class VoteEntry:
+    """One votes line: a verdict on a location, or an error message."""
+
+    line: int  # 1-based line number in votes.txt
+    text: str
+    location_id: int | None = None
+    vote: int = 0  # +1 good, -1 bad, 0 for a malformed line
+    source: Source = "file"
+    reason: str = ""
+    error: str | None = None
+
+
+def parse_vote_line(line_no: int, text: str) -> VoteEntry | None:
+    """Parse one line; None for blank lines and comments."""
+    t = text.strip()
+    if not t or t.startswith("#"):
+        return None
+    m = _LINE.match(t)
+    if m is None:
+        return VoteEntry(
+            line_no,
+            t,
+            error="expected '<location_id> good|bad [comment]' (e.g. '17 bad tip artefact')",
+        )
+    verdict = m.group(2).lower()
+    vote = 1 if verdict in ("good", "+1") else -1
+    source: Source = "interactive" if (m.group(3) or "").lower() == "interactive" else "file"
+    return VoteEntry(line_no, t, int(m.group(1)), vote, source, (m.group(4) or "").strip())
+
+
+def read_new_votes(path: Path, consumed_lines: int) -> list[VoteEntry]:
+    """Entries after the first `consumed_lines` lines (complete, newline-terminated lines only;
+    blank and comment lines come back as entries with error 'blank' so they are consumed)."""
+    try:
+        data = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    out = []
+    for k, text in enumerate(data.split("\n")[:-1][consumed_lines:], start=consumed_lines + 1):
+        entry = parse_vote_line(k, text)
+        out.append(entry if entry is not None else VoteEntry(k, "", error="blank"))
+    return out
+
+
+def format_vote(location_id: int, vote: int, reason: str = "", source: Source = "file") -> str:
+    """One votes.txt line (without the newline); the reason is kept on one line."""
+    if vote not in (1, -1):
+        raise ValueError(f"vote must be +1 (good) or -1 (bad), got {vote}")
+    word = "good" if vote > 0 else "bad"
+    via = " via=interactive" if source == "interactive" else ""
+    text = " ".join(reason.split())
+    return f"{int(location_id)} {word}{via}" + (f" {text}" if text else "")
+
+
+def append_vote(
+    run_dir: Path, location_id: int, vote: int, reason: str = "", source: Source = "file"
+) -> str:
+    """Append one verdict to RUN_DIR/votes.txt (a whole line in one write, fsynced); returns it.
+    If the file's last line is unterminated (a hand edit), a newline goes first."""
+    line = format_vote(location_id, vote, reason, source)
+    path = Path(run_dir) / VOTES_FILE
+    prefix = ""
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            prefix = "" if f.read(1) == b"\n" else "\n"
+    with path.open("a", encoding="utf-8") as f:
+        f.write(prefix + line + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return line
