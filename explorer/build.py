@@ -160,6 +160,10 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
         composition_function(cfg)
     if isinstance(cfg.instrument, ReplayInstrumentConfig):
         cfg.instrument.check_library(library)
+        cfg.instrument.check_sources(
+            {f"objectives[{k}]": o.source for k, o in enumerate(cfg.objectives)}
+            | {f"outcomes[{k}]": o.source for k, o in enumerate(cfg.outcomes)}
+        )
     check_within_controller_limits(cfg, library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(

@@ -223,6 +223,20 @@ class ReplayInstrumentConfig(_DatasetSource):
                 f"({x:.4g}, {y:.4g}) mm); use `library: {{kind: dataset}}` or `miss: nearest`"
             )
 
+    def check_sources(self, sources: dict[str, str]) -> None:
+        """ConfigError if an objective / outcome reads a channel the dataset does not record
+        (found before the run starts, not as a fault at its first measurement).
+
+        `sources` maps "objectives[0]" style keys to the channel in their `from:`."""
+        ds = self.load()
+        for key, source in sources.items():
+            if source != "scalar" and source not in ds.channels:
+                raise ConfigError(
+                    f"{key}.from: channel {source!r} is not recorded in dataset {ds.name!r} "
+                    f"({self.dataset}); it has channels {sorted(ds.channels)}: read one of "
+                    "those or replay a dataset that records it"
+                )
+
     def build(
         self,
         *,

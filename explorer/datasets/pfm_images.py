@@ -31,6 +31,7 @@ from explorer.datasets.common import (
 )
 from explorer.errors import DatasetError
 from hardware.replay import Axis, Channel, DataArray, DatasetImage, LibraryDataset
+from hardware.replay.io import H5_READ_ERRORS
 
 FORMAT = "nsid_pfm_images"
 _REPO = "pycroscopy/DTMicroscope @ 17245ba6df4299aa3f13e2a8f33d9ba48a8000b4, data/AFM/"
@@ -57,7 +58,7 @@ def detect(path: Path) -> bool:
     try:
         with h5py.File(path, "r") as h:
             return "Measurement_000/Channel_0/Channel_0/Channel_0" in h
-    except OSError:
+    except H5_READ_ERRORS:  # a damaged HDF5 file is not this format
         return False
 
 

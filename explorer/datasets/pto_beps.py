@@ -32,6 +32,7 @@ from explorer.datasets.common import (
 )
 from explorer.errors import DatasetError
 from hardware.replay import Axis, Channel, DataArray, DatasetImage, LibraryDataset
+from hardware.replay.io import H5_READ_ERRORS
 
 FORMAT = "nsid_beps"
 KNOWN = (
@@ -64,7 +65,7 @@ def detect(path: Path) -> bool:
     try:
         with h5py.File(path, "r") as h:
             return MAIN in h and h[MAIN].ndim == 3 and "Voltage" in h[MAIN].parent
-    except OSError:
+    except H5_READ_ERRORS:  # a damaged HDF5 file is not this format
         return False
 
 

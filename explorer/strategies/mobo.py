@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -52,6 +53,7 @@ from explorer.observations import Observations
 from explorer.pareto import auto_ref_point, non_dominated_mask
 from explorer.strategies import hypervolume_acq as hva
 from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.explain import Explanation
 from explorer.strategies.gp_bo import FALLBACK_NOISE, NUMERICAL_ERRORS
 from explorer.strategies.space_filling import MaxMinStrategy
 
@@ -188,6 +190,72 @@ class MOBOStrategy:
         if self.acquisition == "log_nehvi":
             return self._pick_nehvi(pool, observations, models, ref, n, rng, ctx, state)
         return self._pick_believer(pool, observations, models, ref, n, rng, ctx, state)
+
+    def explain(
+        self,
+        candidates: CandidateSet,
+        observations: Observations,
+        model_state: Mapping[str, Any],
+        ctx: SuggestContext,
+    ) -> Explanation | None:
+        """Per-objective posterior at every candidate from the GPs logged with the decision
+        (`model_state["gps"]`, no refit; refitted when nothing was logged) and, for `ehvi`,
+        the exact log-EHVI the decision maximised (with the logged reference point). The other
+        acquisitions draw scalarisation weights / MC samples from the step rng, which is not
+        logged, so they get no acquisition map. None before two usable observations."""
+        if np.all(np.isfinite(observations.Y), axis=1).sum() < 2:
+            return None
+        logged = model_state.get("gps") if model_state else None
+        if isinstance(logged, dict) and logged:
+            models = self._rebuild(candidates, observations, logged)
+        else:
+            models = self._fit(candidates, observations, ctx)
+        xc = candidates.unit_features()
+        mean, std = models.predict(xc)
+        acq = None
+        if self.acquisition == "ehvi":
+            usable = np.all(np.isfinite(observations.Y), axis=1)
+            ref_ctx = replace(ctx, warm_start={"ref_point": model_state.get("ref_point")})
+            ref = self._ref_point(observations.Y[usable], ref_ctx)
+            front = self._incumbents(observations, models, candidates.unit_features(observations.X))
+            if ctx.pending is not None and len(ctx.pending):
+                xp = candidates.unit_features(ctx.pending.features)
+                pm, _ = models.predict(xp)
+                models = models.condition_on(xp, pm)
+                feas = np.array([models.believed_feasible(r) for r in pm], dtype=bool)
+                front = np.vstack([front, pm[feas, : models.n_objectives]])
+                mean, std = models.predict(xc)
+            lo, hi = _normaliser(observations.Y)
+            rng = np.random.default_rng(0)  # unused by ehvi
+            base = np.zeros((1, models.n_objectives))
+            acq, _ = self._score(mean, std, front, ref, lo, hi, base, rng, models)
+        m = models.n_objectives
+        names = models.names[:m]
+        return Explanation(
+            {nm: mean[:, j] for j, nm in enumerate(names)},
+            {nm: std[:, j] for j, nm in enumerate(names)},
+            acq,
+            self.acquisition if acq is not None else f"{self.acquisition} (not reproducible)",
+            "logged" if isinstance(logged, dict) and logged else "refitted",
+            {
+                nm: {"lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise}
+                for nm, gp in zip(models.names, models.gps, strict=True)
+            },
+        )
+
+    def _rebuild(self, pool: CandidateSet, obs: Observations, logged: Mapping[str, Any]) -> _Models:
+        """The decision's GPs from the logged hyperparameters (conditioned on the same data)."""
+        names, Y, bounds = self._columns(obs)
+        X = pool.unit_features(obs.X)
+        keep = [j for j, nm in enumerate(names) if nm in logged]
+        remap = {j: i for i, j in enumerate(keep)}
+        gps = []
+        for j in keep:
+            ok = np.isfinite(Y[:, j])
+            hypers = GPHyperparameters.from_dict(logged[names[j]])
+            gps.append(gp_from_hypers(X[ok], Y[ok, j], hypers, options=self.gp))
+        bounds = [(remap[c], lo, hi) for c, lo, hi in bounds if c in remap]
+        return _Models([names[j] for j in keep], gps, obs.n_objectives, bounds)
 
     # ---- setup ---------------------------------------------------------------------------
     def _columns(self, obs: Observations) -> tuple[list[str], FloatArray, list[_Bound]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -130,14 +131,25 @@ class _Tree:
             raise self.fail(f"attribute {key!r} missing on {shown!r}; add it (see README)")
         return value
 
+    def _str(self, value: Any, path: str, key: str) -> str:
+        # h5py hands non-UTF-8 bytes back as str with lone surrogates (surrogateescape)
+        try:
+            text = bytes(value).decode() if isinstance(value, bytes | np.bytes_) else str(value)
+            text.encode("utf-8")
+        except UnicodeError:
+            shown = path or "/"
+            raise self.fail(
+                f"attribute {key!r} on {shown!r} is not UTF-8 text; store it as a string"
+            ) from None
+        return text
+
     def text(self, path: str, key: str, default: Any = ...) -> str:
-        value = self.attr(path, key, default)
-        return value.decode() if isinstance(value, bytes) else str(value)
+        return self._str(self.attr(path, key, default), path, key)
 
     def strings(self, path: str, key: str) -> tuple[str, ...]:
         value = self.attr(path, key)
         items = [value] if isinstance(value, str | bytes) else list(np.asarray(value).ravel())
-        return tuple(v.decode() if isinstance(v, bytes) else str(v) for v in items)
+        return tuple(self._str(v, path, key) for v in items)
 
     def json(self, key: str) -> dict[str, Any]:
         raw = self.text("", key, "{}")
@@ -148,6 +160,26 @@ class _Tree:
         if not isinstance(value, dict):
             raise self.fail(f"root attribute {key!r} must be a JSON object")
         return value
+
+    def integer(self, path: str, key: str) -> int:
+        value = self.attr(path, key)
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.item()
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+            shown = path or "/"
+            raise self.fail(f"attribute {key!r} on {shown!r} is {value!r}; it must be an integer")
+        return int(value)
+
+    def timing(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for k, v in self.json("timing").items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+                raise self.fail(
+                    f"root attribute 'timing': {k!r} is {v!r}; give durations in seconds "
+                    "as finite numbers"
+                )
+            out[k] = float(v)
+        return out
 
     def children(self, prefix: str) -> list[str]:
         names = {p[len(prefix) :].split("/")[0] for p in self.nodes if p.startswith(prefix)}
@@ -163,7 +195,7 @@ def _data_array(t: _Tree, path: str) -> DataArray:
             t.text(path, "units"),
             axes,
             t.text(path, "description", ""),
-            None if std is None else (std.decode() if isinstance(std, bytes) else str(std)),
+            None if std is None else t.text(path, "std"),
         )
     except DatasetError as exc:
         raise t.fail(f"{path}: {exc}") from None
@@ -194,7 +226,7 @@ def _image(t: _Tree) -> DatasetImage | None:
     try:
         return DatasetImage(
             t.array("image"),
-            np.asarray(t.attr("image", "pixel_to_mm"), float),
+            t.attr("image", "pixel_to_mm"),
             t.strings("image", "channel_names"),
             t.strings("image", "units"),
         )
@@ -211,7 +243,7 @@ def from_tree(where: str, nodes: Nodes, attrs: Attrs) -> LibraryDataset:
             f"not a combi-explorer library dataset (root attribute format={fmt!r}); convert it "
             "with `explorer dataset convert`"
         )
-    version = int(t.attr("", "format_version"))
+    version = t.integer("", "format_version")
     if version != FORMAT_VERSION:
         raise t.fail(f"format_version {version} is not supported (this version reads 1)")
     unknown = sorted({p.split("/")[0] for p in nodes} - TOP_LEVEL)
@@ -234,7 +266,7 @@ def from_tree(where: str, nodes: Nodes, attrs: Attrs) -> LibraryDataset:
             image=_image(t),
             description=t.text("", "description", ""),
             citation=t.text("", "citation", ""),
-            timing={k: float(v) for k, v in t.json("timing").items()},
+            timing=t.timing(),
             provenance=t.json("provenance"),
         )
     except DatasetError as exc:
@@ -280,17 +312,46 @@ def _read_h5(path: Path) -> tuple[Nodes, Attrs]:
             def visit(name: str, obj: Any) -> None:
                 attrs[name] = dict(obj.attrs)
                 if isinstance(obj, h5py.Dataset):
-                    if obj.dtype.kind in ("O", "S"):
-                        nodes[name] = np.asarray(obj.asstr()[()], dtype=str)
-                    elif obj.dtype.kind in "fiub":
-                        nodes[name] = obj[()]
-                    else:
-                        raise DatasetError(f"{path}: {name}: unsupported dtype {obj.dtype}")
+                    nodes[name] = _h5_values(path, name, obj)
 
             h.visititems(visit)
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read HDF5 ({exc}); is it truncated?") from None
+    except DatasetError:
+        raise
+    except H5_READ_ERRORS as exc:
+        # a damaged file surfaces from the HDF5 library as OSError, but also as KeyError
+        # ("bad version number for datatype message"), RuntimeError ("Object visitation
+        # failed") or ValueError, depending on which structure the damage hit
+        raise DatasetError(
+            f"{path}: cannot read HDF5 ({_first_line(exc)}); is it truncated or damaged? "
+            "write it again (`explorer dataset convert` / `simulate`)"
+        ) from None
     return nodes, attrs
+
+
+#: what h5py raises for a damaged file (see `_read_h5`)
+H5_READ_ERRORS = (OSError, KeyError, RuntimeError, ValueError, TypeError)
+
+
+def _h5_values(path: Path, name: str, obj: Any) -> np.ndarray:
+    kind = obj.dtype.kind
+    if kind in ("O", "S") and obj.dtype.names is None:
+        try:
+            return np.asarray(obj.asstr()[()], dtype=str)
+        except (UnicodeDecodeError, TypeError, ValueError):
+            raise DatasetError(
+                f"{path}: {name}: strings that are not UTF-8 text; store UTF-8 strings"
+            ) from None
+    if kind in "fiub":
+        return np.asarray(obj[()])
+    raise DatasetError(
+        f"{path}: {name}: unsupported dtype {obj.dtype}; store float64 (or int64 / strings "
+        "where the README says)"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().strip("'\"")
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 # ---- NPZ -------------------------------------------------------------------------------------
@@ -306,11 +367,20 @@ def _read_npz(path: Path) -> tuple[Nodes, Attrs]:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             nodes = {k: data[k] for k in data.files}
     except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DatasetError(
+                f"{path}: refused to read a pickled member: object arrays are not allowed "
+                "(allow_pickle=False); store numbers and strings only (write the file with "
+                "`explorer dataset convert`)"
+            ) from None
         raise DatasetError(
-            f"{path}: refused to read ({exc}); object arrays are not allowed"
+            f"{path}: cannot read .npz ({_first_line(exc)}); is it damaged? write it again"
         ) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DatasetError(f"{path}: cannot read .npz ({exc}); is it truncated?") from None
+    except NPZ_READ_ERRORS as exc:
+        raise DatasetError(
+            f"{path}: cannot read .npz ({_first_line(exc)}); is it truncated or damaged? "
+            "write it again"
+        ) from None
     raw = nodes.pop(ATTRS_MEMBER, None)
     if raw is None:
         raise DatasetError(
@@ -321,7 +391,25 @@ def _read_npz(path: Path) -> tuple[Nodes, Attrs]:
         attrs = json.loads(str(raw))
     except json.JSONDecodeError:
         raise DatasetError(f"{path}: {ATTRS_MEMBER} is not valid JSON") from None
+    if not isinstance(attrs, dict) or not all(isinstance(v, dict) for v in attrs.values()):
+        raise DatasetError(
+            f"{path}: {ATTRS_MEMBER} must be a JSON object {{path: {{attribute: value}}}}"
+        )
     return nodes, attrs
+
+
+#: what reading a damaged .npz raises besides ValueError: a bad zip directory, a truncated
+#: member, a corrupt deflate stream (zlib.error), a member whose .npy header lies
+NPZ_READ_ERRORS = (
+    OSError,
+    zipfile.BadZipFile,
+    EOFError,
+    zlib.error,
+    KeyError,
+    TypeError,
+    NotImplementedError,  # zipfile: "That compression method is not supported"
+    RuntimeError,  # zipfile: "File ... is encrypted"
+)
 
 
 # ---- public ----------------------------------------------------------------------------------
@@ -359,7 +447,10 @@ def read_dataset(path: Path) -> LibraryDataset:
 
 
 def is_library_dataset(path: Path) -> bool:
-    """True if the file declares the library-dataset format (cheap: reads the root attrs)."""
+    """True if the file declares the library-dataset format (cheap: reads the root attrs).
+
+    A file too damaged to tell is not one (the converters' detectors get their turn, and the
+    caller's "no converter recognises it" names the file)."""
     try:
         kind = _kind(Path(path))
     except DatasetError:
@@ -374,10 +465,12 @@ def is_library_dataset(path: Path) -> bool:
             with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
                 if ATTRS_MEMBER not in data.files:
                     return False
-                fmt = json.loads(str(data[ATTRS_MEMBER])).get("", {}).get("format", "")
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+                attrs = json.loads(str(data[ATTRS_MEMBER]))
+                root = attrs.get("", {}) if isinstance(attrs, dict) else {}
+                fmt = root.get("format", "") if isinstance(root, dict) else ""
+    except (*H5_READ_ERRORS, *NPZ_READ_ERRORS):  # ValueError covers json.JSONDecodeError
         return False
-    return (fmt.decode() if isinstance(fmt, bytes) else str(fmt)) == FORMAT_NAME
+    return (fmt.decode(errors="replace") if isinstance(fmt, bytes) else str(fmt)) == FORMAT_NAME
 
 
 def as_mapping(ds: LibraryDataset) -> Mapping[str, np.ndarray]:
