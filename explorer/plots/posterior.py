@@ -215,7 +215,7 @@ def field_label(d: PosteriorMaps, which: str) -> str:
         return f"posterior mean of {d.label}"
     if which == "std":
         return f"posterior std of {d.label}"
-    name = {"ucb": "UCB", "ei": "EI", "log_ei": "log EI", "pi": "PI"}.get(
+    name = {"ucb": "UCB", "ei": "EI", "log_ei": "log EI", "pi": "PI", "log_ehvi": "log EHVI"}.get(
         d.acquisition_name, d.acquisition_name.replace("_", " ")
     )
     return f"{name} (standardised units)"
@@ -283,13 +283,27 @@ def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     return ax
 
 
+#: log-scale acquisitions are shown down to this many units below their maximum (log-EI/-EHVI
+#: fall to -1000 far from anything promising, which would flatten the useful range)
+LOG_ACQ_RANGE = 20.0
+
+
+def shown(d: PosteriorMaps, which: str) -> FloatArray:
+    """The field as drawn: log-scale acquisitions clipped to LOG_ACQ_RANGE below the top."""
+    v = d.values(which)
+    if which == "acquisition" and d.acquisition_name.startswith("log"):
+        top = float(np.nanmax(np.where(np.isfinite(v), v, np.nan)))
+        v = np.maximum(v, top - LOG_ACQ_RANGE)
+    return v
+
+
 def draw_acquisition_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     """1-D model input: the acquisition over the composition axis and the logged choice."""
     from matplotlib.ticker import MaxNLocator
 
     from explorer.plots.style import PALETTE
 
-    x, a = _profile(d, d.values("acquisition"))
+    x, a = _profile(d, shown(d, "acquisition"))
     ax.plot(x, a, color=PALETTE[4], lw=1.3)
     c = d.chosen_feature
     if c is not None:
@@ -304,7 +318,7 @@ def draw_acquisition_profile(d: PosteriorMaps, ax: Axes) -> Axes:
 def draw_posterior(d: PosteriorMaps, ax: Axes, which: str = "mean") -> Axes:
     """One of the three maps (`which` in FIELDS) with the data and the logged choice."""
     cmap = {"mean": VALUE_CMAP, "std": STD_CMAP, "acquisition": ACQ_CMAP}[which]
-    draw_field(d.geometry, d.values(which), ax, cmap=cmap, label=field_label(d, which))
+    draw_field(d.geometry, shown(d, which), ax, cmap=cmap, label=field_label(d, which))
     o = d.observed_xy_mm
     ax.scatter(o[:, 0], o[:, 1], s=9, c="w", edgecolors="k", lw=0.5, zorder=3)
     if d.chosen_xy_mm is not None:

@@ -235,7 +235,9 @@ class MOBOStrategy:
             {nm: mean[:, j] for j, nm in enumerate(names)},
             {nm: std[:, j] for j, nm in enumerate(names)},
             acq,
-            self.acquisition if acq is not None else f"{self.acquisition} (not reproducible)",
+            ("log_ehvi" if self.acquisition == "ehvi" else self.acquisition)
+            if acq is not None
+            else f"{self.acquisition} (not reproducible)",
             "logged" if isinstance(logged, dict) and logged else "refitted",
             {
                 nm: {"lengthscales": list(gp.hypers.lengthscales), "noise": gp.hypers.noise}
