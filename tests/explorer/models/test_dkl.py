@@ -44,7 +44,7 @@ def test_learns_a_structure_property_map_from_patches() -> None:
     mean, std = model.predict(x[test])
     r2 = 1 - np.mean((mean - y[test]) ** 2) / np.var(y[test])
     assert r2 > 0.8, r2  # a plain ARD GP on the same patches reaches ~0.9; the CNN ~0.94
-    assert np.all(std > 0) and model.latent(x[:4]).shape == (4, 2)
+    assert np.all(std > 0) and model.latent(x[:4]).shape == (4, 25 + 2)  # [patch, features]
     # calibration, roughly: most held-out errors within 3 posterior std (+ noise)
     noise = np.sqrt(model.gp.hypers.noise) * model.gp.y_scale
     z = np.abs(mean - y[test]) / np.sqrt(std**2 + noise**2)
@@ -100,4 +100,4 @@ def test_cnn_needs_odd_square_patches() -> None:
     with pytest.raises(ModelFitError, match="odd square"):
         build_extractor(DKLOptions(extractor="cnn", channels=2), 2 * 16, 0)
     net = build_extractor(DKLOptions(extractor="cnn", channels=2, latent_dim=3), 2 * 49, 0)
-    assert net(torch.zeros(4, 98, dtype=torch.float64)).shape == (4, 3)
+    assert net(torch.zeros(4, 98, dtype=torch.float64)).shape == (4, 98 + 3)  # [x, features]
