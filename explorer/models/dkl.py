@@ -1,15 +1,24 @@
 """Deep kernel learning (Wilson et al. 2016): a neural feature extractor under an exact GP.
 
-k(x, x') = s² · Matern_ν(g_θ(x), g_θ(x')), with g_θ a small MLP (flattened inputs) or CNN
-(image patches) mapping inputs to a `latent_dim`-dimensional space. The CNN stacks 3×3 'valid'
-convolutions until the patch shrinks to its centre pixel, then a small MLP: its receptive field
-is the whole patch, it shares weights across positions and it reads the property out at the
-location itself (a structure-property map), with far fewer effective degrees of freedom than
-an MLP on the flattened patch. The network weights θ and
-the GP hyperparameters (ARD lengthscales in latent space, output scale, noise, constant mean)
-are trained jointly by maximising the exact marginal likelihood (gpytorch
+k(x, x') = s² · Matern_ν(φ(x), φ(x')) with ARD lengthscales, φ(x) = [x, g_θ(x)] (the inputs
+themselves next to `latent_dim` learned features; `input_skip`) or φ = g_θ alone. g_θ is a small
+MLP (flattened inputs), a CNN (image patches) or a linear projection, applied to standardised
+inputs s(x) = (x − ½)·√12. The CNN stacks 3×3 'valid' convolutions until the patch shrinks to
+its centre pixel, then a small MLP: its receptive field is the whole patch, it shares weights
+across positions and it reads the property out at the location itself.
+
+Why the input skip: with φ = g_θ alone, a network with more free parameters than the data has
+coordinates can place every training point anywhere in a low-dimensional latent space, so the
+marginal likelihood is maximised by interpolating (noise driven to its floor) and the embedding
+does not generalise; on the pto-beps-50x50 replay that made dkl_bo no better than gp_bo on
+(x, y), while an ARD GP on the same patches was 5× better. With φ = [x, g_θ(x)] and the last
+layer of g_θ initialised near zero, training starts from the ARD GP on the inputs and the
+network only adds what that misses (`linear_skip` instead adds a PCA-initialised linear map).
+
+The network weights θ and the GP hyperparameters (ARD lengthscales, output scale, noise,
+constant mean) are trained jointly by maximising the exact marginal likelihood (gpytorch
 ExactMarginalLogLikelihood plus the same hyperparameter priors as explorer.models.gp) with
-full-batch AdamW; weight decay acts on the network weights only.
+full-batch AdamW and early stopping on the loss; weight decay acts on the network weights only.
 
 Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
 the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues

@@ -121,3 +121,17 @@ def test_predicts_held_out_patches_clearly_better_than_the_mean(extractor: str) 
     rmse_over_sd = np.sqrt(np.mean((mean - y[test]) ** 2)) / np.std(y[test])
     # predicting the training mean everywhere scores ~1.0
     assert rmse_over_sd < 0.4, rmse_over_sd
+
+
+def test_linear_skip_starts_at_the_principal_directions() -> None:
+    from explorer.models.dkl import init_principal
+
+    x, _ = _structure_property(n_side=12, size=3)
+    opts = DKLOptions(extractor="linear", latent_dim=2, input_skip=False)
+    net = build_extractor(opts, x.shape[1], 0)
+    assert init_principal(net, x)
+    with torch.no_grad():
+        z = net(torch.as_tensor(x, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.cov(z.T, bias=True), np.eye(2), atol=1e-9)  # whitened PCs
+    assert not init_principal(build_extractor(DKLOptions(input_skip=False), 9, 0), x)
