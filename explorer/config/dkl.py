@@ -17,20 +17,26 @@ class DKLNetworkConfig(Strict):
     """Feature extractor and training of the deep kernel (explorer.models.dkl.DKLOptions).
 
     `extractor: cnn` needs square image-patch features (`library.features: image_patch`) with
-    `channels` image channels; `mlp` takes any features.
+    `channels` image channels; `mlp` takes any features; `linear` is a learned linear projection
+    only. `input_skip`: the GP kernel also sees the inputs themselves (ARD), so the deep kernel
+    contains the plain GP; `linear_skip`: a PCA-initialised linear map added to the network.
     """
 
-    extractor: Literal["mlp", "cnn"] = "mlp"
+    extractor: Literal["mlp", "cnn", "linear"] = "mlp"
     hidden: Annotated[list[PositiveInt], Field(max_length=4)] = Field(
         default_factory=lambda: [32, 16]
     )
     latent_dim: Annotated[int, Field(ge=1, le=8)] = 2
     channels: PositiveInt = 1
     conv_filters: Annotated[int, Field(ge=1, le=64)] = 8
-    iters_cold: Annotated[int, Field(ge=1, le=5000)] = 200
-    iters_warm: Annotated[int, Field(ge=1, le=5000)] = 50
+    input_skip: bool = True
+    linear_skip: bool = False
+    iters_cold: Annotated[int, Field(ge=1, le=5000)] = 400
+    iters_warm: Annotated[int, Field(ge=1, le=5000)] = 100
     lr: PositiveFloat = 0.01
     weight_decay: NonNegFloat = 1e-3
+    patience: PositiveInt = 30
+    tol: NonNegFloat = 1e-3
     nu: float = 2.5
 
     @field_validator("nu")

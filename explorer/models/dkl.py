@@ -1,15 +1,24 @@
 """Deep kernel learning (Wilson et al. 2016): a neural feature extractor under an exact GP.
 
-k(x, x') = s² · Matern_ν(g_θ(x), g_θ(x')), with g_θ a small MLP (flattened inputs) or CNN
-(image patches) mapping inputs to a `latent_dim`-dimensional space. The CNN stacks 3×3 'valid'
-convolutions until the patch shrinks to its centre pixel, then a small MLP: its receptive field
-is the whole patch, it shares weights across positions and it reads the property out at the
-location itself (a structure-property map), with far fewer effective degrees of freedom than
-an MLP on the flattened patch. The network weights θ and
-the GP hyperparameters (ARD lengthscales in latent space, output scale, noise, constant mean)
-are trained jointly by maximising the exact marginal likelihood (gpytorch
+k(x, x') = s² · Matern_ν(φ(x), φ(x')) with ARD lengthscales, φ(x) = [x, g_θ(x)] (the inputs
+themselves next to `latent_dim` learned features; `input_skip`) or φ = g_θ alone. g_θ is a small
+MLP (flattened inputs), a CNN (image patches) or a linear projection, applied to standardised
+inputs s(x) = (x − ½)·√12. The CNN stacks 3×3 'valid' convolutions until the patch shrinks to
+its centre pixel, then a small MLP: its receptive field is the whole patch, it shares weights
+across positions and it reads the property out at the location itself.
+
+Why the input skip: with φ = g_θ alone, a network with more free parameters than the data has
+coordinates can place every training point anywhere in a low-dimensional latent space, so the
+marginal likelihood is maximised by interpolating (noise driven to its floor) and the embedding
+does not generalise; on the pto-beps-50x50 replay that made dkl_bo no better than gp_bo on
+(x, y), while an ARD GP on the same patches was 5× better. With φ = [x, g_θ(x)] and the last
+layer of g_θ initialised near zero, training starts from the ARD GP on the inputs and the
+network only adds what that misses (`linear_skip` instead adds a PCA-initialised linear map).
+
+The network weights θ and the GP hyperparameters (ARD lengthscales, output scale, noise,
+constant mean) are trained jointly by maximising the exact marginal likelihood (gpytorch
 ExactMarginalLogLikelihood plus the same hyperparameter priors as explorer.models.gp) with
-full-batch AdamW; weight decay acts on the network weights only.
+full-batch AdamW and early stopping on the loss; weight decay acts on the network weights only.
 
 Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
 the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues
@@ -52,8 +61,16 @@ class DKLOptions:
         latent_dim: dimension of the learned feature space the GP kernel acts on.
         channels: image channels per patch pixel (CNN only).
         conv_filters: filters of each 3×3 convolution (CNN only; side // 2 layers).
-        iters_cold / iters_warm: AdamW steps from a fresh / a warm-started model.
+        input_skip: the kernel acts on [x, g(x)], the inputs themselves (ARD lengthscales, as
+            the plain GP) next to the learned features, so the deep kernel contains the ARD GP
+            on the inputs and the network only has to learn what that misses.
+        linear_skip: add a linear map of the inputs to the network's output (z = Wx + g(x)),
+            W initialised at the inputs' principal directions and g near zero, so training
+            starts from a PCA embedding and learns a nonlinear correction.
+        iters_cold / iters_warm: maximum AdamW steps from a fresh / a warm-started model.
         lr: AdamW learning rate; weight_decay: on network weights only.
+        patience / tol: early stopping once the loss (−MLL/n) has not improved by `tol` for
+            `patience` steps.
         nu: Matern smoothness of the GP kernel in latent space.
     """
 
@@ -62,17 +79,26 @@ class DKLOptions:
     latent_dim: int = 2
     channels: int = 1
     conv_filters: int = 8
-    iters_cold: int = 200
-    iters_warm: int = 50
+    input_skip: bool = True
+    linear_skip: bool = False
+    iters_cold: int = 400
+    iters_warm: int = 100
     lr: float = 0.01
     weight_decay: float = 1e-3
+    patience: int = 30
+    tol: float = 1e-3
     nu: float = 2.5
 
     def signature(self, input_dim: int) -> str:
         """Identifies the parameter layout; a warm start with another layout is ignored."""
         h = "x".join(str(v) for v in self.hidden)
         conv = f"-c{self.channels}f{self.conv_filters}" if self.extractor == "cnn" else ""
-        return f"{self.extractor}{conv}-d{input_dim}-h{h}-z{self.latent_dim}"
+        skip = ("-lin" if self.linear_skip else "") + ("-x" if self.input_skip else "")
+        return f"{self.extractor}{conv}{skip}-d{input_dim}-h{h}-z{self.latent_dim}"
+
+    def kernel_dim(self, input_dim: int) -> int:
+        """Dimension of the features the GP kernel acts on."""
+        return self.latent_dim + (input_dim if self.input_skip else 0)
 
 
 def _linear(n_in: int, n_out: int, gen: torch.Generator) -> torch.nn.Linear:
@@ -104,9 +130,79 @@ def _mlp(sizes: list[int], gen: torch.Generator) -> list[torch.nn.Module]:
     return layers
 
 
+#: inputs live in the unit cube; (x − ½)·√12 gives a uniform input zero mean and unit variance
+_INPUT_SCALE = math.sqrt(12.0)
+#: the nonlinear branch of a linear-skip extractor starts at this fraction of its default size
+_RESIDUAL_INIT = 0.1
+
+
+class DeepFeatures(torch.nn.Module):
+    """z = W·s(x) + g(s(x)) with s(x) = (x − ½)·√12 (standardised unit-cube inputs): a linear
+    map plus a nonlinear network (`linear` is None without the skip); with `inputs`, the
+    features are [x, z]."""
+
+    def __init__(
+        self, linear: torch.nn.Linear | None, network: torch.nn.Module, inputs: bool
+    ) -> None:
+        super().__init__()
+        self.linear = linear
+        self.network = network
+        self.inputs = inputs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = (x - 0.5) * _INPUT_SCALE
+        z = self.network(s)
+        z = z if self.linear is None else z + self.linear(s)
+        return torch.cat([x, z], dim=1) if self.inputs else z
+
+
+class _Zero(torch.nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.new_zeros((x.shape[0], self.dim))
+
+
 def build_extractor(opts: DKLOptions, input_dim: int, seed: int) -> torch.nn.Module:
-    """The feature extractor g_θ, initialised deterministically from `seed`."""
+    """The feature extractor, initialised deterministically from `seed` (see DeepFeatures)."""
     gen = torch.Generator().manual_seed(int(seed))
+    skip = opts.linear_skip or opts.extractor == "linear"
+    linear = _linear(input_dim, opts.latent_dim, gen) if skip else None
+    network = _network(opts, input_dim, gen)
+    if (opts.linear_skip or opts.input_skip) and opts.extractor != "linear":
+        last = [m for m in network.modules() if isinstance(m, torch.nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.mul_(_RESIDUAL_INIT)
+            last.bias.zero_()
+    return DeepFeatures(linear, network, opts.input_skip)
+
+
+def init_principal(extractor: torch.nn.Module, X: FloatArray) -> bool:
+    """Set the linear branch to the principal directions of the (standardised) inputs X, each
+    scaled to unit variance over X and centred; False (unchanged) without a linear branch or
+    with fewer than two distinct inputs. Directions beyond the data's rank keep their random
+    initialisation."""
+    if not isinstance(extractor, DeepFeatures) or extractor.linear is None or len(X) < 2:
+        return False
+    s = (np.asarray(X, float) - 0.5) * _INPUT_SCALE
+    centre = s.mean(0)
+    _, sv, vt = np.linalg.svd(s - centre, full_matrices=False)
+    sd = sv / math.sqrt(len(s))
+    k = int(min(extractor.linear.out_features, np.sum(sd > 1e-8 * max(sd[0], 1e-300))))
+    if k == 0:
+        return False
+    w = vt[:k] / sd[:k, None]
+    with torch.no_grad():
+        extractor.linear.weight[:k] = torch.as_tensor(w, dtype=DTYPE)
+        extractor.linear.bias[:k] = torch.as_tensor(-w @ centre, dtype=DTYPE)
+    return True
+
+
+def _network(opts: DKLOptions, input_dim: int, gen: torch.Generator) -> torch.nn.Module:
+    if opts.extractor == "linear":
+        return _Zero(opts.latent_dim)
     if opts.extractor == "mlp":
         return torch.nn.Sequential(*_mlp([input_dim, *opts.hidden, opts.latent_dim], gen))
     if opts.extractor != "cnn":
@@ -134,13 +230,14 @@ class _DKLModel(gpytorch.models.ExactGP):
         likelihood: gpytorch.likelihoods.GaussianLikelihood,
         extractor: torch.nn.Module,
         opts: DKLOptions,
+        kernel_dim: int,
     ) -> None:
         super().__init__(x, y, likelihood)
         self.extractor = extractor
         self.mean_module = gpytorch.means.ConstantMean()
         base = gpytorch.kernels.MaternKernel(
             nu=opts.nu,
-            ard_num_dims=opts.latent_dim,
+            ard_num_dims=kernel_dim,
             lengthscale_prior=gpytorch.priors.GammaPrior(3.0, 6.0),
             lengthscale_constraint=gpytorch.constraints.Interval(1e-3, 1e3),
         )
@@ -214,7 +311,7 @@ def _train(model: _DKLModel, opts: DKLOptions, iters: int) -> float:
         lr=opts.lr,
     )
     x, y = model.train_inputs[0], model.train_targets
-    loss_value = math.inf
+    loss_value, best, since = math.inf, math.inf, 0
     with (
         gpytorch.settings.max_cholesky_size(1_000_000),
         gpytorch.settings.fast_computations(False, False, False),
@@ -227,6 +324,9 @@ def _train(model: _DKLModel, opts: DKLOptions, iters: int) -> float:
             loss.backward()
             optim.step()
             loss_value = float(loss.detach())
+            best, since = (loss_value, 0) if loss_value < best - opts.tol else (best, since + 1)
+            if since >= opts.patience:
+                break
     return loss_value
 
 
@@ -251,8 +351,8 @@ class FittedDKL:
     warnings: list[str] = field(default_factory=list)
 
     def latent(self, X: FloatArray) -> FloatArray:
-        """(m, d) inputs -> (m, latent_dim) learned features."""
-        return _latent(self.extractor, X, self.options.latent_dim)
+        """(m, d) inputs -> (m, kernel_dim) features the GP kernel acts on."""
+        return _latent(self.extractor, X, self.options.kernel_dim(self.input_dim))
 
     def predict(self, X: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Posterior mean and std of the latent function (user units) at (m, d) inputs."""
@@ -290,7 +390,7 @@ def _warm(
         return None
     try:
         hypers = GPHyperparameters.from_dict(warm["gp"])
-        ok = len(hypers.lengthscales) == opts.latent_dim and _unpack(extractor, warm["weights"])
+        ok = len(hypers.lengthscales) == opts.kernel_dim(d) and _unpack(extractor, warm["weights"])
     except (KeyError, TypeError, ValueError):
         return None
     return hypers if ok else None
@@ -318,7 +418,9 @@ def fit_dkl(
     n, d = X.shape
     extractor = build_extractor(opts, d, seed)
     warm = _warm(extractor, opts, d, warm_start)
-    hypers = warm or GPHyperparameters.default(opts.latent_dim)
+    if warm is None:
+        init_principal(extractor, X)
+    hypers = warm or GPHyperparameters.default(opts.kernel_dim(d))
     iters = opts.iters_warm if warm is not None else opts.iters_cold
     y_mean, y_scale, constant = _standardise(y)
     warnings: list[str] = []
@@ -328,7 +430,7 @@ def fit_dkl(
         hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
     else:
         hypers, loss = _fit(extractor, X, (y - y_mean) / y_scale, hypers, opts, iters, warnings)
-    z = _latent(extractor, X, opts.latent_dim)
+    z = _latent(extractor, X, opts.kernel_dim(d))
     gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(n, hypers.noise), opts.nu)
     return FittedDKL(extractor, gp, opts, d, loss, warnings + gp.warnings)
 
@@ -344,7 +446,8 @@ def _fit(
 ) -> tuple[GPHyperparameters, float]:
     x_t, z_t = torch.as_tensor(X, dtype=DTYPE), torch.as_tensor(z, dtype=DTYPE)
     initial = {k: v.clone() for k, v in extractor.state_dict().items()}
-    model = _DKLModel(x_t, z_t, _likelihood(), extractor, opts).to(DTYPE)
+    model = _DKLModel(x_t, z_t, _likelihood(), extractor, opts, len(start.lengthscales))
+    model = model.to(DTYPE)
     _set_hypers(model, start)
     try:
         loss = _train(model, opts, iters)
@@ -371,6 +474,6 @@ def dkl_from_state(
     y_mean, y_scale, constant = _standardise(y)
     if constant or len(y) < 2:
         hypers = GPHyperparameters(hypers.lengthscales, hypers.outputscale, hypers.noise, 0.0)
-    z = _latent(extractor, X, opts.latent_dim)
+    z = _latent(extractor, X, opts.kernel_dim(X.shape[1]))
     gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(len(y), hypers.noise), opts.nu)
     return FittedDKL(extractor, gp, opts, X.shape[1], math.nan, list(gp.warnings))

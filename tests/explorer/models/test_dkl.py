@@ -44,7 +44,7 @@ def test_learns_a_structure_property_map_from_patches() -> None:
     mean, std = model.predict(x[test])
     r2 = 1 - np.mean((mean - y[test]) ** 2) / np.var(y[test])
     assert r2 > 0.8, r2  # a plain ARD GP on the same patches reaches ~0.9; the CNN ~0.94
-    assert np.all(std > 0) and model.latent(x[:4]).shape == (4, 2)
+    assert np.all(std > 0) and model.latent(x[:4]).shape == (4, 25 + 2)  # [patch, features]
     # calibration, roughly: most held-out errors within 3 posterior std (+ noise)
     noise = np.sqrt(model.gp.hypers.noise) * model.gp.y_scale
     z = np.abs(mean - y[test]) / np.sqrt(std**2 + noise**2)
@@ -100,4 +100,38 @@ def test_cnn_needs_odd_square_patches() -> None:
     with pytest.raises(ModelFitError, match="odd square"):
         build_extractor(DKLOptions(extractor="cnn", channels=2), 2 * 16, 0)
     net = build_extractor(DKLOptions(extractor="cnn", channels=2, latent_dim=3), 2 * 49, 0)
-    assert net(torch.zeros(4, 98, dtype=torch.float64)).shape == (4, 3)
+    assert net(torch.zeros(4, 98, dtype=torch.float64)).shape == (4, 98 + 3)  # [x, features]
+
+
+def _smooth_patch_property(seed: int):  # type: ignore[no-untyped-def]
+    """Patches of a smooth random image (unit cube) and a smooth, nonlinear function of each
+    patch: a sine of the centre pixel plus a quadratic of the surrounding 3×3 ring's mean."""
+    x, _ = _structure_property(n_side=30, size=5, seed=seed)
+    ring = x.reshape(len(x), 5, 5)[:, 1:4, 1:4].mean((1, 2))
+    return x, np.sin(4.0 * x[:, 12]) + 4.0 * (ring - 0.5) ** 2
+
+
+@pytest.mark.parametrize("extractor", ["cnn", "mlp"])
+def test_predicts_held_out_patches_clearly_better_than_the_mean(extractor: str) -> None:
+    x, y = _smooth_patch_property(seed=7)
+    train = np.random.default_rng(0).choice(len(x), 100, replace=False)
+    test = np.setdiff1d(np.arange(len(x)), train)
+    model = fit_dkl(x[train], y[train], options=DKLOptions(extractor=extractor, hidden=(8,)))
+    mean, _ = model.predict(x[test])
+    rmse_over_sd = np.sqrt(np.mean((mean - y[test]) ** 2)) / np.std(y[test])
+    # predicting the training mean everywhere scores ~1.0
+    assert rmse_over_sd < 0.4, rmse_over_sd
+
+
+def test_linear_skip_starts_at_the_principal_directions() -> None:
+    from explorer.models.dkl import init_principal
+
+    x, _ = _structure_property(n_side=12, size=3)
+    opts = DKLOptions(extractor="linear", latent_dim=2, input_skip=False)
+    net = build_extractor(opts, x.shape[1], 0)
+    assert init_principal(net, x)
+    with torch.no_grad():
+        z = net(torch.as_tensor(x, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.cov(z.T, bias=True), np.eye(2), atol=1e-9)  # whitened PCs
+    assert not init_principal(build_extractor(DKLOptions(input_skip=False), 9, 0), x)
