@@ -31,7 +31,15 @@ from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext, Suggestion, distinct_top
 from explorer.strategies.space_filling import MaxMinStrategy
 from novelty import sane
-from novelty.scores import Archive, IntegratedScore, clean_spectra, embed, standardise
+from novelty.scores import (
+    Archive,
+    IntegratedScore,
+    clean_spectra,
+    embed,
+    shrink_by_quality,
+    signal_quality,
+    standardise,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -77,11 +85,13 @@ class NoveltyStrategy:
                 Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
             ]
         ids = observations.ids[rows]
-        spectra = standardise(clean_spectra([ctx.arrays[int(i)][self.spectrum] for i in ids]))
+        raw = clean_spectra([ctx.arrays[int(i)][self.spectrum] for i in ids])
+        spectra = standardise(raw)
         x = candidates.unit_features(observations.X[rows])
         archive = Archive(spectra, embed(spectra, self.n_components), x)
         comps = self.scorer.components(archive)
-        y = self.scorer.combine(comps)
+        quality = signal_quality(raw, self.scorer.snr_scale)
+        y = shrink_by_quality(self.scorer.combine(comps), quality)
         warm = ctx.warm_start.get("gp")
         gp = fit_gp(
             x,
@@ -91,22 +101,30 @@ class NoveltyStrategy:
             seed=ctx.seed + ctx.step,
         )
         mean, std = gp.predict(candidates.unit_features())
+        smooth, _ = gp.predict(x)  # denoised novelty at the measured locations
         unit = _PositionScale.of(candidates, observations, ctx)
         state = sane.update_rois(
             sane.ROIState.from_dict(ctx.warm_start.get("roi")),
             ids,
             unit(observations.positions_mm[rows]),
-            y,
+            smooth,
             rng,
             self.options,
         )
         roi_rows = [int(np.flatnonzero(ids == r)[0]) for r in state.rois]
         roi_pos = unit(observations.positions_mm[rows][roi_rows]).reshape(-1, 2)
         explorative = sane.is_explorative(ctx.step, ctx.budget, self.options)
+        cand_pos = unit(candidates.positions_mm)
+        coverage = None
+        if self.options.acquisition == "mean_coverage":
+            taken = [observations.positions_mm]
+            if ctx.pending is not None:
+                taken.append(ctx.pending.positions_mm)
+            taken_pos = unit(np.vstack(taken))
+            coverage = sane.coverage_gain(cand_pos, np.vstack([cand_pos, taken_pos]), taken_pos)
         decision = sane.acquire(
-            mean, std, float(np.max(y)), unit(candidates.positions_mm), roi_pos, explorative,
-            self.options,
-        )  # fmt: skip
+            mean, std, float(np.max(y)), cand_pos, roi_pos, explorative, self.options, coverage
+        )
         acq, gated = self._gate(decision.acquisition, candidates, observations, ctx, unit)
         info: dict[str, Any] = {
             "mode": decision.mode,
@@ -114,6 +132,7 @@ class NoveltyStrategy:
             "latest_id": int(ids[-1]),
             "latest_scores": {k: float(v[-1]) for k, v in comps.items()},
             "latest_novelty": float(y[-1]),
+            "latest_quality": float(quality[-1]),
             "max_novelty": float(np.max(y)),
             "gated": gated,
             **decision.info,
