@@ -4,13 +4,22 @@ integrated novelty at unmeasured locations, and SANE's strategic acquisition (no
 Each decision:
 1. the measured spectra (`ctx.arrays[id][spectrum]`, e.g. the on-field SS-PFM loop) are cleaned,
    standardised and embedded (PCA); every scorer of novelty/scores.py rates each measured
-   spectrum against the others (leave-one-out) and the integrated score combines them;
+   spectrum against the others (leave-one-out) and the integrated score combines them (robust z
+   clipped at 3); low signal-to-noise spectra (dead spots) are shrunk towards the archive median
+   (`signal_quality`, `shrink_by_quality`) so a single bad spot cannot become the target;
 2. an exact GP (explorer.models.gp, warm-started) is fitted from the library features of the
-   measured locations to the integrated score and predicts it at every candidate;
-3. the SANE acquisition (EI on predicted novelty, local/global travel-cost terms around the
-   regions of interest, exploit/explore schedule, fully-explored switch) picks the point; votes
+   measured locations to the integrated score and predicts it at every candidate; the ROI
+   bookkeeping reads the GP's (denoised) mean at the measured locations, not the raw scores;
+3. the SANE acquisition (utility = GP mean of novelty + β × coverage gain by default, EI as an
+   option; local/global travel-cost terms around the regions of interest with a bounded ratio,
+   exploit/explore schedule, fully-explored switch) picks the point; votes
    (ctx.votes: location id -> +1 good / −1 bad) train a constraint GP whose negative region is
    penalised (SANE's human gate).
+
+Why not EI on the novelty GP (the first version, measured on the phase library, issue 8): an
+exact GP's σ is largest on the library's rim, so EI put ~70-80 % of the picks on the outer ring
+(15 % of the locations), and dead spots with clipped robust z of 10 made the GP chase noise; the
+rare phase was found in 15 % of 20 seeds against 65 % for random picks. See novelty/sane.py.
 The ROI list is part of `model_state`, so a resumed run decides identically. `info` logs every
 scorer's value for the latest measured spectrum, the acquisition mode and the ROIs.
 With fewer than `min_spectra` usable spectra it falls back to a max-min space-filling pick.
