@@ -71,7 +71,7 @@ def test_the_campaign_parses_with_every_strategy(tmp_path: Path) -> None:
 # History: with EI on the novelty GP (first version) novelty found the rare class in 15 % of the 20
 # seeds (gp_bo 5 %, max_variance 25 %, random 65 %) and this was a strict xfail. After the robust
 # scoring + mean/coverage utility of novelty/sane.py: novelty 85 %, random 65 %, max_variance
-# 25 %, gp_bo 0 % (budget 60; table in the issue-8 report).
+# 25 %, gp_bo 5 % (budget 60; table in the issue-8 report).
 @pytest.mark.timeout(3 * 3600)  # 4 strategies x 20 seeds x 60 measurements, 2 processes
 def test_discovery_table_over_20_seeds(tmp_path: Path) -> None:
     budget = 60
