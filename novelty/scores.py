@@ -21,6 +21,17 @@ sum, ``I_i = Σ_s w_s · norm_s(score_s)_i / Σ_s w_s``, where ``norm`` is eithe
   spectrum keeps a large value, which is what a discovery target needs; or
 * ``rank``: rank/(m − 1) in [0, 1], insensitive to scale.
 
+Robustness to single-spot outliers (issue 8, measured: dead spots and very noisy spectra took
+the top integrated scores — robust z ≥ 10, at the old clip — and the novelty GP chased them):
+
+* the robust z is clipped at ``clip`` = 3 (it was 10), so one spectrum's influence on the
+  integrated score, and so on the GP fitted to it, is bounded;
+* ``signal_quality`` rates each spectrum's signal-to-noise ratio (its standard deviation over a
+  noise level estimated from point-to-point differences, robust to the switching steps) and
+  ``shrink_by_quality`` pulls the integrated score of a low-SNR spectrum towards the archive
+  median with weight q = snr²/(snr² + snr₀²): a dead spot (only detector noise) is not novel,
+  it is unmeasured. snr₀ = ``snr_scale`` (3; 0 switches the shrinkage off).
+
 Embeddings (`embed`) are PCA scores of the globally standardised spectra by default. Pure numpy
 except the optional autoencoder (torch); every random draw comes from the generator passed in.
 """
@@ -241,11 +252,15 @@ class IntegratedScore:
         scorers: the scorers to run.
         weights: scorer name -> weight (missing names weigh 1; 0 switches a scorer off).
         normalisation: robust_z | rank.
+        clip: bound of the robust z of each scorer.
+        snr_scale: snr₀ of the quality shrinkage (0: off).
     """
 
     scorers: tuple[NoveltyScorer, ...] = field(default_factory=default_scorers)
     weights: Mapping[str, float] = field(default_factory=dict)
     normalisation: Normalisation = "robust_z"
+    clip: float = 3.0
+    snr_scale: float = 3.0
 
     def components(self, archive: Archive) -> dict[str, FloatArray]:
         """Raw (un-normalised) values of every scorer, by name."""
@@ -257,11 +272,33 @@ class IntegratedScore:
         w = np.array([float(self.weights.get(n, 1.0)) for n in names])
         if w.sum() <= 0:
             raise ValueError(f"novelty weights {dict(self.weights)} sum to zero")
-        z = np.stack([normalise(components[n], self.normalisation) for n in names])
+        z = np.stack([normalise(components[n], self.normalisation, self.clip) for n in names])
         return np.asarray(w @ z / w.sum())
 
     def score(self, archive: Archive) -> FloatArray:
         return self.combine(self.components(archive))
+
+
+def signal_quality(spectra: FloatArray, snr_scale: float = 3.0) -> FloatArray:
+    """q_i = snr_i²/(snr_i² + snr_scale²) in [0, 1] per spectrum (rows of `spectra`, raw or
+    cleaned): snr = std(spectrum)/σ_noise with σ_noise = 1.4826·median|Δs|/√2 (white noise;
+    the median ignores the few large steps of a switching loop). snr_scale 0: all ones."""
+    s = np.asarray(spectra, float)
+    if snr_scale <= 0 or s.shape[1] < 3:
+        return np.ones(len(s))
+    noise = 1.4826 * np.median(np.abs(np.diff(s, axis=1)), axis=1) / np.sqrt(2.0)
+    snr2 = s.var(axis=1) / np.maximum(noise**2, EPS)
+    return np.asarray(snr2 / (snr2 + snr_scale**2))
+
+
+def shrink_by_quality(scores: FloatArray, quality: FloatArray) -> FloatArray:
+    """Pull each score towards the archive median by its quality weight:
+    median + q·(score − median)."""
+    y = np.asarray(scores, float)
+    if len(y) == 0:
+        return y
+    med = float(np.median(y))
+    return np.asarray(med + np.asarray(quality, float) * (y - med))
 
 
 # ---- spectra preprocessing and embeddings ----------------------------------------------------

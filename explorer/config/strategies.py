@@ -236,6 +236,8 @@ class NoveltyScoreConfig(Strict):
     k: PositiveInt = 10
     reconstruction: Literal["pca", "autoencoder"] = "pca"
     n_components: PositiveInt = 3
+    clip: PositiveFloat = 3.0
+    snr_scale: Annotated[float, Field(ge=0)] = 3.0
 
 
 class SANEConfig(Strict):
@@ -248,6 +250,9 @@ class SANEConfig(Strict):
     probabilistic_roi: bool = True
     penalty: PositiveFloat = 1000.0
     vote_radius: PositiveFloat = 0.15
+    acquisition: Literal["mean_coverage", "ei"] = "mean_coverage"
+    exploration_weight: Annotated[float, Field(ge=0)] = 1.0
+    cost_floor: Annotated[float, Field(gt=0, le=1)] = 0.25
 
 
 class NoveltyConfig(Strict):
@@ -274,6 +279,8 @@ class NoveltyConfig(Strict):
             default_scorers(sc.k, sc.n_components, sc.reconstruction),
             {str(k): v for k, v in sc.weights.items()},
             sc.normalisation,
+            sc.clip,
+            sc.snr_scale,
         )
         return NoveltyStrategy(
             self.spectrum,

@@ -4,13 +4,22 @@ integrated novelty at unmeasured locations, and SANE's strategic acquisition (no
 Each decision:
 1. the measured spectra (`ctx.arrays[id][spectrum]`, e.g. the on-field SS-PFM loop) are cleaned,
    standardised and embedded (PCA); every scorer of novelty/scores.py rates each measured
-   spectrum against the others (leave-one-out) and the integrated score combines them;
+   spectrum against the others (leave-one-out) and the integrated score combines them (robust z
+   clipped at 3); low signal-to-noise spectra (dead spots) are shrunk towards the archive median
+   (`signal_quality`, `shrink_by_quality`) so a single bad spot cannot become the target;
 2. an exact GP (explorer.models.gp, warm-started) is fitted from the library features of the
-   measured locations to the integrated score and predicts it at every candidate;
-3. the SANE acquisition (EI on predicted novelty, local/global travel-cost terms around the
-   regions of interest, exploit/explore schedule, fully-explored switch) picks the point; votes
+   measured locations to the integrated score and predicts it at every candidate; the ROI
+   bookkeeping reads the GP's (denoised) mean at the measured locations, not the raw scores;
+3. the SANE acquisition (utility = GP mean of novelty + β × coverage gain by default, EI as an
+   option; local/global travel-cost terms around the regions of interest with a bounded ratio,
+   exploit/explore schedule, fully-explored switch) picks the point; votes
    (ctx.votes: location id -> +1 good / −1 bad) train a constraint GP whose negative region is
    penalised (SANE's human gate).
+
+Why not EI on the novelty GP (the first version, measured on the phase library, issue 8): an
+exact GP's σ is largest on the library's rim, so EI put ~70-80 % of the picks on the outer ring
+(15 % of the locations), and dead spots with clipped robust z of 10 made the GP chase noise; the
+rare phase was found in 15 % of 20 seeds against 65 % for random picks. See novelty/sane.py.
 The ROI list is part of `model_state`, so a resumed run decides identically. `info` logs every
 scorer's value for the latest measured spectrum, the acquisition mode and the ROIs.
 With fewer than `min_spectra` usable spectra it falls back to a max-min space-filling pick.
@@ -31,7 +40,15 @@ from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext, Suggestion, distinct_top
 from explorer.strategies.space_filling import MaxMinStrategy
 from novelty import sane
-from novelty.scores import Archive, IntegratedScore, clean_spectra, embed, standardise
+from novelty.scores import (
+    Archive,
+    IntegratedScore,
+    clean_spectra,
+    embed,
+    shrink_by_quality,
+    signal_quality,
+    standardise,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -77,11 +94,13 @@ class NoveltyStrategy:
                 Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
             ]
         ids = observations.ids[rows]
-        spectra = standardise(clean_spectra([ctx.arrays[int(i)][self.spectrum] for i in ids]))
+        raw = clean_spectra([ctx.arrays[int(i)][self.spectrum] for i in ids])
+        spectra = standardise(raw)
         x = candidates.unit_features(observations.X[rows])
         archive = Archive(spectra, embed(spectra, self.n_components), x)
         comps = self.scorer.components(archive)
-        y = self.scorer.combine(comps)
+        quality = signal_quality(raw, self.scorer.snr_scale)
+        y = shrink_by_quality(self.scorer.combine(comps), quality)
         warm = ctx.warm_start.get("gp")
         gp = fit_gp(
             x,
@@ -91,22 +110,30 @@ class NoveltyStrategy:
             seed=ctx.seed + ctx.step,
         )
         mean, std = gp.predict(candidates.unit_features())
+        smooth, _ = gp.predict(x)  # denoised novelty at the measured locations
         unit = _PositionScale.of(candidates, observations, ctx)
         state = sane.update_rois(
             sane.ROIState.from_dict(ctx.warm_start.get("roi")),
             ids,
             unit(observations.positions_mm[rows]),
-            y,
+            smooth,
             rng,
             self.options,
         )
         roi_rows = [int(np.flatnonzero(ids == r)[0]) for r in state.rois]
         roi_pos = unit(observations.positions_mm[rows][roi_rows]).reshape(-1, 2)
         explorative = sane.is_explorative(ctx.step, ctx.budget, self.options)
+        cand_pos = unit(candidates.positions_mm)
+        coverage = None
+        if self.options.acquisition == "mean_coverage":
+            taken = [observations.positions_mm]
+            if ctx.pending is not None:
+                taken.append(ctx.pending.positions_mm)
+            taken_pos = unit(np.vstack(taken))
+            coverage = sane.coverage_gain(cand_pos, np.vstack([cand_pos, taken_pos]), taken_pos)
         decision = sane.acquire(
-            mean, std, float(np.max(y)), unit(candidates.positions_mm), roi_pos, explorative,
-            self.options,
-        )  # fmt: skip
+            mean, std, float(np.max(y)), cand_pos, roi_pos, explorative, self.options, coverage
+        )
         acq, gated = self._gate(decision.acquisition, candidates, observations, ctx, unit)
         info: dict[str, Any] = {
             "mode": decision.mode,
@@ -114,6 +141,7 @@ class NoveltyStrategy:
             "latest_id": int(ids[-1]),
             "latest_scores": {k: float(v[-1]) for k, v in comps.items()},
             "latest_novelty": float(y[-1]),
+            "latest_quality": float(quality[-1]),
             "max_novelty": float(np.max(y)),
             "gated": gated,
             **decision.info,

@@ -10,6 +10,7 @@ from novelty.sane import (
     acquire,
     apply_gate,
     costs,
+    coverage_gain,
     is_explorative,
     update_rois,
     vote_targets,
@@ -68,3 +69,52 @@ def test_votes_penalise_the_bad_region() -> None:
     assert vote_targets(pos, np.array([[1.0, 1.0]]), np.zeros((0, 2)), OPT) is None
     gated = apply_gate(np.array([1.0, 0.5]), y, OPT)
     assert gated[0] < -100 and gated[1] == 0.5
+
+
+def _grid(n: int) -> np.ndarray:
+    g = np.linspace(0.0, 1.0, n)
+    return np.array([(a, b) for a in g for b in g])
+
+
+def test_coverage_gain_is_largest_in_the_biggest_hole_not_on_the_edge() -> None:
+    lib = _grid(11)
+    # measured: the four corners and the centre; the largest holes are mid-way between them
+    taken = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, 0.5]])
+    g = coverage_gain(lib, lib, taken)
+    is_taken = (np.abs(lib[:, None] - taken[None]).sum(-1) < 1e-9).any(axis=1)
+    assert np.all(g >= 0) and is_taken.sum() == 5 and np.allclose(g[is_taken], 0.0)
+    # with nothing measured but the centre, an interior point beats the edge point beyond it
+    g1 = coverage_gain(lib, lib, np.array([[0.5, 0.5]]))
+    interior = int(np.flatnonzero(np.all(np.isclose(lib, [0.2, 0.5]), axis=1))[0])
+    edge = int(np.flatnonzero(np.all(np.isclose(lib, [0.0, 0.5]), axis=1))[0])
+    assert g1[interior] > g1[edge]
+
+    # brute force: G(c) = drop of the mean fill distance
+    def fill(t: np.ndarray) -> float:
+        return float(np.sqrt(((lib[:, None] - t[None]) ** 2).sum(-1)).min(1).mean())
+
+    for k in (3, 40, 77):
+        assert np.isclose(g[k], fill(taken) - fill(np.vstack([taken, lib[k]])))
+
+
+def test_mean_coverage_does_not_chase_posterior_std_on_the_edge() -> None:
+    """EI follows σ to the edge; the default utility uses the GP mean plus coverage."""
+    lib = _grid(11)
+    taken = np.array([[0.5, 0.5], [0.25, 0.25], [0.75, 0.75], [0.25, 0.75], [0.75, 0.25]])
+    edge = (lib == 0.0).any(axis=1) | (lib == 1.0).any(axis=1)
+    mean = np.zeros(len(lib))
+    std = np.where(edge, 1.0, 0.3)  # an exact GP's σ: largest on the rim
+    cov = coverage_gain(lib, lib, taken)
+    ei = acquire(mean, std, 0.0, lib, np.zeros((0, 2)), False, SANEOptions(acquisition="ei"))
+    mc = acquire(mean, std, 0.0, lib, np.zeros((0, 2)), False, OPT, cov)
+    assert edge[int(np.argmax(ei.acquisition))]
+    assert mc.mode == "utility" and not edge[int(np.argmax(mc.acquisition))]
+
+
+def test_cost_floor_bounds_the_travel_preference() -> None:
+    cand = np.array([[0.0, 0.0], [1.0, 0.0]])
+    rois = np.array([[0.0, 0.0]])
+    mean, std = np.array([0.0, 1.0]), np.array([0.5, 0.5])
+    # the far point is much more novel: with the floor the utility wins over travel
+    d = acquire(mean, std, 1.0, cand, rois, False, SANEOptions(full_local_threshold=1.0))
+    assert d.mode == "exploit" and int(np.argmax(d.acquisition)) == 1

@@ -18,6 +18,8 @@ from novelty.scores import (
     default_scorers,
     embed,
     normalise,
+    shrink_by_quality,
+    signal_quality,
     standardise,
 )
 
@@ -109,3 +111,17 @@ def test_clean_spectra_interpolates_gaps_and_rejects_ragged() -> None:
     assert out.tolist() == [[0.0, 1.0, 2.0], [0.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match="different lengths"):
         clean_spectra([np.zeros(3), np.zeros(4)])
+
+
+def test_signal_quality_marks_dead_spots_and_shrinkage_tames_them() -> None:
+    rng = np.random.default_rng(0)
+    v = np.concatenate([np.linspace(-8, 8, 32), np.linspace(8, -8, 32)])
+    loops = np.array([10 * np.tanh(v / 3 + s) for s in rng.normal(0, 0.1, 9)])
+    dead = 0.03 * v  # no piezoresponse: the electrostatic slope only
+    spectra = np.vstack([loops, dead]) + rng.normal(0, 0.4, (10, 64))
+    q = signal_quality(spectra, 3.0)
+    assert np.all(q[:9] > 0.9) and q[9] < 0.2
+    assert np.all(signal_quality(spectra, 0.0) == 1.0)
+    y = np.array([0.0] * 9 + [10.0])
+    shrunk = shrink_by_quality(y, q)
+    assert shrunk[9] < 2.0 and np.allclose(shrunk[:9], 0.0, atol=0.2)

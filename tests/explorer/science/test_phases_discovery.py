@@ -68,12 +68,10 @@ def test_the_campaign_parses_with_every_strategy(tmp_path: Path) -> None:
 
 
 @pytest.mark.science
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured (20 seeds, budget 60): novelty found the rare class in 15 % of seeds, gp_bo "
-    "5 %, max_variance 25 %, random 65 %; the novelty GP's EI puts ~70 % of its picks on the "
-    "library edge (see the issue-8 report)",
-)
+# History: with EI on the novelty GP (first version) novelty found the rare class in 15 % of the 20
+# seeds (gp_bo 5 %, max_variance 25 %, random 65 %) and this was a strict xfail. After the robust
+# scoring + mean/coverage utility of novelty/sane.py: novelty 85 %, random 65 %, max_variance
+# 25 %, gp_bo 5 % (budget 60; table in the issue-8 report).
 @pytest.mark.timeout(3 * 3600)  # 4 strategies x 20 seeds x 60 measurements, 2 processes
 def test_discovery_table_over_20_seeds(tmp_path: Path) -> None:
     budget = 60
@@ -84,6 +82,7 @@ def test_discovery_table_over_20_seeds(tmp_path: Path) -> None:
         rare = [r.rare_at for r in results if r.strategy == name]
         print(f"{name:<13} first rare hit per seed: {rare}")
     assert all(s["seeds"] == 20 for s in summary.values())
-    # The issue's claim, checked honestly (no tuning to make it pass; see the report):
+    # The issue's claim. One knob was chosen on seeds 0-9 (the campaign's exploration_weight,
+    # 2 over 1); seeds 10-19 were held out (novelty 80 %, random 60 %, see the report):
     assert summary["novelty"]["found_rare"] > summary["gp_bo"]["found_rare"]
     assert summary["novelty"]["found_rare"] > summary["random"]["found_rare"]
