@@ -22,7 +22,6 @@ fallback and every numerical warning raised on the way is listed in the suggesti
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -30,7 +29,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.errors import ModelFitError
 from explorer.library import CandidateSet
 from explorer.models import transforms
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
@@ -39,17 +37,17 @@ from explorer.strategies import acquisition as acq
 from explorer.strategies.argmax import MONOTONE_IN_STD, Pick, argmax_bounded, argmax_full
 from explorer.strategies.base import SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
-from explorer.strategies.space_filling import MaxMinStrategy
+from explorer.strategies.fallbacks import (
+    FALLBACK_NOISE,
+    decide_with_fallbacks,
+    maxmin_fallback,
+)
 
 FloatArray = NDArray[np.float64]
 Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
 Incumbent = Literal["observed", "posterior_mean"]
 #: up to this many observations every candidate's exact σ is computed (it is cheap there)
 EXACT_STD_MAX_OBS = 384
-# what a degenerate data set can make the fit or the posterior raise (torch linalg errors are
-# RuntimeErrors); each triggers the next deterministic fallback instead of a crash
-NUMERICAL_ERRORS = (ModelFitError, ArithmeticError, RuntimeError, ValueError, np.linalg.LinAlgError)
-FALLBACK_NOISE = 0.1  # standardised noise variance of the fixed-hyperparameter fallback
 
 
 def score(
@@ -104,18 +102,12 @@ class GPBOStrategy:
         col = observations.Y[:, self.objective_index]
         ok = np.isfinite(col)
         if ok.sum() < 2:
-            return self._space_filling(candidates, observations, n, rng, ctx, [])
-        notes: list[str] = []
-        for attempt in ("fitted", "fixed"):  # deterministic fallbacks, then space filling
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    picks = self._decide(candidates, observations, n, ctx, attempt == "fixed")
-                notes += [f"{w.category.__name__}: {w.message}" for w in caught]
-                return self._annotate(picks, notes, attempt)
-            except NUMERICAL_ERRORS as exc:
-                notes.append(f"{attempt} GP failed ({type(exc).__name__}: {exc})")
-        return self._space_filling(candidates, observations, n, rng, ctx, notes)
+            return maxmin_fallback(self.name, candidates, observations, n, rng, ctx, [])
+        return decide_with_fallbacks(
+            lambda fixed: self._decide(candidates, observations, n, ctx, fixed),
+            lambda notes: maxmin_fallback(self.name, candidates, observations, n, rng, ctx, notes),
+            "GP",
+        )
 
     def _decide(
         self,
@@ -134,35 +126,6 @@ class GPBOStrategy:
         if not np.isfinite(best):
             raise FloatingPointError("the posterior mean is not finite")
         return self._pick(gp, candidates, best, n, observations)
-
-    @staticmethod
-    def _annotate(picks: list[Suggestion], notes: list[str], attempt: str) -> list[Suggestion]:
-        if not notes and attempt == "fitted":
-            return picks
-        out = []
-        for p in picks:
-            info: dict[str, Any] = dict(p.info)
-            info["fit_warnings"] = [*notes, *info.get("fit_warnings", [])]
-            if attempt != "fitted":
-                info["fallback"] = "fixed_hyperparameters"
-            out.append(replace(p, info=info))
-        return out
-
-    def _space_filling(
-        self,
-        candidates: CandidateSet,
-        observations: Observations,
-        n: int,
-        rng: np.random.Generator,
-        ctx: SuggestContext,
-        notes: list[str],
-    ) -> list[Suggestion]:
-        """The last fallback (and the rule before 2 usable points): a max-min pick."""
-        picks = MaxMinStrategy().suggest(candidates, observations, n, rng, ctx)
-        info: dict[str, Any] = {"fallback": "maxmin"}
-        if notes:
-            info["fit_warnings"] = notes
-        return [Suggestion(s.location_id, self.name, info=info) for s in picks]
 
     def _incumbent(self, gp: FittedGP) -> float:
         """Best posterior mean at the measured points (robust to noise) or best observation,

@@ -39,7 +39,6 @@ then with a max-min space-filling pick; each level and every numerical warning g
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -54,8 +53,7 @@ from explorer.pareto import auto_ref_point, non_dominated_mask
 from explorer.strategies import hypervolume_acq as hva
 from explorer.strategies.base import SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
-from explorer.strategies.gp_bo import FALLBACK_NOISE, NUMERICAL_ERRORS
-from explorer.strategies.space_filling import MaxMinStrategy
+from explorer.strategies.fallbacks import FALLBACK_NOISE, decide_with_fallbacks, maxmin_fallback
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -147,23 +145,12 @@ class MOBOStrategy:
         pool = candidates
         usable = np.all(np.isfinite(observations.Y), axis=1)
         if usable.sum() < 2:
-            picks = MaxMinStrategy().suggest(pool, observations, n, rng, ctx)
-            return [
-                Suggestion(s.location_id, self.name, info={"fallback": "maxmin"}) for s in picks
-            ]
-        notes: list[str] = []
-        for attempt in ("fitted", "fixed"):  # gp_bo's deterministic fallbacks, then maxmin
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    picks = self._decide(pool, observations, n, rng, ctx, attempt == "fixed")
-                notes += [f"{w.category.__name__}: {w.message}" for w in caught]
-                return _annotate(picks, notes, attempt)
-            except NUMERICAL_ERRORS as exc:
-                notes.append(f"{attempt} GPs failed ({type(exc).__name__}: {exc})")
-        picks = MaxMinStrategy().suggest(pool, observations, n, rng, ctx)
-        info = {"fallback": "maxmin", "fit_warnings": notes}
-        return [Suggestion(s.location_id, self.name, info=dict(info)) for s in picks]
+            return maxmin_fallback(self.name, pool, observations, n, rng, ctx, [])
+        return decide_with_fallbacks(
+            lambda fixed: self._decide(pool, observations, n, rng, ctx, fixed),
+            lambda notes: maxmin_fallback(self.name, pool, observations, n, rng, ctx, notes),
+            "GPs",
+        )
 
     def _decide(
         self,
@@ -478,21 +465,6 @@ class MOBOStrategy:
             extra,
             state,
         )
-
-
-def _annotate(picks: list[Suggestion], notes: list[str], attempt: str) -> list[Suggestion]:
-    """Record the numerical warnings and the fallback used in each suggestion's info (the
-    runner turns them into a `warning` event)."""
-    if not notes and attempt == "fitted":
-        return picks
-    out = []
-    for p in picks:
-        info: dict[str, Any] = dict(p.info)
-        info["fit_warnings"] = [*notes, *info.get("fit_warnings", [])]
-        if attempt != "fitted":
-            info["fallback"] = "fixed_hyperparameters"
-        out.append(replace(p, info=info))
-    return out
 
 
 def _normaliser(Y: FloatArray) -> tuple[FloatArray, FloatArray]:
