@@ -209,17 +209,17 @@ def _clock(port: str, emulator_name: str | None, kind: str) -> Clock:
 def _stage(cfg: Any, port: str, journal: Any, clock: Clock, *, simulated: bool) -> Stage:
     from hardware.transport import SerialTransport
 
+    t = SerialTransport(
+        port,
+        journal,
+        source="stage",
+        baudrate=cfg.baudrate,
+        read_timeout_s=cfg.read_timeout_s,
+        eol=b"\n" if cfg.kind == "zaber" else b"\r",  # Zaber ASCII: LF; Prior ProScan: CR
+    )
     if cfg.kind == "zaber":
         from hardware.stages.zaber_ascii import ZaberAsciiStage
 
-        t = SerialTransport(
-            port,
-            journal,
-            source="stage",
-            baudrate=cfg.baudrate,
-            read_timeout_s=cfg.read_timeout_s,
-            eol=b"\n",
-        )
         return ZaberAsciiStage(
             t,
             clock,
@@ -232,14 +232,6 @@ def _stage(cfg: Any, port: str, journal: Any, clock: Clock, *, simulated: bool) 
         )
     from hardware.stages.prior_proscan import PriorProScanStage
 
-    t = SerialTransport(
-        port,
-        journal,
-        source="stage",
-        baudrate=cfg.baudrate,
-        read_timeout_s=cfg.read_timeout_s,
-        eol=b"\r",
-    )
     return PriorProScanStage(
         t,
         clock,
