@@ -25,8 +25,6 @@ the library, as in the PTO SSPFM cube), and the phase library has positions only
 
 from __future__ import annotations
 
-import contextlib
-import io
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from explorer.build import Seeds, validate_deep
-from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.events import Measured
 from explorer.metrics import (
@@ -47,7 +45,7 @@ from explorer.metrics import (
     travel_distance_mm,
 )
 from explorer.rundata import RunData
-from explorer.session import start_new
+from explorer.science.harness import campaign_config, run_quietly
 
 N_CLASSES, RARE_CLASS = 5, 4  # hardware.pfm.phases.PHASE_CLASSES, RARE_CLASS
 COVERAGE_CELLS = 20
@@ -80,16 +78,6 @@ class DiscoveryResult:
     rare_at: int | None
     coverage: float
     travel_mm: float
-
-
-def campaign_config(
-    base: Path, strategy: Mapping[str, Any] | None, seed: int, out_dir: Path, budget: int
-) -> CampaignConfig:
-    data = read_yaml(base)
-    if strategy is not None:
-        data["strategy"] = dict(strategy)
-    data.update(seed=seed, output={"dir": str(out_dir)}, stop={"max_points": budget})
-    return parse_config(data, source=str(base))
 
 
 @dataclass(frozen=True)
@@ -134,13 +122,8 @@ class GroundTruth:
 def run_once(base: Path, label: str, seed: int, out_dir: Path, budget: int) -> DiscoveryResult:
     """One campaign through the normal session and runner, scored against the ground truth."""
     cfg = campaign_config(base, STRATEGIES[label], seed, out_dir, budget)
-    session = start_new(cfg)
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            session.runner.run()
-        finally:
-            session.close()
-    return score_run(session.run_dir, cfg, label, seed)
+    run_dir = run_quietly(cfg)
+    return score_run(run_dir, cfg, label, seed)
 
 
 def score_run(run_dir: Path, cfg: CampaignConfig, label: str, seed: int) -> DiscoveryResult:

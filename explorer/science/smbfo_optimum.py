@@ -9,8 +9,6 @@ index of the first measurement within `tolerance` Sm fraction of that optimum.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from explorer.build import build_instrument, validate_deep
-from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.config import CampaignConfig
 from explorer.events import Measured
 from explorer.rundata import RunData
-from explorer.session import start_new
+from explorer.science.harness import campaign_config, run_quietly
 
 STRATEGIES: dict[str, dict[str, Any]] = {
     "gp_bo": {
@@ -54,29 +52,15 @@ def true_optimum_sm(cfg: CampaignConfig, objective: str = "loop_height") -> floa
     return float(library.features[int(np.argmax(truth)), 0])
 
 
-def campaign_config(
-    base: Path, strategy: Mapping[str, Any], seed: int, out_dir: Path, budget: int
-) -> CampaignConfig:
-    data = read_yaml(base)
-    data.update(strategy=dict(strategy), seed=seed, output={"dir": str(out_dir)})
-    data["stop"] = {"max_points": budget}
-    return parse_config(data, source=str(base))
-
-
 def run_once(
     base: Path, label: str, seed: int, out_dir: Path, budget: int, tolerance: float = 0.01
 ) -> HitResult:
     cfg = campaign_config(base, STRATEGIES[label], seed, out_dir, budget)
     optimum = true_optimum_sm(cfg)
-    session = start_new(cfg)
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            session.runner.run()
-        finally:
-            session.close()
+    run_dir = run_quietly(cfg)
     lib = validate_deep(cfg)
     sm = dict(zip(lib.ids.tolist(), lib.features[:, 0].tolist(), strict=True))
-    measured = RunData.load(session.run_dir).log.of_type(Measured)
+    measured = RunData.load(run_dir).log.of_type(Measured)
     hit = next(
         (
             k + 1
