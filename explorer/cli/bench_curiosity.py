@@ -77,12 +77,14 @@ def curiosity(
             "times); for explaining the paper's random number only",
         ),
     ] = False,
+    device: Annotated[
+        str, typer.Option(help="torch device of the trial models: cpu, cuda or cuda:N")
+    ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
     measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
-    import json
-    from dataclasses import asdict, replace
+    from dataclasses import replace
 
     from explorer.plots.curiosity import save_curiosity_plots
     from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
@@ -90,19 +92,22 @@ def curiosity(
         BenchSettings,
         compare_with_paper,
         format_table,
-        load_trials,
         paper_conditions,
-        run_benchmark,
-        settings_json,
+        run_in_dir,
         write_json,
     )
     from novelty.curiosity.acquisition import AcquisitionParams
+    from novelty.curiosity.learner import resolve_device
 
     _check(trials, measurements, initial, workers)
     if only not in (None, "curiosity", "random"):
         raise ConfigError(f"--only {only!r}: use curiosity or random")
     strategies = (only,) if only else ("curiosity", "random")
     window = _crop(crop)
+    try:
+        resolve_device(device)
+    except ValueError as exc:
+        raise ConfigError(f"--device {exc}") from None
     if not dataset.is_file():
         raise ConfigError(
             f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
@@ -116,32 +121,24 @@ def curiosity(
         notebook_random_initial=notebook_random_initial,
     )
     settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts, strategies)  # type: ignore[arg-type]
-    out_dir.mkdir(parents=True, exist_ok=True)
     n_workers = workers or os.cpu_count() or 1
 
-    partial = out_dir / "curiosity_trials.jsonl"  # one line per finished trial, as they finish
-    header = out_dir / "curiosity_settings.json"
-    done: list[TrialResult] = []
-    if resume and partial.is_file():
-        if not header.is_file() or header.read_text() != settings_json(settings):
-            raise ConfigError(
-                f"--resume: {out_dir} holds trials run with other settings; use another --out "
-                "or run without --resume"
-            )
-        done = load_trials(partial)
-        err.print(f"resuming: {len(done)} finished trial runs kept from {partial}")
-    else:
-        partial.write_text("")
-        header.write_text(settings_json(settings))
-
     def progress(r: TrialResult) -> None:
-        with partial.open("a") as fh:
-            fh.write(json.dumps(asdict(r)) + "\n")
         if not quiet:
             err.print(f"trial {r.trial} {r.strategy}: loss {r.loss:.3f} ({r.wall_s:.0f} s)")
 
-    result = run_benchmark(
-        dataset, settings, workers=n_workers, on_result=progress, cache_dir=out_dir, done=done
+    def resumed(n: int) -> None:
+        err.print(f"resuming: {n} finished trial runs kept from {out_dir}")
+
+    result = run_in_dir(
+        dataset,
+        settings,
+        out_dir,
+        workers=n_workers,
+        resume=resume,
+        device=device,
+        on_result=progress,
+        on_resume=resumed,
     )
     path = write_json(result, out_dir / "curiosity_results.json")
     pngs = save_curiosity_plots(result, out_dir)

@@ -42,6 +42,7 @@ from novelty.curiosity.learner import (
     SurrogateLearner,
     SurrogateSettings,
     limit_threads,
+    resolve_device,
 )
 
 F32 = NDArray[np.float32]
@@ -179,6 +180,7 @@ class TrialTask:
     features: F32  # (n, d) featuriser latents of every candidate
     settings: TrialSettings
     threads: int = 1
+    device: str = "cpu"  # torch device of the surrogate and error models ("cuda" on a GPU)
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ class TrialResult:
     initial: tuple[int, ...]
     steps: tuple[StepRecord, ...]
     wall_s: float
+    device: str = "cpu"  # where it ran: GPU and CPU runs differ in the last floating-point bits
 
 
 def trial_seed(root: int, *key: int) -> np.random.SeedSequence:
@@ -259,6 +262,7 @@ def run_trial(task: TrialTask) -> TrialResult:
         feats.shape[1],
         s.surrogate,
         trial_seed(s.seed, 1, task.trial, 1),
+        resolve_device(task.device),
     )
     ev = _Evaluator(grid, learner)
     measured = list(initial_indices(grid, s, task.trial))
@@ -297,6 +301,7 @@ def run_trial(task: TrialTask) -> TrialResult:
         tuple(measured[: len(measured) - len(steps)]),
         tuple(steps),
         time.perf_counter() - t0,
+        task.device,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from explorer.errors import ConfigError
 from explorer.science.curiosity import (
     GridSpec,
     PatchGrid,
@@ -176,9 +177,11 @@ def featurise(
     return latents
 
 
-def make_tasks(grid: PatchGrid, features: np.ndarray, settings: BenchSettings) -> list[TrialTask]:
+def make_tasks(
+    grid: PatchGrid, features: np.ndarray, settings: BenchSettings, device: str = "cpu"
+) -> list[TrialTask]:
     return [
-        TrialTask(s, k, grid, features, settings.trial)
+        TrialTask(s, k, grid, features, settings.trial, device=device)
         for k in range(settings.trials)
         for s in settings.strategies
     ]
@@ -224,15 +227,21 @@ def run_benchmark(
     on_result: Callable[[TrialResult], None] | None = None,
     cache_dir: Path | None = None,
     done: Sequence[TrialResult] = (),
+    device: str = "cpu",
 ) -> BenchmarkResult:
-    """Featurise the cube once, run every trial not in `done`, return all per-trial results."""
+    """Featurise the cube once, run every trial not in `done`, return all per-trial results.
+
+    `device` is where the trials' surrogate and error models run; the featuriser latents are
+    always computed on the CPU (and cached), so every device sees the same features."""
     t0 = time.perf_counter()
     grid = load_grid(cube, settings.grid)
     features = featurise(grid, settings, cache_dir)
     t_feat = time.perf_counter() - t0
     finished = {(r.trial, r.strategy) for r in done}
     todo = [
-        t for t in make_tasks(grid, features, settings) if (t.trial, t.strategy) not in finished
+        t
+        for t in make_tasks(grid, features, settings, device)
+        if (t.trial, t.strategy) not in finished
     ]
     results = list(done) + run_tasks(todo, workers=workers, executor=executor, on_result=on_result)
     order = {s: i for i, s in enumerate(settings.strategies)}
@@ -346,3 +355,56 @@ def settings_json(settings: BenchSettings) -> str:
 def write_json(result: BenchmarkResult, path: Path) -> Path:
     path.write_text(json.dumps(to_json(result), indent=1, allow_nan=True) + "\n")
     return path
+
+
+TRIALS_FILE, SETTINGS_FILE = "curiosity_trials.jsonl", "curiosity_settings.json"
+
+
+def run_in_dir(
+    cube: Path,
+    settings: BenchSettings,
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    resume: bool = False,
+    device: str = "cpu",
+    on_result: Callable[[TrialResult], None] | None = None,
+    on_resume: Callable[[int], None] | None = None,
+) -> BenchmarkResult:
+    """`run_benchmark` with its trials appended to `out_dir`/curiosity_trials.jsonl as they
+    finish (a killed benchmark loses at most the trials in flight) and the settings in
+    curiosity_settings.json; with `resume`, the trials already in the file are kept and only the
+    rest run. Resuming under other settings raises ConfigError. The trials' device is not part
+    of the settings: a benchmark may be resumed on another machine, and each trial records
+    where it ran."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial, header = out_dir / TRIALS_FILE, out_dir / SETTINGS_FILE
+    done: list[TrialResult] = []
+    if resume and partial.is_file():
+        if not header.is_file() or header.read_text() != settings_json(settings):
+            raise ConfigError(
+                f"--resume: {out_dir} holds trials run with other settings; use another --out "
+                "or run without --resume"
+            )
+        done = load_trials(partial)
+        if on_resume is not None:
+            on_resume(len(done))
+    else:
+        partial.write_text("")
+        header.write_text(settings_json(settings))
+
+    def record(r: TrialResult) -> None:
+        with partial.open("a") as fh:
+            fh.write(json.dumps(asdict(r)) + "\n")
+        if on_result is not None:
+            on_result(r)
+
+    return run_benchmark(
+        cube,
+        settings,
+        workers=workers,
+        on_result=record,
+        cache_dir=out_dir,
+        done=done,
+        device=device,
+    )

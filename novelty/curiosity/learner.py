@@ -18,6 +18,12 @@ learner's own training generator, so the sequence of updates is a pure function 
 of the measured history; acquisition-time sampling uses a separate generator (see
 `ErrorPredictor.mc_samples`). Thread use: whatever `torch.get_num_threads()` is; benchmarks set
 1 thread per process (`limit_threads`).
+
+Device: the models run on `device` ("cpu" by default; "cuda" for the benchmark on a GPU machine).
+Weights are initialised and dropout / MC-dropout masks drawn on the CPU from the same seeded
+generators whatever the device, so a run on a GPU makes the same random choices; its results
+still differ from a CPU run in the last bits of floating point (different kernels), which grows
+over a trial's hundreds of optimiser steps. Each trial records the device it ran on.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from novelty.curiosity.models import ErrorPredictor, Im2Spec, PatchAutoencoder
 
 FloatArray = NDArray[np.float32]
 AnyFloats = NDArray[np.floating[Any]]
+GPU_EVAL_CHUNK = 4096  # on a GPU, one pass per evaluation (kernel launches dominate)
 EVAL_CHUNK = 32  # patches per forward pass in evaluation (cache-friendly on CPUs; fixed so
 # results never depend on how many candidates there are)
 
@@ -91,11 +98,29 @@ def torch_generator(seed: np.random.SeedSequence) -> torch.Generator:
     return g
 
 
-def _as_patches(patches: FloatArray) -> torch.Tensor:
+def _as_patches(patches: FloatArray, device: torch.device | str = "cpu") -> torch.Tensor:
     """(b, n, m) or (b, 1, n, m) array -> float32 tensor (b, 1, n, m), channels-last."""
     t = torch.as_tensor(np.ascontiguousarray(patches, dtype=np.float32))
     t = t if t.ndim == 4 else t.unsqueeze(1)
-    return t.contiguous(memory_format=torch.channels_last)
+    return t.to(device).contiguous(memory_format=torch.channels_last)
+
+
+def _as_tensor(values: AnyFloats, device: torch.device | str) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(values, dtype=np.float32)).to(device)
+
+
+def resolve_device(name: str) -> torch.device:
+    """`cpu`, `cuda` or `cuda:N` as a torch.device; ValueError naming the fix when the device
+    is not usable here (nothing silently falls back to the CPU)."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"device {name!r}: use cpu, cuda or cuda:N") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {name!r}: use cpu, cuda or cuda:N")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: this torch build sees no CUDA GPU; use --device cpu")
+    return device
 
 
 def _channels_last(model: nn.Module) -> None:
@@ -108,18 +133,20 @@ def train_featuriser(
     settings: FeaturiserSettings,
     seed: np.random.SeedSequence,
     epoch_losses: list[float] | None = None,
+    device: torch.device | str = "cpu",
 ) -> PatchAutoencoder:
     """Fit the patch autoencoder on all patches (b, n, m); returns it in eval mode.
 
     The mean training loss of every epoch is appended to `epoch_losses` when given."""
     g = torch_generator(seed)
-    x = _as_patches(patches)
+    x = _as_patches(patches, device)
     model = PatchAutoencoder((x.shape[2], x.shape[3]), settings.latent_dim, g, settings.filters)
+    model.to(device)
     _channels_last(model)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr)
     model.train()
     for _ in range(settings.epochs):
-        order = torch.randperm(len(x), generator=g)
+        order = torch.randperm(len(x), generator=g).to(device)
         total = 0.0
         for start in range(0, len(x), settings.batch_size):
             batch = x[order[start : start + settings.batch_size]]
@@ -137,9 +164,9 @@ def train_featuriser(
 def encode_patches(model: PatchAutoencoder, patches: FloatArray) -> FloatArray:
     """Featuriser latents (b, d) of patches (b, n, m), in eval mode."""
     model.eval()
-    x = _as_patches(patches)
+    x = _as_patches(patches, next(model.parameters()).device)
     out = [model.encoder(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
-    return torch.cat(out).numpy()
+    return torch.cat(out).cpu().numpy()
 
 
 def per_point_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -157,8 +184,11 @@ class SurrogateLearner:
         feature_dim: int,
         settings: SurrogateSettings,
         seed: np.random.SeedSequence,
+        device: torch.device | str = "cpu",
     ) -> None:
         init_seed, train_seed = seed.spawn(2)
+        self.device = torch.device(device)
+        self.eval_chunk = EVAL_CHUNK if self.device.type == "cpu" else GPU_EVAL_CHUNK
         g_init = torch_generator(init_seed)
         self.g_train = torch_generator(train_seed)
         self.settings = s = settings
@@ -169,6 +199,8 @@ class SurrogateLearner:
         self.error = ErrorPredictor(
             feature_dim, self.g_train, s.error_hidden, s.error_dropout, g_init
         )
+        self.im2spec.to(self.device)
+        self.error.to(self.device)
         _channels_last(self.im2spec)
         self.im2spec.eval()
         self.error.train()  # the error predictor is never switched off dropout (MC dropout)
@@ -187,7 +219,7 @@ class SurrogateLearner:
     ) -> None:
         """Initial training on the first measured points; `on_step` runs after each of the
         `initial_steps` surrogate steps (the benchmark records the loss there)."""
-        x, y = _as_patches(patches), self._spectra(spectra)
+        x, y = _as_patches(patches, self.device), self._spectra(spectra)
         for _ in range(self.settings.initial_steps):
             self._im2spec_step(x, y)
             if on_step is not None:
@@ -203,7 +235,7 @@ class SurrogateLearner:
     ) -> None:
         """Per-measurement update on all measured points (the newest one included);
         `on_updated` runs once the surrogate steps are done (where the paper logs its loss)."""
-        x, y = _as_patches(patches), self._spectra(spectra)
+        x, y = _as_patches(patches, self.device), self._spectra(spectra)
         self._refresh_error_model(x, y, features, self.settings.update_error_steps, on_updated)
 
     def _refresh_error_model(
@@ -222,8 +254,8 @@ class SurrogateLearner:
         err_f = self._training_mse(x, y)
         r = err_i + err_f
         r = r / r.mean()
-        self.last_targets = r.numpy()
-        f = torch.as_tensor(np.ascontiguousarray(features, dtype=np.float32))
+        self.last_targets = r.cpu().numpy()
+        f = _as_tensor(features, self.device)
         for _ in range(error_steps):
             loss = nn.functional.mse_loss(self.error(f), r.reshape(-1, 1))
             self.error_opt.zero_grad()
@@ -243,26 +275,28 @@ class SurrogateLearner:
     def _training_mse(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return per_point_mse(self.im2spec(x), y)
 
-    @staticmethod
-    def _spectra(spectra: FloatArray) -> torch.Tensor:
-        t = torch.as_tensor(np.ascontiguousarray(spectra, dtype=np.float32))
+    def _spectra(self, spectra: FloatArray) -> torch.Tensor:
+        t = _as_tensor(spectra, self.device)
         return t.reshape(len(t), 1, -1)
 
     # ---- prediction ---------------------------------------------------------------------------
     @torch.no_grad()
     def predict(self, patches: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Surrogate latents (b, latent_dim) and spectra (b, ts) in eval mode."""
-        x = _as_patches(patches)
+        x = _as_patches(patches, self.device)
         z = torch.cat(
-            [self.im2spec.encoder(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
+            [
+                self.im2spec.encoder(x[i : i + self.eval_chunk])
+                for i in range(0, len(x), self.eval_chunk)
+            ]
         )
-        return z.numpy(), self.im2spec.decode(z)[:, 0, :].numpy()
+        return z.cpu().numpy(), self.im2spec.decode(z)[:, 0, :].cpu().numpy()
 
     def error_samples(
         self, features: AnyFloats, passes: int, seed: np.random.SeedSequence
     ) -> FloatArray:
         """MC-dropout predictions of the error model, shape (passes, b)."""
-        f = torch.as_tensor(np.ascontiguousarray(features, dtype=np.float32))
+        f = _as_tensor(features, self.device)
         return self.error.mc_samples(f, passes, np.random.default_rng(seed))
 
     def digest(self) -> str:
@@ -271,5 +305,5 @@ class SurrogateLearner:
         for model in (self.im2spec, self.error):
             for name, t in model.state_dict().items():
                 h.update(name.encode())
-                h.update(t.detach().contiguous().numpy().tobytes())
+                h.update(t.detach().cpu().contiguous().numpy().tobytes())
         return h.hexdigest()[:16]

@@ -52,8 +52,10 @@ class GeneratorDropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
+        # masks are drawn on the generator's device (the CPU) and moved to the activations,
+        # so a seed gives the same masks whichever device the model runs on
         keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
-        return x * keep / (1.0 - self.p)
+        return x * keep.to(x.device) / (1.0 - self.p)
 
 
 def _conv_unit(
@@ -231,9 +233,9 @@ class ErrorPredictor(nn.Module):
         torch.rand on CPUs) and the products are batched matrix-vector products.
         """
         p = self.dropout.p
-        h = F.relu(self.layer1(x)).numpy()  # (b, hidden)
-        a = h * (self.layer2.weight[0].numpy() / np.float32(1.0 - p))  # (b, hidden)
-        bias = np.float32(self.layer2.bias[0])
+        h = F.relu(self.layer1(x)).cpu().numpy()  # (b, hidden); the masks are drawn on the CPU
+        a = h * (self.layer2.weight[0].cpu().numpy() / np.float32(1.0 - p))  # (b, hidden)
+        bias = np.float32(self.layer2.bias[0].item())
         out = np.empty((passes, len(h)), dtype=np.float32)
         for start in range(0, passes, chunk):
             k = min(chunk, passes - start)

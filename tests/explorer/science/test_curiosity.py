@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from explorer.cli import main
-from explorer.errors import DatasetError
+from explorer.errors import ConfigError, DatasetError
 from explorer.plots.curiosity import curve_data, histogram_data, histogram_edges
 from explorer.science.curiosity import (
     GridSpec,
@@ -36,6 +37,7 @@ from explorer.science.curiosity_bench import (
     load_trials,
     make_tasks,
     run_benchmark,
+    run_in_dir,
     run_tasks,
     to_json,
 )
@@ -235,6 +237,7 @@ def test_histogram_edges_extend_the_papers_bins() -> None:
         (["--measurements", "10", "--initial", "30"], "--measurements"),
         (["--crop", "1,2,3"], "--crop"),
         (["--dataset", "/nonexistent/cube.npy"], "--dataset"),
+        (["--device", "tpu"], "--device"),
     ],
 )
 def test_cli_rejects_bad_arguments(args: list[str], message: str, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -269,3 +272,44 @@ def test_cli_end_to_end_on_a_window(cube_path: Path, tmp_path: Path) -> None:
     print("\n" + json.dumps(data["summary"], indent=1))
     for name in ("curiosity_loss_hist.png", "curiosity_loss_curves.png", "curiosity_trials.jsonl"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_run_in_dir_appends_trials_and_resumes(cube_path: Path, short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ran: list[object] = []
+    first = run_in_dir(cube_path, SHORT, tmp_path, on_result=ran.append)
+    assert len(ran) == 4 and {r.device for r in first.results} == {"cpu"}
+    lines = (tmp_path / "curiosity_trials.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and (tmp_path / "curiosity_settings.json").is_file()
+    # a killed run: keep two finished trials, resume runs only the other two
+    (tmp_path / "curiosity_trials.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    ran.clear()
+    kept: list[int] = []
+    again = run_in_dir(
+        cube_path, SHORT, tmp_path, resume=True, on_result=ran.append, on_resume=kept.append
+    )
+    assert kept == [2] and len(ran) == 2
+    assert [r.loss for r in again.results] == [r.loss for r in first.results]
+    assert len((tmp_path / "curiosity_trials.jsonl").read_text().splitlines()) == 4
+    other = replace(SHORT, trials=3)
+    with pytest.raises(ConfigError, match="other settings"):
+        run_in_dir(cube_path, other, tmp_path, resume=True)
+
+
+def test_cli_rejects_cuda_without_a_gpu(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    rc = main(["bench", "curiosity", "--out", str(tmp_path), "--device", "cuda"])
+    assert rc == 2
+    assert "--device" in capsys.readouterr().err and not any(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (device machine)")
+def test_a_gpu_trial_makes_the_same_random_choices_as_on_the_cpu(cube_path: Path) -> None:
+    grid = load_grid(cube_path, SHORT.grid)
+    feats = featurise(grid, SHORT)
+    cpu = run_trial(TrialTask("curiosity", 0, grid, feats, SHORT.trial))
+    gpu = run_trial(TrialTask("curiosity", 0, grid, feats, SHORT.trial, device="cuda"))
+    assert gpu.device == "cuda" and gpu.initial == cpu.initial
+    # the same masks and initial weights: the fits agree up to floating-point drift
+    assert gpu.loss == pytest.approx(cpu.loss, rel=0.05)
+    assert gpu.loss_curve[0] == pytest.approx(cpu.loss_curve[0], rel=1e-4)
