@@ -13,7 +13,7 @@ help:
 	@echo "make demo             set up .venv, run a short simulated campaign, write plots + report"
 	@echo "make test             set up .venv, run the default (fast) test suite"
 	@echo "make check-science    slow scientific checks (paper tables); prints result tables"
-	@echo "make check-curiosity  curiosity vs random, 50 trials x 100 measurements (hours of CPU)"
+	@echo "make check-curiosity  curiosity vs random, 50 trials x 100 measurements (hours of CPU; CURIOSITY_DEVICE=cuda: minutes)"
 	@echo "make check-reliability long crash / fault / fuzz runs"
 	@echo "make lint             ruff + mypy"
 	@echo "make bench            latency + efficiency benchmarks vs BoTorch / skopt (long; runs/bench/)"
@@ -42,8 +42,9 @@ check-science: $(STAMP)
 # The paper's full table (issue 7): 100 trial runs of ~220 full-grid im2spec evaluations each,
 # one process per core. Exits 1 unless the paper's numbers are reproduced.
 CURIOSITY_OUT ?= runs/check-curiosity
+CURIOSITY_DEVICE ?= cpu
 check-curiosity: $(STAMP)
-	$(BIN)/explorer bench curiosity --trials 50 --measurements 100 --out $(CURIOSITY_OUT) --check-paper
+	$(BIN)/explorer bench curiosity --trials 50 --measurements 100 --out $(CURIOSITY_OUT) --device $(CURIOSITY_DEVICE) --resume --check-paper
 
 check-reliability: $(STAMP)
 	$(BIN)/python -m pytest -q -m "reliability or ownership" -s

@@ -30,6 +30,7 @@ def _run_dir(out: Path) -> Path:
     [
         ("pto-beps-dkl.yaml", "pto-beps-50x50", 12),
         ("pto-sspfm-replay.yaml", "pto-sspfm-curiosity", 3),
+        ("pto-sspfm-curiosity.yaml", "pto-sspfm-curiosity", 3),
     ],
 )
 def test_shared_data_campaigns_validate_and_run(
@@ -49,7 +50,7 @@ def test_shared_data_campaigns_validate_and_run(
     ]
     assert len(measured) == n
     assert all(library.contains(m.location_id) for m in measured)
-    if campaign == "pto-sspfm-replay.yaml":
+    if campaign.startswith("pto-sspfm"):
         assert measured[0].location_id == 1250  # the paper's start pixel (25, 25)
 
 
