@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.bands import MedianBand
 from explorer.sweep.spec import SweepPlan, plan_sweep
 
 FloatArray = NDArray[np.float64]
@@ -82,21 +83,6 @@ def efficiency_plan(
 
 
 @dataclass(frozen=True)
-class Band:
-    """Median and quartiles over seeds at each measurement count (1..len)."""
-
-    median: FloatArray
-    q25: FloatArray
-    q75: FloatArray
-
-    @classmethod
-    def of(cls, runs: FloatArray) -> Band:
-        """runs: (n_seeds, n_steps); NaN entries (a shorter run) are ignored."""
-        q = np.nanpercentile(runs, [50, 25, 75], axis=0) if runs.size else np.zeros((3, 0))
-        return cls(q[0], q[1], q[2])
-
-
-@dataclass(frozen=True)
 class StrategyCurves:
     """One strategy on one library.
 
@@ -111,8 +97,8 @@ class StrategyCurves:
     strategy: str
     objective: str
     direction: str
-    best: Band
-    true_gap: Band | None
+    best: MedianBand
+    true_gap: MedianBand | None
     n_runs: int
     n_failed: int
 
@@ -136,7 +122,7 @@ def summarise(results: Any, curves: Any) -> list[StrategyCurves]:
                 str(strategy),
                 objective,
                 direction,
-                Band.of(best),
+                MedianBand.of_runs(best, str(strategy)),
                 gap,
                 len(mine) - failed,
                 failed,
@@ -145,20 +131,18 @@ def summarise(results: Any, curves: Any) -> list[StrategyCurves]:
     return out
 
 
-def _true_gap(group: Any, direction: str) -> Band | None:
+def _true_gap(group: Any, direction: str) -> MedianBand | None:
     if group.true_optimum.isna().all():
         return None
     sign = 1.0 if direction == "maximize" else -1.0
     gap = sign * (group.true_optimum - group.true_best_so_far) / group.true_optimum.abs()
     table = group.assign(gap=gap).pivot(index="task", columns="step", values="gap")
-    return Band.of(table.to_numpy(float))
+    return MedianBand.of_runs(table.to_numpy(float), str(group.override.iloc[0]))
 
 
 def to_json(summary: list[StrategyCurves]) -> list[dict[str, Any]]:
-    def band(b: Band | None) -> dict[str, list[float]] | None:
-        if b is None:
-            return None
-        return {"median": b.median.tolist(), "q25": b.q25.tolist(), "q75": b.q75.tolist()}
+    def band(b: MedianBand | None) -> dict[str, list[float]] | None:
+        return None if b is None else b.to_json()
 
     return [
         {

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.bands import MedianBand
 from explorer.compare import Comparison
+from explorer.plots.bands import draw_median_bands
 from explorer.plots.style import DOUBLE_COLUMN_IN, PALETTE, figure, rc_context
 
 if TYPE_CHECKING:
@@ -20,16 +22,6 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class GroupBand:
-    group: str
-    step: NDArray[np.int64]
-    median: FloatArray
-    q25: FloatArray
-    q75: FloatArray
-    n_runs: NDArray[np.int64]
-
-
-@dataclass(frozen=True)
 class ComparePanel:
     """One metric (of one objective) for every group."""
 
@@ -37,7 +29,7 @@ class ComparePanel:
     objective: str
     title: str
     ylabel: str
-    bands: tuple[GroupBand, ...]
+    bands: tuple[MedianBand, ...]
 
 
 def _texts(c: Comparison, metric: str, objective: str) -> tuple[str, str]:
@@ -66,7 +58,7 @@ def compare_panels(c: Comparison) -> list[ComparePanel]:
             t = sel[sel["group"] == g].sort_values("step")
             if len(t):
                 bands.append(
-                    GroupBand(
+                    MedianBand(
                         g,
                         t["step"].to_numpy(),
                         t["median"].to_numpy(float),
@@ -81,17 +73,7 @@ def compare_panels(c: Comparison) -> list[ComparePanel]:
 
 
 def draw_compare_panel(p: ComparePanel, ax: Axes, colours: dict[str, str]) -> Axes:
-    for b in p.bands:
-        col = colours[b.group]
-        ax.fill_between(b.step, b.q25, b.q75, color=col, alpha=0.22, lw=0, step="post")
-        ax.step(
-            b.step,
-            b.median,
-            where="post",
-            color=col,
-            lw=1.5,
-            label=f"{b.group} (n = {int(b.n_runs.max())})",
-        )
+    draw_median_bands(ax, p.bands, colours, stairs=True)
     ax.set_xlabel("measurement number")
     ax.set_ylabel(p.ylabel)
     ax.set_title(p.title)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.bands import MedianBand
+from explorer.plots.bands import draw_median_bands
 from explorer.science.curiosity_bench import PAPER_LOSS, BenchmarkResult, paper_conditions
 
 if TYPE_CHECKING:
@@ -80,41 +82,24 @@ def draw_histogram(d: HistogramData, ax: Axes) -> Axes:
     return ax
 
 
-@dataclass(frozen=True)
-class CurveData:
-    """Summed per-pixel MSE after each measurement: median and quartiles over trials."""
-
-    measurements: NDArray[np.int64]
-    median: dict[str, FloatArray]
-    q1: dict[str, FloatArray]
-    q3: dict[str, FloatArray]
-
-
-def curve_data(result: BenchmarkResult) -> CurveData:
-    """Loss after each post-initial measurement (the initial-fit evaluations are dropped)."""
-    med: dict[str, FloatArray] = {}
-    lo: dict[str, FloatArray] = {}
-    hi: dict[str, FloatArray] = {}
-    n_meas = 0
+def curve_data(result: BenchmarkResult) -> list[MedianBand]:
+    """Summed per-pixel MSE after each post-initial measurement (the initial-fit evaluations
+    are dropped): median and quartiles over trials, one band per strategy."""
+    bands = []
     for s in result.settings.strategies:
         rows = [r for r in result.results if r.strategy == s]
         k = min(len(r.loss_curve) - r.n_initial_evaluations for r in rows)
         curves = np.array([r.loss_curve[r.n_initial_evaluations :][:k] for r in rows])
-        med[s], lo[s], hi[s] = (np.percentile(curves, q, axis=0) for q in (50, 25, 75))
-        n_meas = k
         first = rows[0].steps[0].t if rows[0].steps else 0
-    return CurveData(np.arange(first + 1, first + 1 + n_meas), med, lo, hi)
+        bands.append(MedianBand.of_runs(curves, s, np.arange(first + 1, first + 1 + k)))
+    return bands
 
 
-def draw_curves(d: CurveData, ax: Axes) -> Axes:
-    for name in d.median:
-        line = ax.plot(d.measurements, d.median[name], lw=1.5, label=f"{name} (median)")[0]
-        ax.fill_between(
-            d.measurements, d.q1[name], d.q3[name], color=line.get_color(), alpha=0.2, lw=0
-        )
+def draw_curves(d: list[MedianBand], ax: Axes) -> Axes:
+    draw_median_bands(ax, d)
     ax.set_xlabel("measurements after the start point")
     ax.set_ylabel("Σ per-pixel MSE over the grid")
-    ax.set_title("surrogate loss during exploration (IQR shaded)")
+    ax.set_title("surrogate loss during exploration (median, IQR shaded)")
     ax.legend(loc="best", frameon=False)
     return ax
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.bands import MedianBand
 from explorer.bench.efficiency import StrategyCurves
+from explorer.plots.bands import draw_median_bands
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -17,19 +19,10 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class EfficiencyLine:
-    label: str
-    step: NDArray[np.int64]
-    median: FloatArray
-    q25: FloatArray
-    q75: FloatArray
-
-
-@dataclass(frozen=True)
 class EfficiencyData:
     dataset: str
     ylabel: str
-    lines: tuple[EfficiencyLine, ...]
+    lines: tuple[MedianBand, ...]
     log_y: bool
 
 
@@ -44,9 +37,7 @@ def efficiency_data(
         if s.dataset != dataset or band is None or not len(band.median):
             continue
         objective = s.objective
-        step = np.arange(1, len(band.median) + 1)
-        label = f"{s.strategy} (n={s.n_runs})"
-        lines.append(EfficiencyLine(label, step, band.median, band.q25, band.q75))
+        lines.append(band.relabel(s.strategy))
     ylabel = (
         f"best {objective} so far" if measure == "best" else f"true gap to optimum ({objective})"
     )
@@ -54,9 +45,7 @@ def efficiency_data(
 
 
 def draw_efficiency(d: EfficiencyData, ax: Axes) -> Axes:
-    for line in d.lines:
-        (h,) = ax.plot(line.step, line.median, lw=1.6, label=line.label)
-        ax.fill_between(line.step, line.q25, line.q75, color=h.get_color(), alpha=0.18, lw=0)
+    draw_median_bands(ax, d.lines)
     if d.log_y:
         ax.set_yscale("symlog", linthresh=1e-3)
     ax.set_xlabel("measurements")

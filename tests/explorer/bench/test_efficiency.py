@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from explorer.bench.efficiency import LIBRARIES, Band, efficiency_plan, summarise
+from explorer.bands import MedianBand
+from explorer.bench.efficiency import LIBRARIES, efficiency_plan, summarise
 from explorer.cli import main
 from explorer.plots.efficiency import draw_efficiency, efficiency_data
 
 
 def test_band_is_median_and_quartiles_over_seeds() -> None:
     runs = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, np.nan], [7.0, 8.0]])
-    band = Band.of(runs)
+    band = MedianBand.of_runs(runs)
     np.testing.assert_allclose(band.median, [4.0, 4.0])
     np.testing.assert_allclose(band.q25, [2.5, 3.0])
     np.testing.assert_allclose(band.q75, [5.5, 6.0])

@@ -180,7 +180,8 @@ def test_summary_json_and_figure_data(short) -> None:  # type: ignore[no-untyped
     hist = histogram_data(short)
     assert all(int(c.sum()) == 2 for c in hist.counts.values())
     curves = curve_data(short)
-    assert len(curves.measurements) == 8 and curves.measurements[0] == 5
+    assert [c.label for c in curves] == ["curiosity", "random"]
+    assert all(len(c.step) == 8 and c.step[0] == 5 and set(c.n_runs) == {2} for c in curves)
 
 
 def test_figures_render(short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
