@@ -26,7 +26,7 @@ from explorer.plots.common import objective_label
 from explorer.plots.geometry import LibraryGeometry, grid_raster, library_geometry
 from explorer.plots.style import ACQ_CMAP, HIGHLIGHT, STD_CMAP, VALUE_CMAP
 from explorer.rundata import RunData
-from explorer.strategies.explain import Explanation
+from explorer.strategies.explain import Explainable, Explanation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -161,8 +161,14 @@ def posterior_data(run: RunData, step: int | None) -> PosteriorMaps:
     state = dict(decision.model_state) if decision is not None else _last_model_state(run)
     expl = campaign.explain(state)
     if expl is None:
+        if not isinstance(campaign.strategy, Explainable):
+            raise PlotUnavailableError(
+                f"strategy {run.strategy_label!r} has no model of the objectives over the "
+                "library to draw (a model-free rule, or a model of something else, such as "
+                "curiosity's spectra)"
+            )
         raise PlotUnavailableError(
-            f"strategy {run.strategy_label!r} has no model at this point (model-free rule, or "
+            f"strategy {run.strategy_label!r} has no model at this point (model-free phase, or "
             "fewer than two usable measurements)"
         )
     name = next(iter(expl.mean))
