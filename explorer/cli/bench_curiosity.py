@@ -53,6 +53,13 @@ def curiosity(
         "runs/bench-curiosity"
     ),
     workers: Annotated[int, typer.Option(help="parallel processes (0 = CPU cores)")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="run the trials on this Dask scheduler (tcp://HOST:8786) instead of local "
+            "processes, as `explorer sweep --scheduler` does"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="root seed of every trial")] = 20250427,
     dataset: Annotated[Path, typer.Option(help="norm_polarization.npy cube")] = DEFAULT_CUBE,
     initial: Annotated[int, typer.Option(help="random points after the start")] = 30,
@@ -85,6 +92,7 @@ def curiosity(
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
     measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
     from dataclasses import replace
+    from functools import partial
 
     from explorer.plots.curiosity import save_curiosity_plots
     from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
@@ -130,7 +138,8 @@ def curiosity(
     def resumed(n: int) -> None:
         err.print(f"resuming: {n} finished trial runs kept from {out_dir}")
 
-    result = run_in_dir(
+    run = partial(
+        run_in_dir,
         dataset,
         settings,
         out_dir,
@@ -140,6 +149,16 @@ def curiosity(
         on_result=progress,
         on_resume=resumed,
     )
+    if scheduler is None:
+        result = run()
+    else:
+        from explorer.sweep.execute import connect
+
+        _, client = connect(scheduler, None)
+        try:
+            result = run(executor=client.get_executor())
+        finally:
+            client.close()
     path = write_json(result, out_dir / "curiosity_results.json")
     pngs = save_curiosity_plots(result, out_dir)
     out.print(format_table(result))

@@ -368,6 +368,7 @@ def run_in_dir(
     workers: int = 1,
     resume: bool = False,
     device: str = "cpu",
+    executor: Executor | None = None,
     on_result: Callable[[TrialResult], None] | None = None,
     on_resume: Callable[[int], None] | None = None,
 ) -> BenchmarkResult:
@@ -403,6 +404,7 @@ def run_in_dir(
         cube,
         settings,
         workers=workers,
+        executor=executor,
         on_result=record,
         cache_dir=out_dir,
         done=done,

@@ -94,7 +94,7 @@ def execute(
             results.append(r)
             progress(r)
     else:
-        cluster, client = _client(scheduler, workers)
+        cluster, client = connect(scheduler, workers)
         try:
             for r in _on_cluster(plan.tasks, client):
                 results.append(r)
@@ -102,11 +102,11 @@ def execute(
         finally:
             client.close()
             if cluster is not None:
-                _close_quietly(cluster)
+                close_quietly(cluster)
     return write_tables(plan, results)
 
 
-def _close_quietly(cluster: Any) -> None:
+def close_quietly(cluster: Any) -> None:
     """Close a LocalCluster; workers that imported torch can take longer than the nanny's
     grace period to exit, and its "killing" warning is noise once every result is in."""
     nanny = logging.getLogger("distributed.nanny")
@@ -118,7 +118,9 @@ def _close_quietly(cluster: Any) -> None:
         nanny.setLevel(level)
 
 
-def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+    """(cluster, client): a new LocalCluster of `workers` processes when `scheduler` is None
+    (close both when done), else (None, a client of the running scheduler at that address)."""
     if scheduler is None:
         return local_client(workers)
     from distributed import Client

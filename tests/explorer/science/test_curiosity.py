@@ -314,3 +314,41 @@ def test_a_gpu_trial_matches_the_cpu_trial_up_to_floating_point_drift(cube_path:
     # the same initial weights and masks: equal at first, then apart by floating-point drift
     assert gpu.loss == pytest.approx(cpu.loss, rel=0.05)
     assert gpu.loss_curve[0] == pytest.approx(cpu.loss_curve[0], rel=1e-4)
+
+
+def test_trials_on_a_dask_cluster_equal_the_inline_ones(
+    cube_path: Path, short, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`explorer bench curiosity --scheduler` hands run_in_dir a Dask executor: a real
+    LocalCluster worker process runs the trials, with the same results as inline."""
+    from explorer.sweep.execute import close_quietly, local_client
+
+    cluster, client = local_client(1)
+    try:
+        ran: list[object] = []
+        result = run_in_dir(
+            cube_path, SHORT, tmp_path, executor=client.get_executor(), on_result=ran.append
+        )
+    finally:
+        client.close()
+        close_quietly(cluster)
+    assert len(ran) == 4
+    assert [r.loss for r in result.results] == [r.loss for r in short.results]
+    assert len((tmp_path / "curiosity_trials.jsonl").read_text().splitlines()) == 4
+
+
+@pytest.mark.science
+def test_cli_runs_trials_on_a_running_scheduler(cube_path: Path, tmp_path: Path) -> None:
+    from explorer.sweep.execute import close_quietly, local_client
+
+    cluster, client = local_client(1)
+    try:
+        args = ["bench", "curiosity", "--trials", "1", "--measurements", "6", "--initial", "4"]
+        args += ["--crop", ",".join(map(str, CROP)), "--dataset", str(cube_path)]
+        args += ["--out", str(tmp_path), "--scheduler", cluster.scheduler_address, "-q"]
+        assert main(args) == 0
+    finally:
+        client.close()
+        close_quietly(cluster)
+    data = json.loads((tmp_path / "curiosity_results.json").read_text())
+    assert [t["strategy"] for t in data["trials"]] == ["curiosity", "random"]
