@@ -8,7 +8,9 @@ Curves, against the measurement number (1-based):
   values against ONE reference point, so runs are comparable. It is the logged reference point
   when every run logged the same one, otherwise derived from the pooled values of all runs
   (`reference` says which; derived values are comparable only within this comparison);
-* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`).
+* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`);
+* `stage_travel`: cumulative straight-line stage travel in mm between measured locations (the
+  cost SANE-style strategies trade against discovery).
 
 A group's statistics at step i use the runs that reached step i (`n_runs`); shorter runs do
 not pull the median down.
@@ -33,6 +35,7 @@ from explorer.metrics import (
     hypervolume_curve,
     logged_ref_point,
     objective_matrix,
+    travel_distance_mm,
 )
 from explorer.rundata import RunData
 from explorer.rundir import is_run_dir
@@ -160,6 +163,7 @@ def compare_runs(
         classes = classes_found_curve(run, classes_scalar)
         if classes is not None:
             rows += _rows(run, g, "classes_found", classes_scalar, classes)
+        rows += _rows(run, g, "stage_travel", "", travel_distance_mm(run.positions_mm))
     curves = pd.DataFrame(rows, columns=CURVE_COLUMNS)
     labels = {n: _label(runs[0], n) for n in names}
     return Comparison(curves, summarise(curves), by, ref, tuple(skipped), labels)

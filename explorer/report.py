@@ -23,7 +23,14 @@ import numpy as np
 import yaml
 
 from explorer.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
-from explorer.metrics import best_values, hypervolume_curve, objective_matrix, run_ref_point
+from explorer.metrics import (
+    best_values,
+    classes_found_curve,
+    hypervolume_curve,
+    objective_matrix,
+    run_ref_point,
+    travel_distance_mm,
+)
 from explorer.rundata import RunData
 from explorer.rundir import LOCK_FILE, atomic_write_bytes
 
@@ -116,6 +123,21 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
             SummaryRow(
                 f"hypervolume ({ref.source} reference)",
                 _fmt(float(hv[-1]) if len(hv) else float("nan")),
+            )
+        )
+    travel = travel_distance_mm(run.positions_mm)
+    if len(travel):
+        rows.append(
+            SummaryRow(
+                "stage travel", f"{travel[-1]:.4g} mm ({travel[-1] / n:.3g} mm per location)"
+            )
+        )
+    classes = classes_found_curve(run)
+    if classes is not None:
+        first_all = int(np.argmax(classes == classes[-1])) + 1
+        rows.append(
+            SummaryRow(
+                "classes found", f"{int(classes[-1])} (the last new one at measurement {first_all})"
             )
         )
     rows.append(SummaryRow("warnings / faults", f"{len(run.warnings)} / {len(run.faults)}"))

@@ -38,12 +38,14 @@ def _texts(c: Comparison, metric: str, objective: str) -> tuple[str, str]:
     if metric == "hypervolume":
         how = "logged" if c.reference and c.reference.source == "logged" else "pooled-derived"
         return f"hypervolume ({how} reference)", "dominated hypervolume"
+    if metric == "stage_travel":
+        return "stage travel", "cumulative stage travel (mm)"
     return "distinct classes found", f"classes found ({objective})"
 
 
 def compare_panels(c: Comparison) -> list[ComparePanel]:
     """Panels in a stable order: best-so-far per objective, hypervolume, classes found."""
-    order = {"best_so_far": 0, "hypervolume": 1, "classes_found": 2}
+    order = {"best_so_far": 0, "hypervolume": 1, "classes_found": 2, "stage_travel": 3}
     s = c.summary
     keys = sorted(
         {(m, o) for m, o in zip(s["metric"], s["objective"], strict=True)},

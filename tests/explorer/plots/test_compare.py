@@ -55,11 +55,17 @@ def test_group_statistics_are_numpy_statistics(sim_runs: list[Path]) -> None:
         assert row["median"] == pytest.approx(np.median(at))
         assert row["q25"] == pytest.approx(np.quantile(at, 0.25))
         assert row["q75"] == pytest.approx(np.quantile(at, 0.75))
+    travel = c.curves[
+        (c.curves["metric"] == "stage_travel") & (c.curves["run"] == str(sim_runs[0]))
+    ]
+    xy = RunData.load(sim_runs[0]).positions_mm
+    assert travel["value"].iloc[-1] == pytest.approx(np.hypot(*np.diff(xy, axis=0).T).sum())
     sobol = c.summary[c.summary["group"] == "sobol"]
     assert sobol["step"].max() == 6 and set(sobol["n_runs"]) == {2}  # shorter runs: own length
     assert c.reference is None  # one objective: no hypervolume
     table = final_table(c)
-    assert list(table["n_runs"]) == [3, 2]
+    assert list(table["n_runs"]) == [3, 3, 2, 2]
+    assert set(table["metric"]) == {"best_so_far", "stage_travel"}
 
 
 def test_hypervolume_uses_one_reference_for_all_runs(replay_runs: list[Path]) -> None:
@@ -79,7 +85,12 @@ def test_hypervolume_uses_one_reference_for_all_runs(replay_runs: list[Path]) ->
         )
     classes = c.curves[c.curves["metric"] == "classes_found"]
     assert not classes.empty and classes["value"].max() <= 3
-    assert set(c.summary["metric"]) == {"best_so_far", "hypervolume", "classes_found"}
+    assert set(c.summary["metric"]) == {
+        "best_so_far",
+        "hypervolume",
+        "classes_found",
+        "stage_travel",
+    }
 
 
 def test_compare_figure_renders_without_overlaps(replay_runs: list[Path]) -> None:
@@ -90,6 +101,7 @@ def test_compare_figure_renders_without_overlaps(replay_runs: list[Path]) -> Non
         ("best_so_far", "kerr"),
         ("hypervolume", ""),
         ("classes_found", "class_label"),
+        ("stage_travel", ""),
     ]
     assert all(len(p.bands) == 2 for p in panels)
     fig = compare_figure(c)

@@ -9,6 +9,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from explorer.cli import main
@@ -75,6 +76,9 @@ def test_summary_numbers(so_run: Path) -> None:
     assert rows["measurements"].startswith("10 of 51 locations (0 unusable)")
     best = max(m.objectives["loop_height"] for m in run.measured)
     assert rows["best loop height (a.u.)"].startswith(f"{best:.4g}")
+    xy = run.positions_mm
+    assert rows["stage travel"].startswith(f"{np.hypot(*np.diff(xy, axis=0).T).sum():.4g} mm")
+    assert "classes found" not in rows  # the run logs no class label
     title, header, table = front_table(run)
     assert title == "Best 10 measurements" and header[4] == "Sm fraction"
     assert float(table[0][-1]) == pytest.approx(best, rel=1e-3)
@@ -85,6 +89,8 @@ def test_report_of_ternary_and_replay_runs(ternary_run: Path, replay_run: Path, 
     assert 'id="ternary_loop_height"' in page and 'id="posterior"' in page
     replay = render_html(RunData.load(replay_run), live=False, figures=rendered("replay_run"))
     assert "Fe fraction" in replay and "kerr (mrad)" in replay and "kind: replay" in replay
+    rows = {r.label: r.value for r in summary_rows(RunData.load(replay_run))}
+    assert rows["classes found"].split()[0].isdigit()  # the Fe-Co-Ni replay logs class_label
 
 
 def test_live_while_the_lock_is_held(so_run: Path, tmp_path: Path) -> None:
