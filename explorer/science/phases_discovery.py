@@ -19,8 +19,9 @@ Strategies (all with the budget of the campaign's stop rule unless told otherwis
 * gp_bo: 8 Sobol points, then GP-BO with log-EI on the campaign's objective (loop area);
 * max_variance: 8 Sobol points, then GP-BO with pure posterior-variance acquisition;
 * random: uniform random locations.
-`curiosity` does not apply: it needs image-patch features per location (a structure image of
-the library, as in the PTO SSPFM cube), and the phase library has positions only.
+`curiosity` needs image-patch features per location (a structure image), which the live
+library lacks: its row comes from `phases_replay` (curiosity on the replay of each seed's library
+recorded by `dataset simulate`, whose on-field amplitude map is the structure image).
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ from explorer.science.harness import campaign_config, run_quietly
 N_CLASSES, RARE_CLASS = 5, 4  # hardware.pfm.phases.PHASE_CLASSES, RARE_CLASS
 COVERAGE_CELLS = 20
 CURIOSITY_NOTE = (
-    "curiosity: not run - it needs image-patch features per location (a structure image, as "
-    "in the PTO SSPFM cube); the phase library's features are stage positions only."
+    "curiosity: not run here - it needs image-patch features per location (a structure image); "
+    "the live library's features are stage positions only (see phases_replay)."
 )
 _SOBOL8 = {"kind": "sobol", "n": 8}
 STRATEGIES: dict[str, dict[str, Any] | None] = {
