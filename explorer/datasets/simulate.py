@@ -11,6 +11,10 @@ meaningless to a replay).
 Ground truth: the same library measured by a noise-free twin of the instrument (the config
 with `noise: none` and no tip wear) and reduced by the loop objectives (loop_area, loop_height,
 coercive_bias, imprint) - what the metrics are without spot-to-spot variability.
+Phase classes: when the simulated sample has a ground-truth class map (`class_at`, the phase
+library of hardware/pfm/phases.py), ground truth `phase_class` holds each location's class id,
+a categorical array whose `categories` are the class names (`sample.class_names`); the sample
+is rebuilt from the config exactly as the instrument builds it (same seed, same boundaries).
 Image (only for complete grids): the on-field loop half-amplitude (max − min)/2 of each recorded
 location (missing points ignored), a quick amplitude map, on the grid with its pixel -> mm
 transform. Loop points the simulated instrument could not measure stay NaN (missing).
@@ -22,9 +26,9 @@ from importlib import metadata
 
 import numpy as np
 
-from explorer.build import build_instrument, build_library
+from explorer.build import Seeds, build_instrument, build_library
 from explorer.config import CampaignConfig
-from explorer.config.instrument import SimInstrumentConfig
+from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.config.library import GridLibrary
 from explorer.errors import ConfigError
 from explorer.library import CandidateSet, grid_positions
@@ -66,6 +70,26 @@ def _truth(cfg: CampaignConfig, library: CandidateSet) -> dict[str, DataArray]:
         )
         for k in TRUTH_METRICS
         if all(np.isfinite(v[k]) for v in values)
+    }
+
+
+def _phase_classes(cfg: CampaignConfig, library: CandidateSet) -> dict[str, DataArray]:
+    """{"phase_class": class ids} when the sample has a class map, else {}."""
+    inst = cfg.instrument
+    assert isinstance(inst, SimInstrumentConfig)
+    sample = build_sample(
+        inst.sample, inst.sample_params, inst.noise, Seeds.derive(cfg.seed).instrument
+    )
+    if not hasattr(sample, "class_at"):
+        return {}
+    pos = library.positions_mm
+    return {
+        "phase_class": DataArray(
+            sample.class_at(pos[:, 0], pos[:, 1]).astype(float),
+            "1",
+            description="ground-truth phase family id of the simulated sample (class_at)",
+            categories=tuple(sample.class_names),
+        )
     }
 
 
@@ -139,7 +163,7 @@ def simulate_dataset(cfg: CampaignConfig) -> LibraryDataset:
             )
         },
         scalars=scalars,
-        ground_truth=_truth(cfg, library),
+        ground_truth={**_truth(cfg, library), **_phase_classes(cfg, library)},
         image=_image(cfg, library, pr_on),
         timing=_timing(cfg),
         provenance={"converter": "simulate", "campaign": cfg.name, "seed": cfg.seed},

@@ -14,14 +14,22 @@ from explorer.session import start_new
 
 
 def campaign_config(
-    base: Path, strategy: Mapping[str, Any] | None, seed: int, out_dir: Path, budget: int
+    base: Path,
+    strategy: Mapping[str, Any] | None,
+    seed: int,
+    out_dir: Path,
+    budget: int,
+    overrides: Mapping[str, Any] | None = None,
 ) -> CampaignConfig:
-    """`base` with its strategy replaced (None keeps it), this seed, budget and output dir."""
+    """`base` with its strategy replaced (None keeps it), this seed, budget and output dir, and
+    any other top-level sections replaced by `overrides` (e.g. `library`, `initial_points`).
+    Relative dataset paths resolve against `base`'s folder, as when the file is loaded."""
     data = read_yaml(base)
     if strategy is not None:
         data["strategy"] = dict(strategy)
+    data.update(overrides or {})
     data.update(seed=seed, output={"dir": str(out_dir)}, stop={"max_points": budget})
-    return parse_config(data, source=str(base))
+    return parse_config(data, source=str(base), base_dir=base.parent)
 
 
 def run_quietly(cfg: CampaignConfig) -> Path:

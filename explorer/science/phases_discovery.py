@@ -19,15 +19,14 @@ Strategies (all with the budget of the campaign's stop rule unless told otherwis
 * gp_bo: 8 Sobol points, then GP-BO with log-EI on the campaign's objective (loop area);
 * max_variance: 8 Sobol points, then GP-BO with pure posterior-variance acquisition;
 * random: uniform random locations.
-`curiosity` does not apply: it needs image-patch features per location (a structure image of
-the library, as in the PTO SSPFM cube), and the phase library has positions only.
+`curiosity` needs image-patch features per location (a structure image), which the live
+library lacks: its row comes from `phases_replay` (curiosity on the replay of each seed's library
+recorded by `dataset simulate`, whose on-field amplitude map is the structure image).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,17 +40,18 @@ from explorer.events import Measured
 from explorer.metrics import (
     FeatureCells,
     feature_space_coverage,
-    measurements_to_find,
     travel_distance_mm,
 )
 from explorer.rundata import RunData
+from explorer.science import discovery
+from explorer.science.discovery import DiscoveryResult, run_jobs, summarise
 from explorer.science.harness import campaign_config, run_quietly
 
 N_CLASSES, RARE_CLASS = 5, 4  # hardware.pfm.phases.PHASE_CLASSES, RARE_CLASS
 COVERAGE_CELLS = 20
 CURIOSITY_NOTE = (
-    "curiosity: not run - it needs image-patch features per location (a structure image, as "
-    "in the PTO SSPFM cube); the phase library's features are stage positions only."
+    "curiosity: not run here - it needs image-patch features per location (a structure image); "
+    "the live library's features are stage positions only (see phases_replay)."
 )
 _SOBOL8 = {"kind": "sobol", "n": 8}
 STRATEGIES: dict[str, dict[str, Any] | None] = {
@@ -64,20 +64,6 @@ STRATEGIES: dict[str, dict[str, Any] | None] = {
     },
     "random": {"kind": "random"},
 }
-
-
-@dataclass(frozen=True)
-class DiscoveryResult:
-    """One run: ground-truth classes of the measured locations in measurement order, and the
-    discovery numbers derived from them (None: not within the budget)."""
-
-    strategy: str
-    seed: int
-    labels: tuple[int, ...]
-    found_all_at: int | None
-    rare_at: int | None
-    coverage: float
-    travel_mm: float
 
 
 @dataclass(frozen=True)
@@ -136,21 +122,10 @@ def score_run(run_dir: Path, cfg: CampaignConfig, label: str, seed: int) -> Disc
     cells = FeatureCells.from_spectra(truth.noise_free_loops(cfg), COVERAGE_CELLS, seed=seed)
     cov = feature_space_coverage(cells, [rows[i] for i in ids])
     travel = travel_distance_mm(np.array([(m.x_mm, m.y_mm) for m in measured]).reshape(-1, 2))
-    return DiscoveryResult(
-        label,
-        seed,
-        tuple(labels),
-        measurements_to_find(labels, range(N_CLASSES)),
-        measurements_to_find(labels, [RARE_CLASS]),
-        float(cov[-1]) if len(cov) else 0.0,
-        float(travel[-1]) if len(travel) else 0.0,
-    )
+    return DiscoveryResult.of(label, seed, labels, range(N_CLASSES), RARE_CLASS, cov, travel)
 
 
 def _run_job(args: tuple[Path, str, int, Path, int]) -> DiscoveryResult:
-    from explorer.threads import limit_threads
-
-    limit_threads(1)
     return run_once(*args)
 
 
@@ -167,58 +142,33 @@ def run_all(
     jobs = [
         (base, label, int(s), out_dir / f"{label}-{s}", budget) for label in labels for s in seeds
     ]
-    if workers > 1:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return list(pool.map(_run_job, jobs))
-    return [run_once(*j) for j in jobs]
+    return run_jobs(_run_job, jobs, workers)
 
 
-def summarise(results: Sequence[DiscoveryResult], budget: int) -> dict[str, dict[str, float]]:
-    """Per strategy: median / IQR of measurements to find all classes (a miss counts as
-    budget + 1, so a median above the budget means most seeds missed), % of seeds that found all
-    and that found the rare class, median index of the first rare hit (same convention), mean
-    coverage and travel."""
-    out: dict[str, dict[str, float]] = {}
-    for name in dict.fromkeys(r.strategy for r in results):
-        mine = [r for r in results if r.strategy == name]
-        found = np.array([r.found_all_at or budget + 1 for r in mine], float)
-        rare = np.array([r.rare_at or budget + 1 for r in mine], float)
-        q1, med, q3 = np.percentile(found, [25, 50, 75])
-        out[name] = {
-            "median": float(med),
-            "q1": float(q1),
-            "q3": float(q3),
-            "found_all": float(np.mean(found <= budget)),
-            "found_rare": float(np.mean(rare <= budget)),
-            "rare_median": float(np.median(rare)),
-            "coverage": float(np.mean([r.coverage for r in mine])),
-            "travel_mm": float(np.mean([r.travel_mm for r in mine])),
-            "seeds": float(len(mine)),
-        }
-    return out
-
-
-def format_table(summary: Mapping[str, Mapping[str, float]], budget: int) -> str:
-    def n(v: float) -> str:
-        return f">{budget}" if v > budget else f"{v:.1f}"
-
-    lines = [
+def format_table(
+    summary: Mapping[str, Mapping[str, float]], budget: int, curiosity_note: str = CURIOSITY_NOTE
+) -> str:
+    """The phase-library table (discovery.format_table with this library's title and notes)."""
+    title = (
         f"phase discovery on the simulated phase library (5 classes, rare class 1.8 % of the "
-        f"area; budget {budget}; misses count as {budget + 1})",
-        f"{'strategy':<13}{'all: median':>12}{'IQR':>16}{'found all':>10}{'found rare':>11}"
-        f"{'rare: median':>13}{'coverage':>9}{'travel mm':>10}{'seeds':>6}",
-    ]
-    for name, s in summary.items():
-        iqr = f"[{n(s['q1'])}, {n(s['q3'])}]"
-        lines.append(
-            f"{name:<13}{n(s['median']):>12}{iqr:>16}{s['found_all']:>10.0%}{s['found_rare']:>11.0%}"
-            f"{n(s['rare_median']):>13}{s['coverage']:>9.2f}{s['travel_mm']:>10.0f}"
-            f"{int(s['seeds']):>6d}"
-        )
-    lines.append(
+        f"area; budget {budget}; misses count as {budget + 1})"
+    )
+    coverage = (
         f"coverage: fraction of {COVERAGE_CELLS} k-means cells (5 PCs of the noise-free on-field "
         "loops of the full grid) holding a measured point, at the end of the budget."
     )
-    lines.append(CURIOSITY_NOTE)
-    return "\n".join(lines)
+    return discovery.format_table(summary, budget, title, [coverage, curiosity_note])
+
+
+__all__ = [
+    "CURIOSITY_NOTE",
+    "STRATEGIES",
+    "DiscoveryResult",
+    "GroundTruth",
+    "campaign_config",
+    "format_table",
+    "run_all",
+    "run_once",
+    "score_run",
+    "summarise",
+]

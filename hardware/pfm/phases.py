@@ -139,6 +139,11 @@ class PhaseLibrarySample:
         return self.params.detector_noise
 
     @property
+    def class_names(self) -> tuple[str, ...]:
+        """Name of each ground-truth class id of `class_at`."""
+        return PHASE_CLASSES
+
+    @property
     def f0_ref_hz(self) -> float:
         return self.params.f0_ref_hz
 

@@ -79,6 +79,8 @@ class DataArray:
         description: free text (what was measured, how it was reduced).
         std: name of a sibling array with the per-location standard deviation of this one
             (repeat scatter), used by replay noise `recorded_std`.
+        categories: for a categorical array (e.g. a ground-truth class label), the name of each
+            integer value 0..len-1 (every value must be one of them); empty for numeric arrays.
     """
 
     values: FloatArray
@@ -86,10 +88,19 @@ class DataArray:
     axes: tuple[str, ...] = ()
     description: str = ""
     std: str | None = None
+    categories: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", _frozen_float(self.values, "array", allow_nan=True))
         object.__setattr__(self, "axes", tuple(self.axes))
+        object.__setattr__(self, "categories", tuple(str(c) for c in self.categories))
+        if self.categories:
+            v = self.values
+            if not np.all((v == np.round(v)) & (v >= 0) & (v < len(self.categories))):
+                raise DatasetError(
+                    f"a categorical array takes integer values 0..{len(self.categories) - 1} "
+                    f"(one per category {list(self.categories)}); fix the labels or the categories"
+                )
         if self.values.ndim < 1:
             raise DatasetError("per-location arrays need a first dimension of locations")
         if self.axes and len(self.axes) != self.values.ndim - 1:

@@ -9,10 +9,12 @@ Both files hold the same tree of named arrays with attributes (layout table in t
     features (n, d)          float64;  feature_names (d,) strings
     image (H, W, c)          optional; attrs pixel_to_mm (2, 3), channel_names (c,), units (c,)
     channels/<c>             group; attrs kind, description
-    channels/<c>/<q>         (n, ...) attrs units, axes, description[, std]
+    channels/<c>/<q>         (n, ...) attrs units, axes, description[, std][, categories]
     channels/<c>/axes/<a>    (L,) attrs units, description
-    scalars/<s>              (n,) attrs units, description[, std]
-    ground_truth/<g>         (n,) attrs units, description
+    scalars/<s>              (n,) attrs units, description[, std][, categories]
+    ground_truth/<g>         (n,) attrs units, description[, categories]
+
+`categories` (strings) names the integer values 0..k-1 of a categorical array (a class label).
 
 In .npz every array is a member named by its path and all attributes sit in one JSON string
 member `__attrs__` ({path: {attr: value}}); it is read with `allow_pickle=False`.
@@ -60,6 +62,8 @@ def _array_attrs(arr: DataArray) -> dict[str, Any]:
         out["axes"] = list(arr.axes)
     if arr.std is not None:
         out["std"] = arr.std
+    if arr.categories:
+        out["categories"] = list(arr.categories)
     return out
 
 
@@ -189,6 +193,7 @@ class _Tree:
 def _data_array(t: _Tree, path: str) -> DataArray:
     axes = t.strings(path, "axes") if "axes" in t.attrs.get(path, {}) else ()
     std = t.attrs.get(path, {}).get("std")
+    cats = t.strings(path, "categories") if "categories" in t.attrs.get(path, {}) else ()
     try:
         return DataArray(
             t.array(path),
@@ -196,6 +201,7 @@ def _data_array(t: _Tree, path: str) -> DataArray:
             axes,
             t.text(path, "description", ""),
             None if std is None else t.text(path, "std"),
+            cats,
         )
     except DatasetError as exc:
         raise t.fail(f"{path}: {exc}") from None

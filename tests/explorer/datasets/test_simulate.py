@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from explorer.build import build_instrument
-from explorer.config import parse_config
+from explorer.build import Seeds, build_instrument
+from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.datasets.simulate import simulate_dataset
+from explorer.errors import DatasetError
 from explorer.objectives import Objective, evaluate
-from hardware.replay import ReplayInstrument, read_dataset, write_dataset
+from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS
+from hardware.replay import DataArray, ReplayInstrument, read_dataset, write_dataset
+from tests.conftest import CAMPAIGNS
 
 
 def test_simulated_dataset_matches_the_instrument(make_config, tmp_path: Path) -> None:
@@ -68,3 +73,47 @@ def test_ground_truth_is_close_to_the_loop_metrics_on_average(make_config) -> No
     # noisy spots scatter around the noise-free truth (CV ~0.6 per spot), but track it
     assert np.corrcoef(measured, truth)[0, 1] > 0.6
     assert truth.max() > 5 * truth.min()
+
+
+def phase_recording_config(path: Path) -> CampaignConfig:
+    """The campaign with the tip check off: across the phase library the contact resonance
+    drifts by ±2.5 % (hardware/pfm/phases.py), so a 625-spot raster trips tip_health's 5 %
+    f0 window although the tip is fine. A 15 x 15 grid keeps the test short."""
+    data = read_yaml(path)
+    data["instrument"]["safety"] = {"tip_check_every": 0}
+    data["library"]["shape"] = [15, 15]
+    return parse_config(data, source=str(path), base_dir=path.parent)
+
+
+def test_phase_library_records_its_classes(tmp_path: Path) -> None:
+    cfg = phase_recording_config(CAMPAIGNS / "phases-novelty.yaml")
+    inst_cfg = cfg.instrument
+    assert isinstance(inst_cfg, SimInstrumentConfig)
+    ds = simulate_dataset(cfg)
+    gt = ds.ground_truth["phase_class"]
+    assert gt.categories == PHASE_CLASSES and gt.units == "1"
+    # the class of every location is the one the run's own instrument reports
+    inst = build_instrument(cfg)
+    try:
+        expected = [inst.expected_metrics(x, y)["phase_class"] for x, y in ds.positions_mm]  # type: ignore[attr-defined]
+    finally:
+        inst.close()
+    np.testing.assert_array_equal(gt.values, expected)
+    # class fractions on the 15 x 15 grid follow the sample's area fractions; the rare one is there
+    sample = build_sample(
+        "phases", inst_cfg.sample_params, "realistic", Seeds.derive(cfg.seed).instrument
+    )
+    fractions = np.bincount(gt.values.astype(int), minlength=len(PHASE_CLASSES)) / len(ds)
+    np.testing.assert_allclose(fractions, sample.area_fractions(), atol=0.04)  # edge pixels
+    assert 0 < fractions[RARE_CLASS] < 0.03
+    back = read_dataset(write_dataset(ds, tmp_path / "phases.h5")).ground_truth["phase_class"]
+    assert back.categories == PHASE_CLASSES
+    np.testing.assert_array_equal(back.values, gt.values)
+    npz = read_dataset(write_dataset(ds, tmp_path / "phases.npz")).ground_truth["phase_class"]
+    assert npz.categories == PHASE_CLASSES
+
+
+def test_a_categorical_array_refuses_labels_outside_its_categories() -> None:
+    with pytest.raises(DatasetError, match="categorical"):
+        DataArray(np.array([0.0, 2.0]), "1", categories=("a", "b"))
+    assert DataArray(np.array([0.0, 1.0]), "1", categories=("a", "b")).categories == ("a", "b")

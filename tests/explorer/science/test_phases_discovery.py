@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 
 from explorer.config import parse_config, read_yaml
+from explorer.events import Measured
+from explorer.rundata import RunData
+from explorer.science import phases_replay
 from explorer.science.phases_discovery import (
     CURIOSITY_NOTE,
     STRATEGIES,
@@ -67,6 +70,28 @@ def test_the_campaign_parses_with_every_strategy(tmp_path: Path) -> None:
     assert parse_config(read_yaml(BASE), source=str(BASE)).strategy.kind == "two_phase"
 
 
+def test_curiosity_replays_the_recorded_phase_library(tmp_path: Path) -> None:
+    budget = 6  # below curiosity's 31 initial picks: checks the plumbing, not the models
+    (r,) = phases_replay.run_all(BASE, [3], tmp_path, budget)
+    truth = GroundTruth.of(campaign_config(BASE, None, 3, tmp_path, budget))
+    dataset = tmp_path / "curiosity-3" / "phases-3.h5"
+    from hardware.replay import read_dataset
+
+    ds = read_dataset(dataset)
+    # the recorded classes are the live library's (same seed: same boundaries)
+    np.testing.assert_array_equal(ds.ground_truth["phase_class"].values, truth.classes)
+    assert ds.image is not None and ds.image.shape == (25, 25, 1)
+    run = RunData.load(tmp_path / "curiosity-3" / "runs" / "latest")
+    measured = run.log.of_type(Measured)
+    assert run.started.config["strategy"]["kind"] == "curiosity"
+    assert run.started.config["library"]["features"] == "image_patch"
+    assert r.labels == tuple(truth.classes_of([m.location_id for m in measured]))
+    assert len(r.labels) == budget and 0 < r.coverage <= 1 and r.travel_mm > 0
+    assert (r.rare_at is None) == (4 not in r.labels)
+    table = format_table(summarise([r], budget), budget, phases_replay.NOTE)
+    assert "curiosity" in table and "replay" in table
+
+
 @pytest.mark.science
 # History: with EI on the novelty GP (first version) novelty found the rare class in 15 % of the 20
 # seeds (gp_bo 5 %, max_variance 25 %, random 65 %) and this was a strict xfail. After the robust
@@ -76,12 +101,13 @@ def test_the_campaign_parses_with_every_strategy(tmp_path: Path) -> None:
 def test_discovery_table_over_20_seeds(tmp_path: Path) -> None:
     budget = 60
     results = run_all(BASE, list(STRATEGIES), range(20), tmp_path, budget, workers=2)
+    results += phases_replay.run_all(BASE, range(20), tmp_path, budget, workers=2)
     summary = summarise(results, budget)
-    print("\n" + format_table(summary, budget))
-    for name in STRATEGIES:
+    print("\n" + format_table(summary, budget, phases_replay.NOTE))
+    for name in [*STRATEGIES, "curiosity"]:
         rare = [r.rare_at for r in results if r.strategy == name]
         print(f"{name:<13} first rare hit per seed: {rare}")
-    assert all(s["seeds"] == 20 for s in summary.values())
+    assert len(summary) == 5 and all(s["seeds"] == 20 for s in summary.values())
     # The claim. One knob was chosen on seeds 0-9 (the campaign's exploration_weight,
     # 2 over 1); seeds 10-19 were held out (novelty 80 %, random 60 %, see the report):
     assert summary["novelty"]["found_rare"] > summary["gp_bo"]["found_rare"]
