@@ -140,7 +140,10 @@ def test_short_version_runs(tmp_path: Path) -> None:
 @pytest.mark.science
 # 5 strategies x 2 replays, budget 60, 2 worker processes. curiosity costs ~150 s per run (its
 # patch featuriser + initial fit) plus ~1.3 s per decision on one core, so it runs 10 seeds and
-# the other strategies 20 (the table's `seeds` column).
+# the other strategies 20 (the table's `seeds` column). First run (2026-11-27, 57.8 min wall on a
+# shared 2-core machine): rare class found by novelty / gp_bo / max_variance / random / curiosity
+# in 55 / 75 / 50 / 70 / 60 % of seeds on pto-sspfm and 85 / 35 / 100 / 35 / 100 % on pto-beps.
+# No ranking is asserted: the issue claims one only for the simulated library.
 @pytest.mark.timeout(3 * 3600)
 def test_discovery_tables_on_the_replays(tmp_path: Path) -> None:
     budget, cheap, dear = 60, range(20), range(10)
