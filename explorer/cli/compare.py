@@ -27,8 +27,8 @@ def compare(
         str, typer.Option(help="measured scalar holding a class label, for classes-found curves")
     ] = "class_label",
 ) -> None:
-    """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and IQR bands per
-    group, plus compare_curves.csv and compare_summary.csv."""
+    """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and
+    IQR bands per group, plus compare_curves.csv and compare_summary.csv."""
     from explorer.compare import compare_runs, final_table, write_csv
     from explorer.plots.compare import compare_figure
     from explorer.plots.style import FORMATS, save
