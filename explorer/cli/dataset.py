@@ -93,7 +93,11 @@ def simulate(
     ds = simulate_dataset(cfg)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
-    out.print(f"wrote {target}: {len(ds)} locations, ground truth {sorted(ds.ground_truth)}")
+    restarts = ds.provenance.get("instrument_restarts", 0)
+    out.print(
+        f"wrote {target}: {len(ds)} locations, ground truth {sorted(ds.ground_truth)}, "
+        f"{restarts} instrument restart(s) (new tip or re-approach; see provenance)"
+    )
 
 
 @dataset_app.command("formats")

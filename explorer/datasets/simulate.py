@@ -3,7 +3,10 @@
 Uses only the public entry points: the campaign's library (`explorer.build.build_library`) and
 its simulated instrument (`explorer.build.build_instrument` + `Instrument.measure_at`). Every
 library location is measured once, in id order (a raster, as a grid scan would be recorded),
-so tip wear and per-spot variability are as in a live run; the loops become channel `sspfm`
+so tip wear and per-spot variability are as in a live run. Where the instrument stops (the tip
+check refuses a worn tip; an approach fails twice), a fresh instrument - a new tip - carries on
+from that location, as an operator recording a whole library would; provenance records how
+often (`instrument_restarts`) and why (`restart_log`). The loops become channel `sspfm`
 (`pr_off`, `pr_on` over `bias_v`) and the instrument's scalars become scalars, except the
 facade's bookkeeping (`journal_seq_*`: the span of the recording session's hardware journal,
 meaningless to a replay).
@@ -30,7 +33,7 @@ from explorer.build import Seeds, build_instrument, build_library
 from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.config.library import GridLibrary
-from explorer.errors import ConfigError
+from explorer.errors import AbortedError, ConfigError, HardwareError
 from explorer.library import CandidateSet, grid_positions
 from explorer.objectives import Objective, evaluate
 from hardware.protocols import Measurement
@@ -40,16 +43,37 @@ TRUTH_METRICS = ("loop_area", "loop_height", "coercive_bias", "imprint")
 TRUTH_UNITS = {"loop_area": "a.u.·V", "loop_height": "a.u.", "coercive_bias": "V", "imprint": "V"}
 
 
-def _measure_all(cfg: CampaignConfig, library: CandidateSet) -> list[Measurement]:
-    inst = build_instrument(cfg)
+MAX_ATTEMPTS = 3  # per location, each with a fresh instrument after the first
+
+
+def _measure_all(cfg: CampaignConfig, library: CandidateSet) -> tuple[list[Measurement], list[str]]:
+    """Every location once, in id order, as an operator records a whole library: when the
+    instrument stops at a location (the tip check refuses a worn tip - the simulated tip wears
+    out after a few hundred loops -, or an approach fails twice), a fresh instrument (a new tip,
+    re-approached) carries on from that location, up to MAX_ATTEMPTS tries per location. Returns
+    the measurements and one line per restart (location id and reason)."""
     timeout = cfg.instrument.measure_timeout_s
+    inst = build_instrument(cfg)
+    out: list[Measurement] = []
+    restarts: list[str] = []
     try:
-        return [
-            inst.measure_at(int(i), float(x), float(y), timeout_s=timeout)
-            for i, (x, y) in zip(library.ids, library.positions_mm, strict=True)
-        ]
+        for i, (x, y) in zip(library.ids, library.positions_mm, strict=True):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    out.append(inst.measure_at(int(i), float(x), float(y), timeout_s=timeout))
+                    break
+                except AbortedError:
+                    raise
+                except HardwareError as exc:
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+                    restarts.append(f"{int(i)}: {str(exc).splitlines()[0]}")
+                    inst.close()
+                    t = out[-1].t_end_s if out else 0.0
+                    inst = build_instrument(cfg, start_time_s=t, start_xy_mm=(float(x), float(y)))
     finally:
         inst.close()
+    return out, restarts
 
 
 def _noise_free(cfg: CampaignConfig) -> CampaignConfig:
@@ -61,7 +85,7 @@ def _noise_free(cfg: CampaignConfig) -> CampaignConfig:
 
 def _truth(cfg: CampaignConfig, library: CandidateSet) -> dict[str, DataArray]:
     objectives = [Objective(m, "sspfm", m) for m in TRUTH_METRICS]
-    values = [evaluate(objectives, m) for m in _measure_all(_noise_free(cfg), library)]
+    values = [evaluate(objectives, m) for m in _measure_all(_noise_free(cfg), library)[0]]
     return {
         k: DataArray(
             np.array([v[k] for v in values]),
@@ -131,7 +155,7 @@ def simulate_dataset(cfg: CampaignConfig) -> LibraryDataset:
             f"instrument: `dataset simulate` needs kind: sim, got {cfg.instrument.kind!r}"
         )
     library = build_library(cfg)
-    ms = _measure_all(cfg, library)
+    ms, restarts = _measure_all(cfg, library)
     bias = ms[0].arrays["sspfm.bias_v"]
     pr_off = np.stack([m.arrays["sspfm.pr_off"] for m in ms])
     pr_on = np.stack([m.arrays["sspfm.pr_on"] for m in ms])
@@ -166,5 +190,11 @@ def simulate_dataset(cfg: CampaignConfig) -> LibraryDataset:
         ground_truth={**_truth(cfg, library), **_phase_classes(cfg, library)},
         image=_image(cfg, library, pr_on),
         timing=_timing(cfg),
-        provenance={"converter": "simulate", "campaign": cfg.name, "seed": cfg.seed},
+        provenance={
+            "converter": "simulate",
+            "campaign": cfg.name,
+            "seed": cfg.seed,
+            "instrument_restarts": len(restarts),
+            "restart_log": "; ".join(restarts),
+        },
     )

@@ -11,7 +11,7 @@ from explorer.build import Seeds, build_instrument
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.datasets.simulate import simulate_dataset
-from explorer.errors import DatasetError
+from explorer.errors import DatasetError, HardwareError
 from explorer.objectives import Objective, evaluate
 from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS
 from hardware.replay import DataArray, ReplayInstrument, read_dataset, write_dataset
@@ -117,3 +117,19 @@ def test_a_categorical_array_refuses_labels_outside_its_categories() -> None:
     with pytest.raises(DatasetError, match="categorical"):
         DataArray(np.array([0.0, 2.0]), "1", categories=("a", "b"))
     assert DataArray(np.array([0.0, 1.0]), "1", categories=("a", "b")).categories == ("a", "b")
+
+
+def test_a_worn_tip_is_replaced_and_the_recording_goes_on(make_config) -> None:
+    """The simulated tip wears out (the facade's tip check refuses it, exit 3 in a campaign);
+    a whole-library recording carries on with a fresh instrument and says so."""
+    base = make_config()
+    base["instrument"]["sample_params"] = {"tip_lifetime_loops": 40.0}
+    cfg = parse_config(base)
+    with pytest.raises(HardwareError, match="tip_health"):  # what a campaign would hit
+        inst = build_instrument(cfg)
+        for i, (x, y) in enumerate(np.linspace([0.0, 0.0], [8.0, 0.0], 51)):
+            inst.measure_at(i, float(x), float(y), timeout_s=1e4)
+    ds = simulate_dataset(cfg)
+    assert len(ds) == 51 and np.isfinite(ds.channels["sspfm"].data["pr_on"].values).mean() > 0.9
+    n = int(ds.provenance["instrument_restarts"])
+    assert n >= 1 and str(ds.provenance["restart_log"]).count("tip_health") == n
