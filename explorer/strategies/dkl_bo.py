@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
 from explorer.models.dkl import DKLOptions, FittedDKL, dkl_from_state, fit_dkl
+from explorer.models.gp import FittedGP
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
@@ -132,6 +133,17 @@ class DKLBOStrategy:
         col = observations.Y[:, self.objective_index]
         return self._pick(model, candidates, x_cand, float(np.nanmax(col)), n, observations)
 
+    def _score(self, gp: FittedGP, mean: FloatArray, std: FloatArray, best: float) -> FloatArray:
+        """The acquisition of posterior (mean, std) in the GP's standardised units."""
+        return score(
+            self.acquisition,
+            (mean - gp.y_mean) / gp.y_scale,
+            std / gp.y_scale,
+            (best - gp.y_mean) / gp.y_scale,
+            beta=self.beta,
+            xi=self.xi,
+        )
+
     def _pick(
         self,
         model: FittedDKL,
@@ -152,15 +164,7 @@ class DKLBOStrategy:
         out: list[Suggestion] = []
         for _ in range(min(n, len(candidates))):
             mean, std = gp.predict(z)
-            a = score(
-                self.acquisition,
-                (mean - gp.y_mean) / gp.y_scale,
-                std / gp.y_scale,
-                (best - gp.y_mean) / gp.y_scale,
-                beta=self.beta,
-                xi=self.xi,
-            )
-            a = np.where(alive, a, -np.inf)
+            a = np.where(alive, self._score(gp, mean, std, best), -np.inf)
             k = int(np.argmax(a))
             out.append(
                 Suggestion(
@@ -205,15 +209,7 @@ class DKLBOStrategy:
             model = model.condition_on(x_pend, model.predict(x_pend)[0])
         mean, std = model.predict(x_cand)
         gp = model.gp
-        best = float(np.nanmax(col))
-        a = score(
-            self.acquisition,
-            (mean - gp.y_mean) / gp.y_scale,
-            std / gp.y_scale,
-            (best - gp.y_mean) / gp.y_scale,
-            beta=self.beta,
-            xi=self.xi,
-        )
+        a = self._score(gp, mean, std, float(np.nanmax(col)))
         name = observations.objective_names[self.objective_index]
         return Explanation(
             {name: mean},
