@@ -375,9 +375,10 @@ def run_in_dir(
     """`run_benchmark` with its trials appended to `out_dir`/curiosity_trials.jsonl as they
     finish (a killed benchmark loses at most the trials in flight) and the settings in
     curiosity_settings.json; with `resume`, the trials already in the file are kept and only the
-    rest run. Resuming under other settings raises ConfigError. The trials' device is not part
-    of the settings: a benchmark may be resumed on another machine, and each trial records
-    where it ran."""
+    rest run. Resuming under other settings, or starting afresh where finished trials are
+    recorded, raises ConfigError (hours of trials are never overwritten). The trials' device
+    is not part of the settings: a benchmark may be resumed on another machine, and each trial
+    records where it ran."""
     out_dir.mkdir(parents=True, exist_ok=True)
     partial, header = out_dir / TRIALS_FILE, out_dir / SETTINGS_FILE
     done: list[TrialResult] = []
@@ -391,6 +392,11 @@ def run_in_dir(
         if on_resume is not None:
             on_resume(len(done))
     else:
+        if partial.is_file() and (kept := load_trials(partial)):
+            raise ConfigError(
+                f"--out {out_dir} already holds {len(kept)} finished trial runs; pass --resume "
+                "to keep them, or choose another --out (nothing was overwritten)"
+            )
         partial.write_text("")
         header.write_text(settings_json(settings))
 

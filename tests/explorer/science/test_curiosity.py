@@ -294,6 +294,10 @@ def test_run_in_dir_appends_trials_and_resumes(cube_path: Path, short, tmp_path:
     other = replace(SHORT, trials=3)
     with pytest.raises(ConfigError, match="other settings"):
         run_in_dir(cube_path, other, tmp_path, resume=True)
+    before = (tmp_path / "curiosity_trials.jsonl").read_bytes()
+    with pytest.raises(ConfigError, match="already holds 4 finished trial runs; pass --resume"):
+        run_in_dir(cube_path, SHORT, tmp_path)  # a fresh start would have wiped them
+    assert (tmp_path / "curiosity_trials.jsonl").read_bytes() == before
 
 
 def test_cli_rejects_cuda_without_a_gpu(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
