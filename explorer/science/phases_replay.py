@@ -16,9 +16,10 @@ measured positions; coverage cells from the noise-free on-field loops of the ful
 (`phases_discovery.GroundTruth`); stage travel in mm.
 
 Differences from the live runs, stated in the table: a replayed spot serves its one recorded
-loop (no fresh repeat noise per visit); while recording, the tip check is off (across the
-library the simulated contact resonance drifts by ±2.5 %, so a 625-spot raster trips the 5 %
-tip_health window although the tip is fine) and random approach failures are off.
+loop (no fresh repeat noise per visit); while recording, the tip check is off and random
+approach failures are off, so each seed's library is recorded with one (slowly wearing) tip and
+no restarts. This is how the published curiosity row was measured. `simulate_dataset` on its
+own would instead replace the tip when the tip check refuses it (about every 250 locations).
 """
 
 from __future__ import annotations
@@ -50,8 +51,7 @@ NOTE = (
 
 def recording_config(base: Path, seed: int) -> CampaignConfig:
     """`base` with this seed, the tip check off and no random approach failures, for recording
-    its whole library (`simulate_dataset` has no retry: one spot failing its approach twice
-    would abort the 625-spot raster)."""
+    its whole library with one tip and no instrument restarts (see the module docstring)."""
     data = read_yaml(base)
     data["seed"] = int(seed)
     inst = data["instrument"]
