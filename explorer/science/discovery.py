@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from explorer.metrics import measurements_to_find
 
@@ -132,3 +133,16 @@ def format_table(
         )
     lines.extend(notes)
     return "\n".join(lines)
+
+
+def dataset_rows(
+    positions_mm: NDArray[np.float64], pitch_mm: float, measured_xy_mm: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """Rows of a dataset (locations at `positions_mm`, grid pitch `pitch_mm`) where a replayed
+    run measured: the nearest location, which must lie within pitch / 4."""
+    from scipy.spatial import cKDTree
+
+    dist, rows = cKDTree(positions_mm).query(np.asarray(measured_xy_mm).reshape(-1, 2))
+    if np.any(dist > 0.25 * pitch_mm):
+        raise ValueError("a measured position is not on the dataset's pixel grid")
+    return np.asarray(rows, dtype=np.int64)

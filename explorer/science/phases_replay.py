@@ -35,7 +35,7 @@ from explorer.datasets.simulate import simulate_dataset
 from explorer.events import Measured
 from explorer.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
 from explorer.rundata import RunData
-from explorer.science.discovery import DiscoveryResult, run_jobs
+from explorer.science.discovery import DiscoveryResult, dataset_rows, run_jobs
 from explorer.science.harness import campaign_config, run_quietly
 from explorer.science.phases_discovery import COVERAGE_CELLS, N_CLASSES, RARE_CLASS, GroundTruth
 from hardware.replay import read_dataset, write_dataset
@@ -100,12 +100,10 @@ def run_once(job: ReplayJob) -> DiscoveryResult:
 
 def score_run(run_dir: Path, base: Path, dataset: Path, seed: int) -> DiscoveryResult:
     """Phase-table numbers of a replayed run (classes from the dataset's `phase_class`)."""
-    from scipy.spatial import cKDTree
-
     ds = read_dataset(dataset)
     measured = RunData.load(run_dir).log.of_type(Measured)
     xy = np.array([(m.x_mm, m.y_mm) for m in measured], float).reshape(-1, 2)
-    rows = cKDTree(ds.positions_mm).query(xy)[1]
+    rows = dataset_rows(ds.positions_mm, ds.spacing_mm(), xy)
     labels = ds.ground_truth["phase_class"].values[rows].astype(int)
     sim = recording_config(base, seed)
     cells = FeatureCells.from_spectra(

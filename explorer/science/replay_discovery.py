@@ -123,12 +123,7 @@ class ReplayTruth:
 
     def rows_at(self, positions_mm: np.ndarray) -> NDArray[np.int64]:
         """Dataset rows of measured stage positions (the nearest pixel, within pitch / 4)."""
-        from scipy.spatial import cKDTree
-
-        dist, rows = cKDTree(self.positions_mm).query(np.asarray(positions_mm).reshape(-1, 2))
-        if np.any(dist > 0.25 * self.pitch_mm):
-            raise ValueError("a measured position is not on the dataset's pixel grid")
-        return np.asarray(rows, dtype=np.int64)
+        return discovery.dataset_rows(self.positions_mm, self.pitch_mm, positions_mm)
 
     def describe(self) -> list[str]:
         n, sizes = len(self.classes), self.sizes
