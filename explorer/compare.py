@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer.engine.rundir import is_run_dir
 from explorer.errors import InputFileError
 from explorer.metrics import (
     CLASS_SCALAR,
@@ -38,7 +39,6 @@ from explorer.metrics import (
     travel_distance_mm,
 )
 from explorer.rundata import RunData
-from explorer.rundir import is_run_dir
 
 CURVE_COLUMNS = ["run", "group", "seed", "metric", "objective", "step", "value"]
 SUMMARY_COLUMNS = ["group", "metric", "objective", "step", "n_runs", "median", "q25", "q75"]

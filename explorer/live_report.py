@@ -1,6 +1,7 @@
 """Live report: an event-log subscriber that keeps RUN_DIR/report.html current during a run.
 
-Enabled by `output: {live_report: true}` (wired in explorer.session). Rendering a report takes
+Enabled by `output: {live_report: true}` (wired in explorer.engine.session). Rendering a report
+takes
 seconds, so it happens on one background thread and never delays the campaign: after every
 `measured` and `fault` event the subscriber asks for a refresh, and a refresh asked for while one
 is running is merged into the next (the page always ends up showing the latest state, but not
@@ -18,8 +19,8 @@ import threading
 import warnings
 from pathlib import Path
 
+from explorer.engine.events import Event, Fault, Measured, RunStopped
 from explorer.errors import ExplorerWarning
-from explorer.events import Event, Fault, Measured, RunStopped
 
 
 class LiveReportWarning(ExplorerWarning):

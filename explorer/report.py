@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import yaml
 
-from explorer.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
+from explorer.engine.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
+from explorer.engine.rundir import LOCK_FILE, atomic_write_bytes
 from explorer.metrics import (
     best_values,
     classes_found_curve,
@@ -32,7 +33,6 @@ from explorer.metrics import (
     travel_distance_mm,
 )
 from explorer.rundata import RunData
-from explorer.rundir import LOCK_FILE, atomic_write_bytes
 
 if TYPE_CHECKING:
     from explorer.plots.figures import RenderResult

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.constraints import OutcomeConstraint
-from explorer.events import (
+from explorer.engine.events import (
     Fault,
     FrontUpdated,
     LogContents,
@@ -27,7 +27,7 @@ from explorer.events import (
     WarningEvent,
     read_events,
 )
-from explorer.rundir import EVENTS_FILE, load_raw
+from explorer.engine.rundir import EVENTS_FILE, load_raw
 
 FloatArray = NDArray[np.float64]
 

@@ -92,7 +92,7 @@ def latency(
     """Time one decision (fit + acquisition over all candidates) per method on identical data."""
     from explorer.bench.latency import LatencySettings, run_latency, to_json
     from explorer.bench.targets import check_targets
-    from explorer.threads import current_threads, limit_threads
+    from explorer.engine.threads import current_threads, limit_threads
 
     if objectives not in (1, 2) or repeats < 1 or threads < 1 or candidates < 1:
         raise ConfigError("--objectives must be 1 or 2; --repeats, --threads, --candidates >= 1")

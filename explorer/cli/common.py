@@ -67,7 +67,7 @@ class _ProgressView:
         self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
 
     def __call__(self, event: Any) -> None:
-        from explorer.events import Measured
+        from explorer.engine.events import Measured
 
         if not isinstance(event, Measured):
             return
@@ -83,7 +83,7 @@ class _ProgressView:
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
-    from explorer.session import Session
+    from explorer.engine.session import Session
 
     assert isinstance(session, Session)
     cfg = session.config

@@ -38,8 +38,8 @@ def parse_steps(text: str | None) -> list[int | None] | None:
 
 
 def load_run(run_dir: Path) -> RunData:
+    from explorer.engine.rundir import is_run_dir
     from explorer.rundata import RunData
-    from explorer.rundir import is_run_dir
 
     if not is_run_dir(run_dir):
         raise ConfigError(

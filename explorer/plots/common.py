@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.events import Measured, Suggested
+from explorer.engine.events import Measured, Suggested
 from explorer.plots.style import objective_unit, with_unit
 from explorer.rundata import RunData
 

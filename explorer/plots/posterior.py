@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.events import LogContents, Suggested
+from explorer.engine.events import LogContents, Suggested
 from explorer.plots.common import objective_label
 from explorer.plots.geometry import LibraryGeometry, grid_raster, library_geometry
 from explorer.plots.style import ACQ_CMAP, HIGHLIGHT, STD_CMAP, VALUE_CMAP
@@ -31,7 +31,7 @@ from explorer.strategies.explain import Explainable, Explanation
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from explorer.campaign import Campaign
+    from explorer.engine.campaign import Campaign
 
 FloatArray = NDArray[np.float64]
 FIELDS = ("mean", "std", "acquisition")
@@ -117,8 +117,8 @@ def default_steps(run: RunData, k: int = 3) -> list[int]:
 
 
 def _rebuild(run: RunData) -> Campaign:
-    from explorer.build import build_campaign, build_library
     from explorer.config import parse_config
+    from explorer.engine.build import build_campaign, build_library
     from explorer.errors import ExplorerError
 
     try:
@@ -129,7 +129,7 @@ def _rebuild(run: RunData) -> Campaign:
 
 
 def _state_before(run: RunData, step: int | None) -> tuple[Campaign, Suggested | None]:
-    from explorer.session import replay_into
+    from explorer.engine.session import replay_into
 
     campaign = _rebuild(run)
     events = run.log.events

@@ -61,7 +61,7 @@ class DiscoveryResult:
 
 
 def _threads_one(fn: Callable[[J], R], job: J) -> R:
-    from explorer.threads import limit_threads
+    from explorer.engine.threads import limit_threads
 
     limit_threads(1)
     return fn(job)

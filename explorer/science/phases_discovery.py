@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from explorer.build import Seeds, validate_deep
 from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig, build_sample
-from explorer.events import Measured
+from explorer.engine.build import Seeds, validate_deep
+from explorer.engine.events import Measured
 from explorer.metrics import (
     FeatureCells,
     feature_space_coverage,

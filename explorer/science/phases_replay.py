@@ -32,7 +32,7 @@ import numpy as np
 
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.datasets.simulate import simulate_dataset
-from explorer.events import Measured
+from explorer.engine.events import Measured
 from explorer.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
 from explorer.rundata import RunData
 from explorer.science.discovery import DiscoveryResult, dataset_rows, run_jobs

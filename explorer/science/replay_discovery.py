@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.build import validate_deep
 from explorer.config import CampaignConfig, read_yaml
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
-from explorer.events import Measured
+from explorer.engine.build import validate_deep
+from explorer.engine.events import Measured
 from explorer.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
 from explorer.rundata import RunData
 from explorer.science import discovery

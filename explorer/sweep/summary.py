@@ -41,7 +41,7 @@ class TaskResult:
 
 def ground_truth(cfg: CampaignConfig) -> dict[str, Truth]:
     """Truth per objective name, for instruments that expose `expected_metrics(x_mm, y_mm)`."""
-    from explorer.build import build_instrument, build_library
+    from explorer.engine.build import build_instrument, build_library
 
     instrument = build_instrument(cfg)
     try:

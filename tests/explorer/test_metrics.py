@@ -60,7 +60,7 @@ def test_staircase_of_a_front() -> None:
 
 @pytest.mark.parametrize("labels", [[0.0, 0.0, 1.0, None, 2.0, 1.0]])
 def test_classes_found(labels: list[float | None], tmp_path) -> None:
-    from explorer.events import EventLog, Measured, RunStarted
+    from explorer.engine.events import EventLog, Measured, RunStarted
     from explorer.metrics import classes_found_curve
     from explorer.rundata import RunData
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from explorer.cli import main
-from explorer.events import Measured, RunResumed, Suggested, read_events
+from explorer.engine.events import Measured, RunResumed, Suggested, read_events
 from explorer.rundata import RunData
 from tests.conftest import BASE_CONFIG, REPO
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.events import FrontUpdated, Measured, RunStopped, read_events
+from explorer.engine.events import FrontUpdated, Measured, RunStopped, read_events
 from explorer.rundata import RunData
 from tests.conftest import shared_data
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.events import Measured, Suggested
+from explorer.engine.events import Measured, Suggested
 from explorer.objectives import last_cycle
 from explorer.pareto import non_dominated_mask
 from explorer.plots.budget import time_budget_data

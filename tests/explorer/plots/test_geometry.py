@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.events import EventLog, RunStarted
+from explorer.engine.events import EventLog, RunStarted
 from explorer.plots.geometry import grid_raster, library_geometry
 from explorer.rundata import RunData
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
+from explorer.engine.rundir import RunLock
 from explorer.live_report import LiveReport, LiveReportWarning
 from explorer.report import REPORT_FILE, front_table, render_html, run_is_active, summary_rows
 from explorer.rundata import RunData
-from explorer.rundir import RunLock
 from tests.explorer.plots import runs
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from explorer.config import parse_config, read_yaml
-from explorer.events import Measured
+from explorer.engine.events import Measured
 from explorer.rundata import RunData
 from explorer.science import phases_replay
 from explorer.science.phases_discovery import (

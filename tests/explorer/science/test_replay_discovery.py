@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.build import build_instrument, validate_deep
 from explorer.config import read_yaml
-from explorer.events import Measured
+from explorer.engine.build import build_instrument, validate_deep
+from explorer.engine.events import Measured
 from explorer.metrics import FeatureCells
 from explorer.rundata import RunData
 from explorer.science.discovery import run_jobs, summarise

@@ -3,7 +3,7 @@ the resolved config, and the user's queue file.
 
     runs/<name>-<UTC timestamp>[-k]/
         config.yaml   resolved config + package versions + seed
-        events.jsonl  the event log (explorer.events)
+        events.jsonl  the event log (explorer.engine.events)
         raw/NNNNNN.npz  arrays of measurement NNNNNN (written to a temp name, fsynced, renamed)
         journal.jsonl hardware journal (instrument facade)
         queue.txt     optional: locations a user wants measured next (one per line)
@@ -171,7 +171,7 @@ def save_raw(run_dir: Path, index: int, m: Measurement) -> str:
     Besides the arrays the file holds the scalars, durations, times and meta as a JSON string
     (a plain unicode array, no pickle), so a measurement whose `measured` event was lost in a
     crash can be recovered whole on resume (`load_measurement`)."""
-    from explorer.events import to_jsonable
+    from explorer.engine.events import to_jsonable
 
     rel = raw_name(index)
     arrays = {k.replace("/", "_"): np.asarray(v) for k, v in m.arrays.items()}

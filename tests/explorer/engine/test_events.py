@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.errors import EventLogError
-from explorer.events import (
+from explorer.engine.events import (
     EventLog,
     Measured,
     RunStopped,
@@ -16,6 +15,7 @@ from explorer.events import (
     read_events,
     repair_torn_tail,
 )
+from explorer.errors import EventLogError
 
 
 def _log(path: Path, n: int = 3) -> None:

@@ -22,9 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from explorer.campaign import Campaign
-from explorer.errors import ExplorerError, NoCandidatesLeftError, RunDirError, StrategyError
-from explorer.events import (
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import (
     EventLog,
     Fault,
     FrontUpdated,
@@ -36,12 +35,13 @@ from explorer.events import (
     Voted,
     WarningEvent,
 )
+from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
+from explorer.engine.stop import RunProgress, StopRule, first_reason
+from explorer.engine.user_queue import read_new_entries
+from explorer.engine.votes import VOTES_FILE, read_new_votes
+from explorer.errors import ExplorerError, NoCandidatesLeftError, RunDirError, StrategyError
 from explorer.pareto import front_snapshot
-from explorer.rundir import QUEUE_FILE, ensure_room, save_raw
-from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
-from explorer.user_queue import read_new_entries
-from explorer.votes import VOTES_FILE, read_new_votes
 from hardware.errors import AbortedError, HardwareError
 from hardware.protocols import Instrument, Measurement
 

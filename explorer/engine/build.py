@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
@@ -25,10 +24,11 @@ from explorer.config.library import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint
+from explorer.engine.campaign import Campaign
+from explorer.engine.stop import StopRule, build_stop_rules
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective
-from explorer.stop import StopRule, build_stop_rules
 from hardware.protocols import Instrument
 
 if TYPE_CHECKING:

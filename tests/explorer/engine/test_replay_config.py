@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from explorer.build import build_instrument, validate_deep
 from explorer.config import StrategyBuild, load_config, parse_config
+from explorer.engine.build import build_instrument, validate_deep
 from explorer.errors import ConfigError
 from hardware.replay import ReplayInstrument, write_dataset
 from tests.hardware.replay.helpers import toy_dataset
@@ -125,7 +125,7 @@ def test_dkl_bo_needs_objective_choice_with_two_objectives(make_config, toy_file
 def test_replay_config_swaps_the_file_and_keeps_replay_settings(make_config, toy_file) -> None:
     import dataclasses
 
-    from explorer.replay import replay_config
+    from explorer.engine.replay_config import replay_config
     from tests.hardware.replay.helpers import toy_dataset
 
     other = write_dataset(

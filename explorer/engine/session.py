@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from explorer.build import (
+from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.engine.build import (
     build_campaign,
     build_instrument,
     build_objectives,
@@ -24,10 +25,8 @@ from explorer.build import (
     resolved_config,
     validate_deep,
 )
-from explorer.campaign import Campaign
-from explorer.config import CampaignConfig, parse_config, read_yaml
-from explorer.errors import EventLogError, InputFileError, RunDirError
-from explorer.events import (
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import (
     EventLog,
     FrontUpdated,
     LogContents,
@@ -40,8 +39,8 @@ from explorer.events import (
     Voted,
     read_events,
 )
-from explorer.recovery import find_orphan, hardware_stale_owner, resume_warnings
-from explorer.rundir import (
+from explorer.engine.recovery import find_orphan, hardware_stale_owner, resume_warnings
+from explorer.engine.rundir import (
     CONFIG_FILE,
     EVENTS_FILE,
     LOCK_FILE,
@@ -55,7 +54,8 @@ from explorer.rundir import (
     update_latest_link,
     write_config,
 )
-from explorer.runner import Runner, RunState
+from explorer.engine.runner import Runner, RunState
+from explorer.errors import EventLogError, InputFileError, RunDirError
 
 
 @dataclass
@@ -266,7 +266,7 @@ def replay_into(
 def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
     """Reopen a run directory and continue the campaign from its log.
 
-    Whatever a crash left is put right first (explorer.recovery): temporary files removed, a
+    Whatever a crash left is put right first (explorer.engine.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
     raw file, a run killed while writing `run_started` started properly; each is logged."""
     cfg = load_run_config(run_dir)

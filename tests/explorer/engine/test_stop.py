@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.config import StopConfig
+from explorer.engine.stop import RunProgress, build_stop_rules, first_reason
 from explorer.objectives import Objective
 from explorer.observations import Observations
-from explorer.stop import RunProgress, build_stop_rules, first_reason
 
 OBJ = (Objective("h", "sspfm", "loop_height", "maximize"),)
 VC = (Objective("vc", "sspfm", "coercive_bias", "minimize"),)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.build import build_campaign, validate_deep
-from explorer.campaign import Campaign
 from explorer.cli import main
 from explorer.config import parse_config
+from explorer.engine.build import build_campaign, validate_deep
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import Measured, Suggested, read_events
 from explorer.errors import NoCandidatesLeftError, StrategyError
-from explorer.events import Measured, Suggested, read_events
 
 
 def _campaign(make_config, **kw) -> Campaign:

@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from explorer.threads import current_threads, limit_threads
+from explorer.engine.threads import current_threads, limit_threads
 
 
 def test_limit_threads_sets_every_pool() -> None:

@@ -27,8 +27,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from explorer.engine.events import RunResumed, WarningEvent, read_events
 from explorer.errors import EventLogError
-from explorer.events import RunResumed, WarningEvent, read_events
 from tests.conftest import BASE_CONFIG
 from tests.fuzzing import assert_one_line_errors, digest, hostile_values, run_cli
 from tests.reliability_summary import record

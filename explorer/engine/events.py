@@ -27,8 +27,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from explorer.engine.event_fields import field_problem
 from explorer.errors import EventLogError, ExplorerWarning, RunDirError
-from explorer.event_fields import field_problem
 
 JsonDict = dict[str, Any]
 

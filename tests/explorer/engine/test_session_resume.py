@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.cli import main
-from explorer.events import RunResumed, WarningEvent, read_events
+from explorer.engine.events import RunResumed, WarningEvent, read_events
 from tests.explorer.crash_checks import (
     kill_chain,
     only_run,

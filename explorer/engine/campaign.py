@@ -207,10 +207,10 @@ class Campaign:
     @classmethod
     def from_events(cls, run_dir: Path) -> Campaign:
         """Rebuild a campaign from a run directory's config.yaml and events.jsonl alone."""
-        from explorer.build import build_campaign, validate_deep
-        from explorer.events import read_events
-        from explorer.rundir import EVENTS_FILE
-        from explorer.session import load_run_config, replay_into
+        from explorer.engine.build import build_campaign, validate_deep
+        from explorer.engine.events import read_events
+        from explorer.engine.rundir import EVENTS_FILE
+        from explorer.engine.session import load_run_config, replay_into
 
         cfg = load_run_config(run_dir)
         campaign = build_campaign(cfg, validate_deep(cfg))

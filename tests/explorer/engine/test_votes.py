@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from explorer.campaign import Campaign
 from explorer.cli import main
-from explorer.events import Suggested, Voted, read_events
-from explorer.rundir import EVENTS_FILE
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import Suggested, Voted, read_events
+from explorer.engine.rundir import EVENTS_FILE
+from explorer.engine.session import Session, resume, start_new
+from explorer.engine.votes import (
+    VOTES_FILE,
+    append_vote,
+    format_vote,
+    parse_vote_line,
+    read_new_votes,
+)
 from explorer.science.phases_discovery import campaign_config
-from explorer.session import Session, resume, start_new
-from explorer.votes import VOTES_FILE, append_vote, format_vote, parse_vote_line, read_new_votes
 from tests.conftest import CAMPAIGNS
 
 

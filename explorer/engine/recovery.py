@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.campaign import Campaign
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import WarningEvent
+from explorer.engine.rundir import load_measurement, raw_name
 from explorer.errors import RunDirError
-from explorer.events import WarningEvent
-from explorer.rundir import load_measurement, raw_name
 from explorer.strategies.base import Suggestion
 from hardware.protocols import Measurement
 
