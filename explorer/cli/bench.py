@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def efficiency(
 
     from explorer.bench.efficiency import efficiency_plan, summarise, to_json
     from explorer.cli.sweep import SweepReport
-    from explorer.plots.efficiency import save_efficiency_plots
+    from explorer.plots.efficiency_figures import save_efficiency_plots
     from explorer.sweep.execute import execute
 
     if seeds < 1 or max_points < 1:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
 
 ARM_HELP = (
     "allow a lab instrument to move real hardware; without it a lab config is a dry run "

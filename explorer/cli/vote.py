@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.app import app, out
 from explorer.errors import ConfigError
 
 
@@ -31,9 +31,9 @@ def vote(
 ) -> None:
     """Vote a measured location's spectrum good or bad; the strategy's vote model penalises the
     regions around bad ones (novelty strategy). Interactive without --location."""
+    from explorer.analysis.rundata import RunData
     from explorer.engine.rundir import is_run_dir
     from explorer.engine.votes import append_vote
-    from explorer.rundata import RunData
 
     if not is_run_dir(run_dir):
         raise ConfigError(

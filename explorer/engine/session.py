@@ -129,7 +129,7 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
 def _subscribe_outputs(cfg: CampaignConfig, run_dir: Path, log: EventLog) -> None:
     """Event-log subscribers that write outputs while the run goes on (live report)."""
     if cfg.output.live_report:
-        from explorer.live_report import LiveReport  # imports matplotlib only when it renders
+        from explorer.report.live import LiveReport  # imports matplotlib only when it renders
 
         log.subscribe(LiveReport(run_dir))
 

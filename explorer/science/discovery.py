@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.metrics import measurements_to_find
+from explorer.analysis.metrics import measurements_to_find
 
 J = TypeVar("J")
 R = TypeVar("R")

@@ -50,8 +50,8 @@ def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
 
 def _execute(task: SweepTask) -> tuple[Path, bool]:
     """Run (or reuse, or resume) the task's campaign; returns (run_dir, reused)."""
+    from explorer.analysis.rundata import RunData
     from explorer.engine.session import resume, start_new
-    from explorer.rundata import RunData
 
     previous = existing_run(Path(task.task_dir))
     if previous is not None:
@@ -82,7 +82,7 @@ def run_task(task: SweepTask) -> TaskResult:
     try:
         limit_threads(task.threads)
         run_dir, reused = _execute(task)
-        from explorer.rundata import RunData
+        from explorer.analysis.rundata import RunData
 
         cfg = parse_config(task.campaign, source=task.key)
         result = summarise(RunData.load(run_dir), base, ground_truth(cfg))

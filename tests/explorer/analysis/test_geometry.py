@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.analysis.geometry import grid_raster, library_geometry
+from explorer.analysis.rundata import RunData
 from explorer.engine.events import EventLog, RunStarted
-from explorer.plots.geometry import grid_raster, library_geometry
-from explorer.rundata import RunData
 
 
 def _run_with_library(tmp_path: Path, library: dict) -> RunData:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from explorer.metrics import (
+from explorer.analysis.metrics import (
     derived_ref_point,
     front_staircase,
     hypervolume_curve,
@@ -60,9 +60,9 @@ def test_staircase_of_a_front() -> None:
 
 @pytest.mark.parametrize("labels", [[0.0, 0.0, 1.0, None, 2.0, 1.0]])
 def test_classes_found(labels: list[float | None], tmp_path) -> None:
+    from explorer.analysis.metrics import classes_found_curve
+    from explorer.analysis.rundata import RunData
     from explorer.engine.events import EventLog, Measured, RunStarted
-    from explorer.metrics import classes_found_curve
-    from explorer.rundata import RunData
 
     with EventLog(tmp_path / "events.jsonl", fsync=False) as log:
         log.emit(
@@ -102,7 +102,7 @@ def test_classes_found(labels: list[float | None], tmp_path) -> None:
 
 
 def test_classes_discovered_and_measurements_to_find() -> None:
-    from explorer.metrics import classes_discovered, measurements_to_find
+    from explorer.analysis.metrics import classes_discovered, measurements_to_find
 
     labels = [0, 0, 2, -1, 1, 2, 4]
     assert classes_discovered(labels).tolist() == [1, 1, 2, 2, 3, 3, 4]
@@ -113,7 +113,7 @@ def test_classes_discovered_and_measurements_to_find() -> None:
 
 
 def test_kmeans_recovers_separated_blobs_and_is_deterministic() -> None:
-    from explorer.metrics import kmeans
+    from explorer.analysis.metrics import kmeans
 
     rng = np.random.default_rng(0)
     centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
@@ -130,7 +130,7 @@ def test_kmeans_recovers_separated_blobs_and_is_deterministic() -> None:
 
 
 def test_feature_space_coverage_counts_cells() -> None:
-    from explorer.metrics import FeatureCells, feature_space_coverage
+    from explorer.analysis.metrics import FeatureCells, feature_space_coverage
 
     # four families of 'spectra' (sine, step, ramp, flat) over 10 locations each
     t = np.linspace(0, 1, 20)
@@ -144,7 +144,7 @@ def test_feature_space_coverage_counts_cells() -> None:
 
 
 def test_prediction_error() -> None:
-    from explorer.metrics import prediction_error
+    from explorer.analysis.metrics import prediction_error
 
     truth = np.array([1.0, 2.0, 3.0, np.nan])
     e = prediction_error(np.array([1.0, 2.0, 5.0, 0.0]), truth)
@@ -158,7 +158,7 @@ def test_prediction_error() -> None:
 
 
 def test_travel_distance() -> None:
-    from explorer.metrics import travel_distance_mm
+    from explorer.analysis.metrics import travel_distance_mm
 
     pos = np.array([[0.0, 0.0], [3.0, 4.0], [3.0, 0.0]])
     assert travel_distance_mm(pos).tolist() == [0.0, 5.0, 9.0]

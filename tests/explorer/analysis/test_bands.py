@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
 
 
 def test_median_and_quartiles_over_runs_ignore_runs_that_ended() -> None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.bands import MedianBand
-from explorer.plots.bands import draw_median_bands
+from explorer.analysis.bands import MedianBand
+from explorer.plots.band_figures import draw_median_bands
 from explorer.science.curiosity_bench import PAPER_LOSS, BenchmarkResult, paper_conditions
 
 if TYPE_CHECKING:

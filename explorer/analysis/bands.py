@@ -1,6 +1,6 @@
 """Median and interquartile range over runs: the one summary that every many-run table and
 figure uses (`explorer compare` groups, `explorer bench efficiency`, the curiosity benchmark's
-loss curves). Drawing it is `explorer.plots.bands.draw_median_bands`."""
+loss curves). Drawing it is `explorer.plots.band_figures.draw_median_bands`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Compare many runs: progress curves per run, and their median and interquartile range per
-group (strategy by default), as pandas tables. No matplotlib (explorer.plots.compare draws).
+group (strategy by default), as pandas tables. No matplotlib (explorer.plots.compare_figures draws).
 
 Curves, against the measurement number (1-based):
 
@@ -26,9 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explorer.engine.rundir import is_run_dir
-from explorer.errors import InputFileError
-from explorer.metrics import (
+from explorer.analysis.metrics import (
     CLASS_SCALAR,
     RefPoint,
     classes_found_curve,
@@ -38,7 +36,9 @@ from explorer.metrics import (
     objective_matrix,
     travel_distance_mm,
 )
-from explorer.rundata import RunData
+from explorer.analysis.rundata import RunData
+from explorer.engine.rundir import is_run_dir
+from explorer.errors import InputFileError
 
 CURVE_COLUMNS = ["run", "group", "seed", "metric", "objective", "step", "value"]
 SUMMARY_COLUMNS = ["group", "metric", "objective", "step", "n_runs", "median", "q25", "q75"]
@@ -170,7 +170,7 @@ def compare_runs(
 
 
 def _label(run: RunData, name: str) -> str:
-    from explorer.plots.common import objective_label
+    from explorer.analysis.run_views import objective_label
 
     return objective_label(run, name)
 

@@ -3,7 +3,7 @@ no scripts, nothing fetched from the network) with the config, summary numbers, 
 the final front (or best measurements), and the warnings and faults.
 
 While a run is active the page carries `<meta http-equiv="refresh">`, so a browser pointed at
-the file on the lab PC reloads it; the live-report subscriber (explorer.live_report) rewrites it
+the file on the lab PC reloads it; the live-report subscriber (explorer.report.live) rewrites it
 after every measurement. The file is replaced atomically, so a reload never sees half a page.
 """
 
@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import yaml
 
-from explorer.engine.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
-from explorer.engine.rundir import LOCK_FILE, atomic_write_bytes
-from explorer.metrics import (
+from explorer.analysis.metrics import (
     best_values,
     classes_found_curve,
     hypervolume_curve,
@@ -32,7 +30,9 @@ from explorer.metrics import (
     run_ref_point,
     travel_distance_mm,
 )
-from explorer.rundata import RunData
+from explorer.analysis.rundata import RunData
+from explorer.engine.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
+from explorer.engine.rundir import LOCK_FILE, atomic_write_bytes
 
 if TYPE_CHECKING:
     from explorer.plots.figures import RenderResult
@@ -81,7 +81,7 @@ def _fmt(v: float, unit: str = "") -> str:
 
 def summary_rows(run: RunData) -> list[SummaryRow]:
     """The summary table: status, counts, time, best values, hypervolume."""
-    from explorer.plots.common import objective_label
+    from explorer.analysis.run_views import objective_label
 
     stop = run.stopped
     n = len(run.measured)
@@ -151,8 +151,8 @@ def _restarted_after(run: RunData, stop: RunStopped) -> bool:
 def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[str]]]:
     """(title, header, rows): the final Pareto front, or the best measurements of a
     single-objective run, with positions and composition."""
-    from explorer.plots.common import objective_label
-    from explorer.plots.geometry import library_geometry
+    from explorer.analysis.geometry import library_geometry
+    from explorer.analysis.run_views import objective_label
 
     names = run.objective_names
     index_of = {int(lid): i for i, lid in enumerate(run.location_ids)}

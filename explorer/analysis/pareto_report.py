@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.analysis.rundata import RunData
 from explorer.constraints import feasible_mask
 from explorer.pareto import front_snapshot
-from explorer.rundata import RunData
 
 FloatArray = NDArray[np.float64]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
 
 
@@ -29,8 +29,8 @@ def compare(
 ) -> None:
     """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and
     IQR bands per group, plus compare_curves.csv and compare_summary.csv."""
-    from explorer.compare import compare_runs, final_table, write_csv
-    from explorer.plots.compare import compare_figure
+    from explorer.analysis.run_compare import compare_runs, final_table, write_csv
+    from explorer.plots.compare_figures import compare_figure
     from explorer.plots.style import FORMATS, save
 
     if fmt not in FORMATS:

@@ -1,5 +1,5 @@
 """Comparison figure: per metric, the median (line) and interquartile range (band) of each
-group's runs against the measurement number (data from explorer.compare)."""
+group's runs against the measurement number (data from explorer.analysis.run_compare)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.bands import MedianBand
-from explorer.compare import Comparison
-from explorer.plots.bands import draw_median_bands
+from explorer.analysis.bands import MedianBand
+from explorer.analysis.run_compare import Comparison
+from explorer.plots.band_figures import draw_median_bands
 from explorer.plots.style import DOUBLE_COLUMN_IN, PALETTE, figure, rc_context
 
 if TYPE_CHECKING:

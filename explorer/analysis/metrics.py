@@ -18,8 +18,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.analysis.rundata import RunData
 from explorer.pareto import hypervolume
-from explorer.rundata import RunData
 
 FloatArray = NDArray[np.float64]
 RefSource = Literal["logged", "derived"]

@@ -1,4 +1,5 @@
-"""Small extraction helpers shared by the plot modules (no matplotlib)."""
+"""What figures and pages say about a run: objective labels and units, the origin of every
+measurement, the best value."""
 
 from __future__ import annotations
 
@@ -7,9 +8,37 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.analysis.rundata import RunData
 from explorer.engine.events import Measured, Suggested
-from explorer.plots.style import objective_unit, with_unit
-from explorer.rundata import RunData
+
+#: Units of the loop metrics computed by explorer.objectives (response is in arbitrary units).
+METRIC_UNITS: dict[str, str] = {
+    "loop_area": "a.u.·V",
+    "loop_area_numeric": "a.u.·V",
+    "loop_height": "a.u.",
+    "loop_height_raw": "a.u.",
+    "coercive_bias": "V",
+    "imprint": "V",
+    "vc_plus": "V",
+    "vc_minus": "V",
+    "remanent_response": "a.u.",
+    "saturation_response": "a.u.",
+    "fit_r2": "",
+}
+
+
+def objective_unit(objective_cfg: dict[str, Any]) -> str:
+    """Unit of an objective: its `unit:` in the YAML, else the loop metric's unit, else ''."""
+    unit = objective_cfg.get("unit")
+    if unit:
+        return str(unit)
+    return METRIC_UNITS.get(str(objective_cfg.get("metric", "")), "")
+
+
+def with_unit(label: str, unit: str) -> str:
+    """'loop height (a.u.)' from ('loop_height', 'a.u.'); no brackets when unit is ''."""
+    text = label.replace("_", " ")
+    return f"{text} ({unit})" if unit else text
 
 
 def objective_config(run: RunData, name: str) -> dict[str, Any]:

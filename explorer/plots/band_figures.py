@@ -1,11 +1,12 @@
-"""Drawing `explorer.bands.MedianBand`s: a median line and a shaded interquartile band each."""
+"""Drawing `explorer.analysis.bands.MedianBand`s: a median line and a shaded interquartile band
+each."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
 from explorer.plots.style import PALETTE
 
 if TYPE_CHECKING:

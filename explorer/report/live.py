@@ -93,9 +93,9 @@ class LiveReport:
                     self._cv.notify_all()
 
     def _render(self, *, live: bool) -> None:
-        from explorer.plots.posterior import default_steps
-        from explorer.report import write_report
-        from explorer.rundata import RunData
+        from explorer.analysis.posterior import default_steps
+        from explorer.analysis.rundata import RunData
+        from explorer.report.page import write_report
 
         steps = default_steps(RunData.load(self.run_dir), k=50)[-1:] if live else None
         write_report(self.run_dir, live=live, steps=steps, refresh_s=self.refresh_s)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.rundata import RunData
+from explorer.analysis.rundata import RunData
 
 FloatArray = NDArray[np.float64]
 CompositionFn = Callable[[FloatArray], FloatArray]

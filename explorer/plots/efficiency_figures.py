@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
 from explorer.bench.efficiency import StrategyCurves
-from explorer.plots.bands import draw_median_bands
+from explorer.plots.band_figures import draw_median_bands
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
