@@ -1,8 +1,8 @@
 """One finished run directory -> one row of the results table and its best-so-far curves.
 
 Read from the event log only (explorer.analysis.rundata), so a task run by any worker, a reused
-run and a resumed run are summarised identically. When the instrument knows the noise-free truth (the
-simulators' `expected_metrics`; never used for decisions), each curve also carries the best
+run and a resumed run are summarised identically. When the instrument knows the noise-free truth
+(the simulators' `expected_metrics`; never used for decisions), each curve also carries the best
 noise-free value among the locations measured so far and the library's noise-free optimum, so
 efficiency can be scored without the luck of measurement noise.
 """
