@@ -94,9 +94,7 @@ def curiosity(
     from dataclasses import replace
     from functools import partial
 
-    from explorer.plots.curiosity_figures import save_curiosity_plots
-    from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
-    from explorer.science.curiosity_bench import (
+    from explorer.bench.curiosity_benchmark import (
         BenchSettings,
         compare_with_paper,
         format_table,
@@ -104,6 +102,8 @@ def curiosity(
         run_in_dir,
         write_json,
     )
+    from explorer.bench.curiosity_trial import GridSpec, TrialResult, TrialSettings
+    from explorer.plots.curiosity_figures import save_curiosity_plots
     from novelty.curiosity.acquisition import AcquisitionParams
     from novelty.curiosity.learner import resolve_device
 

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.analysis.bands import MedianBand
+from explorer.bench.curiosity_benchmark import PAPER_LOSS, BenchmarkResult, paper_conditions
 from explorer.plots.band_figures import draw_median_bands
-from explorer.science.curiosity_bench import PAPER_LOSS, BenchmarkResult, paper_conditions
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -21,8 +21,8 @@ from explorer.engine.votes import (
     parse_vote_line,
     read_new_votes,
 )
-from explorer.science.phases_discovery import campaign_config
 from tests.conftest import CAMPAIGNS
+from tests.science.phases_discovery import campaign_config
 
 
 def test_parse_vote_lines() -> None:

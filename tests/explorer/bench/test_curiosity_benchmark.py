@@ -15,20 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.cli import main
-from explorer.errors import ConfigError, DatasetError
-from explorer.plots.curiosity_figures import curve_data, histogram_data, histogram_edges
-from explorer.science.curiosity import (
-    GridSpec,
-    TrialSettings,
-    TrialTask,
-    initial_indices,
-    load_cube,
-    load_grid,
-    patch_grid,
-    run_trial,
-)
-from explorer.science.curiosity_bench import (
+from explorer.bench.curiosity_benchmark import (
     BenchSettings,
     compare_with_paper,
     featurise,
@@ -41,6 +28,19 @@ from explorer.science.curiosity_bench import (
     run_tasks,
     to_json,
 )
+from explorer.bench.curiosity_trial import (
+    GridSpec,
+    TrialSettings,
+    TrialTask,
+    initial_indices,
+    load_cube,
+    load_grid,
+    patch_grid,
+    run_trial,
+)
+from explorer.cli import main
+from explorer.errors import ConfigError, DatasetError
+from explorer.plots.curiosity_figures import curve_data, histogram_data, histogram_edges
 from novelty.curiosity.acquisition import AcquisitionParams
 from novelty.curiosity.learner import FeaturiserSettings, SurrogateSettings
 from tests.conftest import shared_data
