@@ -17,7 +17,7 @@ from explorer.cli import main
 from explorer.engine.rundir import RunLock
 from explorer.report.live import LiveReport, LiveReportWarning
 from explorer.report.page import REPORT_FILE, front_table, render_html, run_is_active, summary_rows
-from tests.explorer.plots import runs
+from tests.explorer import fixture_runs as runs
 
 
 class _Collect(HTMLParser):
