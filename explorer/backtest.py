@@ -176,7 +176,7 @@ def simulate_scenarios(
     Columns: scenario, seed, step (1 = first measurement), location_id, hypervolume,
     hv_fraction (of the table's true hypervolume), decision_s.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     jobs = [(problem, name, cfg, int(s), n_steps) for name, cfg in scenarios.items() for s in seeds]
     if n_jobs > 1:  # spawn: never fork a process that may hold torch threads

@@ -45,6 +45,8 @@ from typing import Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from novelty.autoencoder import autoencoder_reconstruction
+
 FloatArray = NDArray[np.float64]
 Normalisation = Literal["robust_z", "rank"]
 EPS = 1e-12
@@ -197,8 +199,6 @@ class ReconstructionError:
 
     def _reconstruct(self, fit: FloatArray, query: FloatArray) -> FloatArray:
         if self.model == "autoencoder":
-            from novelty.autoencoder import autoencoder_reconstruction
-
             return autoencoder_reconstruction(fit, query, self.n_components, self.epochs, self.seed)
         mean = fit.mean(axis=0)
         _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)

@@ -118,7 +118,7 @@ def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
     )
     composition_at: CompositionFn | None = None
     if is_fraction:
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         tree = cKDTree(library.positions_mm)
         table = feats.copy()

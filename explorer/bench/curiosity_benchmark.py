@@ -19,8 +19,9 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,6 @@ def run_tasks(
 
 
 def _collect(futures: list[Any], on_result: Callable[[TrialResult], None] | None) -> list[Any]:
-    from concurrent.futures import as_completed
 
     for fut in as_completed(futures):
         if on_result:
@@ -297,7 +297,6 @@ def _comparison_lines(c: PaperComparison) -> list[str]:
 
 def to_json(result: BenchmarkResult) -> dict[str, Any]:
     """Everything needed to redraw the figures and recheck the numbers."""
-    from importlib.metadata import version
 
     data: dict[str, Any] = {
         "settings": asdict(result.settings),

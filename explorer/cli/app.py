@@ -11,6 +11,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from explorer.engine.events import Measured
+from explorer.engine.session import Session
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -67,8 +70,6 @@ class _ProgressView:
         self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
 
     def __call__(self, event: Any) -> None:
-        from explorer.engine.events import Measured
-
         if not isinstance(event, Measured):
             return
         v = event.objectives.get(self.objective)
@@ -83,8 +84,6 @@ class _ProgressView:
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
-    from explorer.engine.session import Session
-
     assert isinstance(session, Session)
     cfg = session.config
     first = cfg.objectives[0]

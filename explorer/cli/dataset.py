@@ -8,8 +8,16 @@ from typing import Annotated
 import typer
 
 from explorer.cli.app import app, out, run_session
+from explorer.config import load_config
+from explorer.datasets import CONVERTERS, detect_format, load_dataset
 from explorer.datasets.common import OptionValue
+from explorer.datasets.simulate import simulate_dataset
+from explorer.datasets.summary import describe
+from explorer.engine.replay_config import replay_config
+from explorer.engine.session import apply_overrides, start_new
 from explorer.errors import DatasetError
+from explorer.report.live import live_report_for
+from hardware.replay import write_dataset
 
 dataset_app = typer.Typer(
     no_args_is_help=True,
@@ -44,9 +52,6 @@ def inspect(
     sets: SetOpt = None,
 ) -> None:
     """Print a summary: locations, features, image, channels, scalars, ground truth, provenance."""
-    from explorer.datasets import detect_format, load_dataset
-    from explorer.datasets.summary import describe
-
     name = detect_format(path) if fmt == "auto" else fmt
     ds = load_dataset(path, name, parse_sets(sets))
     shown = name if name == "native" else f"{name}, converted in memory"
@@ -63,9 +68,6 @@ def convert(
     force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
 ) -> None:
     """Convert an external file (see `dataset formats`) into a library dataset."""
-    from explorer.datasets import load_dataset
-    from hardware.replay import write_dataset
-
     if target.exists() and not force:
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     ds = load_dataset(source, fmt, parse_sets(sets))
@@ -82,11 +84,6 @@ def simulate(
     force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
 ) -> None:
     """Measure every library location with the simulator and write a library dataset."""
-    from explorer.config import load_config
-    from explorer.datasets.simulate import simulate_dataset
-    from explorer.engine.session import apply_overrides
-    from hardware.replay import write_dataset
-
     if target.exists() and not force:
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     cfg = apply_overrides(load_config(campaign), seed=seed)
@@ -103,8 +100,6 @@ def simulate(
 @dataset_app.command("formats")
 def formats() -> None:
     """List the external formats `dataset convert` understands."""
-    from explorer.datasets import CONVERTERS
-
     out.print("native: a combi-explorer library dataset (.h5 / .npz)")
     for name, conv in CONVERTERS.items():
         out.print(f"{name}: {conv.summary}")
@@ -124,11 +119,6 @@ def replay(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """`run` the campaign with its instrument replaced by a replay of DATASET."""
-    from explorer.config import load_config
-    from explorer.engine.replay_config import replay_config
-    from explorer.engine.session import apply_overrides, start_new
-    from explorer.report.live import live_report_for
-
     cfg = replay_config(
         load_config(campaign),
         dataset,

@@ -9,6 +9,10 @@ import typer
 
 from explorer.cli.app import app, out
 from explorer.errors import ConfigError
+from hardware.clock import RealClock
+from hardware.emulators.prior import PriorEmulator
+from hardware.emulators.server import EmulatorPty, EmulatorTCPServer
+from hardware.emulators.zaber import ZaberEmulator
 
 
 @app.command()
@@ -25,9 +29,6 @@ def emulate(
 ) -> None:
     """Serve an emulated stage controller (wall clock) until Ctrl-C; use the printed
     `socket://HOST:PORT` (or, with --pty, the /dev/pts path) as the stage port."""
-    from hardware.clock import RealClock
-    from hardware.emulators.server import EmulatorPty, EmulatorTCPServer
-
     emulator = _emulator(controller, RealClock(), fault or [], microstep_um)
     server: EmulatorPty | EmulatorTCPServer
     if pty:
@@ -49,12 +50,8 @@ def emulate(
 def _emulator(controller: str, clock: object, faults: list[str], microstep_um: float) -> object:
     try:
         if controller == "zaber":
-            from hardware.emulators.zaber import ZaberEmulator
-
             return ZaberEmulator(clock, microstep_um=microstep_um, faults=faults)  # type: ignore[arg-type]
         if controller == "prior":
-            from hardware.emulators.prior import PriorEmulator
-
             return PriorEmulator(clock, faults=faults)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ConfigError(f"--fault: {exc}") from None

@@ -91,8 +91,6 @@ def _loc(loc: tuple[int | str, ...], tags: set[str]) -> str:
 
 def format_validation_error(exc: ValidationError) -> list[str]:
     """One line per problem: `key.path: what is wrong (how to fix it)`."""
-    from explorer.config.strategies import StrategyConfig  # noqa: F401 - tags below
-
     tags = _all_kind_tags()
     lines = []
     for err in exc.errors(include_url=False):

@@ -9,6 +9,7 @@ finds the same file from anywhere. The file's sha256 is pinned into the config a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,12 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.datasets import load_dataset
+from explorer.datasets.patches import patch_features
 from explorer.errors import ConfigError
+from explorer.library import CandidateSet
+from hardware.clock import SimClock
+from hardware.replay import ReplayInstrument, ReplayTiming
 
 if TYPE_CHECKING:
     from explorer.library import CandidateSet
@@ -94,8 +100,6 @@ class _DatasetSource(Strict):
     sha256: Sha256 | None = None
 
     def _load(self, path: Path) -> LibraryDataset:
-        from explorer.datasets import load_dataset
-
         return load_dataset(path, self.format, self.format_options)
 
 
@@ -130,13 +134,9 @@ class DatasetLibrary(_DatasetSource):
         return self
 
     def build(self) -> CandidateSet:
-        from explorer.library import CandidateSet
-
         ds = self._load(self.path)
         keep = slice(None)
         if self.features == "image_patch":
-            from explorer.datasets.patches import patch_features
-
             channels = tuple(self.image_channels) if self.image_channels else None
             mask, feats, names = patch_features(ds, self.patch_size, self.patch_edge, channels)
             keep = mask  # type: ignore[assignment]
@@ -184,9 +184,6 @@ class ReplayInstrumentConfig(_DatasetSource):
     @field_validator("timing")
     @classmethod
     def _known_timing(cls, v: dict[str, float]) -> dict[str, float]:
-        import dataclasses
-
-        from hardware.replay import ReplayTiming
 
         known = {f.name for f in dataclasses.fields(ReplayTiming)}
         bad = sorted(set(v) - known)
@@ -208,7 +205,7 @@ class ReplayInstrumentConfig(_DatasetSource):
         """ConfigError if, with miss: error, some library location was never recorded."""
         if self.miss != "error":
             return
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         ds = self.load()
         tol = self.match_tolerance_mm or 0.25 * ds.spacing_mm()
@@ -253,10 +250,6 @@ class ReplayInstrumentConfig(_DatasetSource):
         `arm_hardware` are accepted for the common signature: nothing moves, so there is no
         hardware journal or lock."""
         del run_dir, arm_hardware
-        import dataclasses
-
-        from hardware.clock import SimClock
-        from hardware.replay import ReplayInstrument, ReplayTiming
 
         ds = self.load()
         timing = dataclasses.replace(ReplayTiming.from_mapping(ds.timing), **self.timing)

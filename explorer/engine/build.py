@@ -30,6 +30,7 @@ from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective
 from hardware.protocols import Instrument
+from hardware.safety import SoftFence
 
 if TYPE_CHECKING:
     from hardware.safety import SoftFence
@@ -124,7 +125,7 @@ def initial_location_ids(cfg: CampaignConfig, library: CandidateSet) -> list[int
     """Resolve `initial_points` (ids or stage positions) to location ids; ConfigError if bad."""
     pos = library.positions_mm
     if len(pos) > 1:
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         spacing = float(np.median(cKDTree(pos).query(pos, k=2)[0][:, 1]))
     else:
@@ -213,8 +214,6 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
 def safety_fence(cfg: CampaignConfig) -> SoftFence:
     """The software fence of the safety policy: the library outline (or its grid extent) minus
     the edge margin, minus keep-outs; the same geometry that chose the candidates."""
-    from hardware.safety import SoftFence
-
     lib = cfg.library
     if isinstance(lib, DatasetLibrary):  # a recorded library: the extent of its locations
         pos = build_library(cfg).positions_mm

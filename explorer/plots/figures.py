@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.analysis import posterior
+from explorer.analysis.geometry import library_geometry
 from explorer.analysis.posterior import PlotUnavailableError
 from explorer.analysis.rundata import RunData
 from explorer.plots import budget, fronts, maps, posterior_figures, spectra, ternary, traces
@@ -43,8 +44,6 @@ Steps = Sequence[int | None] | None
 
 
 def _aspect(run: RunData) -> float:
-    from explorer.analysis.geometry import library_geometry
-
     (x0, x1), (y0, y1) = library_geometry(run).extent_mm
     return max(min((y1 - y0) / max(x1 - x0, 1e-9), 1.5), 0.1)
 
@@ -236,8 +235,6 @@ def render(run: RunData, *, steps: Steps = None) -> RenderResult:
 
 
 def _ternary(run: RunData, result: RenderResult) -> None:
-    from explorer.analysis.geometry import library_geometry
-
     if not library_geometry(run).is_ternary:
         result.notes.append("ternary plots: not applicable (the library is not ternary)")
         return

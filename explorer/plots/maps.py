@@ -64,7 +64,7 @@ def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapDa
 
 def draw_outline(geometry: LibraryGeometry, ax: Axes, *, candidates: bool = True) -> Axes:
     """Library outline, keep-outs (hatched) and, optionally, every candidate as a faint dot."""
-    from matplotlib.patches import Polygon
+    from matplotlib.patches import Polygon  # noqa: PLC0415
 
     o = geometry.outline_mm
     if len(o):

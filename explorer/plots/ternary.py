@@ -117,7 +117,7 @@ def draw_ternary_frame(elements: tuple[str, str, str], ax: Axes, ticks: int = 5)
 
 
 def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import Normalize  # noqa: PLC0415
 
     draw_ternary_frame(d.elements, ax)
     cand = ternary_xy(d.candidates) if len(d.candidates) else np.zeros((0, 2))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import yaml
 
+from explorer.analysis.geometry import library_geometry
 from explorer.analysis.metrics import (
     best_values,
     classes_found_curve,
@@ -30,9 +31,12 @@ from explorer.analysis.metrics import (
     run_ref_point,
     travel_distance_mm,
 )
+from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
 from explorer.engine.rundir import LOCK_FILE, atomic_write_bytes
+from explorer.plots.figures import render
+from explorer.plots.style import rc_context
 
 if TYPE_CHECKING:
     from explorer.plots.figures import RenderResult
@@ -81,8 +85,6 @@ def _fmt(v: float, unit: str = "") -> str:
 
 def summary_rows(run: RunData) -> list[SummaryRow]:
     """The summary table: status, counts, time, best values, hypervolume."""
-    from explorer.analysis.run_views import objective_label
-
     stop = run.stopped
     n = len(run.measured)
     n_bad = sum(any(v is None for v in m.objectives.values()) for m in run.measured)
@@ -151,9 +153,6 @@ def _restarted_after(run: RunData, stop: RunStopped) -> bool:
 def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[str]]]:
     """(title, header, rows): the final Pareto front, or the best measurements of a
     single-objective run, with positions and composition."""
-    from explorer.analysis.geometry import library_geometry
-    from explorer.analysis.run_views import objective_label
-
     names = run.objective_names
     index_of = {int(lid): i for i, lid in enumerate(run.location_ids)}
     if len(names) > 1 and run.fronts:
@@ -197,8 +196,6 @@ def problems_table(run: RunData) -> list[list[str]]:
 
 
 def _png_base64(fig: object) -> str:
-    from explorer.plots.style import rc_context
-
     buf = io.BytesIO()
     with rc_context():
         fig.savefig(buf, format="png", dpi=150)  # type: ignore[attr-defined]
@@ -242,8 +239,6 @@ def render_html(
 ) -> str:
     """The whole page as a string (nothing is written). Renders every figure unless
     `figures` (from explorer.plots.figures.render) is given."""
-    from explorer.plots.figures import render
-
     result = figures if figures is not None else render(run, steps=steps)
     parts = [
         "<!DOCTYPE html>",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from explorer.errors import ConfigError
 from explorer.sweep.spec import SweepPlan, SweepTask
 from explorer.sweep.summary import TaskResult
 from explorer.sweep.tasks import base_columns, error_result, run_task
@@ -49,7 +50,7 @@ def _serial(tasks: tuple[SweepTask, ...]) -> Iterator[TaskResult]:
 
 
 def _on_cluster(tasks: tuple[SweepTask, ...], client: Any) -> Iterator[TaskResult]:
-    from distributed import as_completed
+    from distributed import as_completed  # noqa: PLC0415
 
     token = uuid.uuid4().hex[:8]  # two sweeps on one scheduler never share a key
     keys = [f"explorer-sweep-{t.sweep}-{t.key}-{token}" for t in tasks]
@@ -66,7 +67,7 @@ def _on_cluster(tasks: tuple[SweepTask, ...], client: Any) -> Iterator[TaskResul
 
 def local_client(workers: int | None) -> tuple[Any, Any]:
     """A LocalCluster with `workers` single-threaded worker processes and its client."""
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # noqa: PLC0415
 
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(
@@ -123,9 +124,7 @@ def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     (close both when done), else (None, a client of the running scheduler at that address)."""
     if scheduler is None:
         return local_client(workers)
-    from distributed import Client
-
-    from explorer.errors import ConfigError
+    from distributed import Client  # noqa: PLC0415
 
     try:
         return None, Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
@@ -138,7 +137,7 @@ def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
 
 def write_tables(plan: SweepPlan, results: list[TaskResult]) -> SweepOutcome:
     """results.parquet (one row per task, grid order) and curves.parquet (long format)."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     order = {t.key: k for k, t in enumerate(plan.tasks)}
     results = sorted(results, key=lambda r: order[r.row["task"]])
