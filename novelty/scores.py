@@ -21,8 +21,8 @@ sum, ``I_i = Σ_s w_s · norm_s(score_s)_i / Σ_s w_s``, where ``norm`` is eithe
   spectrum keeps a large value, which is what a discovery target needs; or
 * ``rank``: rank/(m − 1) in [0, 1], insensitive to scale.
 
-Robustness to single-spot outliers (issue 8, measured: dead spots and very noisy spectra took
-the top integrated scores — robust z ≥ 10, at the old clip — and the novelty GP chased them):
+Robustness to single-spot outliers (measured: without a clip, dead spots and very noisy spectra
+took the top integrated scores, robust z ≥ 10, and the novelty GP chased them):
 
 * the robust z is clipped at ``clip`` = 3 (it was 10), so one spectrum's influence on the
   integrated score, and so on the GP fitted to it, is bounded;

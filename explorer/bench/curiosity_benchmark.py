@@ -7,7 +7,7 @@ summarises loss and max-loss (mean ± std over trials, standard error, paired di
 
 Parallel back ends: pass any `concurrent.futures.Executor` as `executor` to run the trials
 elsewhere, e.g. a Dask cluster through `distributed.Client(...).get_executor()` (the sweep
-machinery of issue 10); `run_trial` is a top-level function of a picklable `TrialTask`, and
+machinery's cluster); `run_trial` is a top-level function of a picklable `TrialTask`, and
 every result depends only on its task (not on the worker, the worker count or the order).
 """
 
