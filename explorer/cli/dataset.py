@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
 from explorer.cli.help_format import ExplorerApp
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
@@ -85,7 +85,7 @@ def simulate(
     """Measure every library location with the simulator and write a library dataset."""
     from explorer.config import load_config
     from explorer.datasets.simulate import simulate_dataset
-    from explorer.session import apply_overrides
+    from explorer.engine.session import apply_overrides
     from hardware.replay import write_dataset
 
     if target.exists() and not force:
@@ -126,8 +126,8 @@ def replay(
 ) -> None:
     """`run` the campaign with its instrument replaced by a replay of the --dataset file."""
     from explorer.config import load_config
-    from explorer.replay import replay_config
-    from explorer.session import apply_overrides, start_new
+    from explorer.engine.replay_config import replay_config
+    from explorer.engine.session import apply_overrides, start_new
 
     cfg = replay_config(
         load_config(campaign),

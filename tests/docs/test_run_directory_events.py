@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import explorer.cli  # noqa: F401 (imports every command, so feature modules register their types)
-from explorer import events
+from explorer.engine import events
 from tests.conftest import REPO
 
 PAGE = REPO / "docs" / "run-directory.md"

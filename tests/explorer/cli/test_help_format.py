@@ -15,7 +15,7 @@ import typer.main
 from typer.core import TyperGroup
 
 from explorer.cli import main
-from explorer.cli.common import app
+from explorer.cli.app import app
 from explorer.cli.help_format import reflow
 
 
