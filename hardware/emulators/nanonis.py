@@ -267,9 +267,12 @@ class NanonisEmulator:
             self.clock.sleep(
                 seg.initial_settling_s + seg.steps * (seg.settling_s + seg.integration_s)
             )
+            constant = seg.start_v == seg.end_v  # one write held for the whole segment
+            if constant and seg.start_v != 0.0:
+                self.landing.writes_v.append(seg.start_v)
             for v in np.linspace(seg.start_v, seg.end_v, seg.steps):
                 biases.append(float(v))
-                if v != 0.0:
+                if not constant and v != 0.0:
                     self.landing.writes_v.append(float(v))
                 kinds.append(len(self.landing.writes_v))
         on, off = self._loops()
