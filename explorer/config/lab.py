@@ -124,7 +124,12 @@ class NanonisPFMConfig(Strict):
     drive_amp_v: Annotated[float, Field(gt=0, le=10)] = 0.1
     lockin_v_per_au: PositiveFloat = 1e-3
     tune_points: Annotated[int, Field(ge=16, le=1024)] = 81
+    tune_settle_s: NonNegFloat = 0.005
     points_per_segment: Annotated[int, Field(ge=1, le=1000)] = 5
+    segment_settling_s: NonNegFloat = 0.01
+    point_settling_s: NonNegFloat = 0.002
+    point_integration_s: NonNegFloat = 0.005
+    bias_step_s: PositiveFloat = 0.05
     crash_deflection_v: PositiveFloat = 4.0
     amplifier_v: Annotated[float, Field(gt=0, le=220)] = 10.0
     sample: Literal["smbfo", "alscbn"] | None = "smbfo"  # simulated in dry runs; composition keys
@@ -316,6 +321,7 @@ def _pfm(
             SimPFM(world, timing),
             TrackedStage(stage, world),
         )
+    assert isinstance(p, AsylumPFMConfig), "Nanonis is assembled by _nanonis"
     from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
 
     bridge = AsylumBridge(

@@ -16,7 +16,7 @@ from hardware.emulators.nanonis import (
     NanonisEmulator,
     Segment,
 )
-from hardware.emulators.nanonis_codec import BodyReader, BodyWriter
+from hardware.emulators.nanonis_codec import BodyReader, BodyWriter, NanonisFramingError
 
 Handler = Callable[[NanonisEmulator, BodyReader], BodyWriter]
 COMMANDS: dict[str, Handler] = {}
@@ -40,7 +40,7 @@ def dispatch(emu: NanonisEmulator, name: str, body: bytes) -> tuple[bytes, str]:
         emu.update()
         try:
             return handler(emu, BodyReader(name, body)).bytes(), ""
-        except NanonisCommandError as exc:
+        except (NanonisCommandError, NanonisFramingError) as exc:
             return b"", str(exc)
 
 
