@@ -20,11 +20,15 @@ from hardware.emulators.nanonis_codec import BodyReader, BodyWriter, NanonisFram
 
 Handler = Callable[[NanonisEmulator, BodyReader], BodyWriter]
 COMMANDS: dict[str, Handler] = {}
+#: Return values sent with an error (zero counts), so a client can still parse the reply.
+ON_ERROR: dict[str, bytes] = {}
 
 
-def command(name: str) -> Callable[[Handler], Handler]:
+def command(name: str, on_error: BodyWriter | None = None) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         COMMANDS[name] = fn
+        if on_error is not None:
+            ON_ERROR[name] = on_error.bytes()
         return fn
 
     return register
@@ -41,7 +45,7 @@ def dispatch(emu: NanonisEmulator, name: str, body: bytes) -> tuple[bytes, str]:
         try:
             return handler(emu, BodyReader(name, body)).bytes(), ""
         except (NanonisCommandError, NanonisFramingError) as exc:
-            return b"", str(exc)
+            return ON_ERROR.get(name, b""), str(exc)
 
 
 def _empty() -> BodyWriter:
@@ -159,7 +163,7 @@ def _li_on_set(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return _empty()
 
 
-@command("LockIn.ModOnOffGet")
+@command("LockIn.ModOnOffGet", BodyWriter().scalar("I", 0))
 def _li_on_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return BodyWriter().scalar("I", int(emu.lockins[_modulator(emu, r)].on))
 
@@ -171,7 +175,7 @@ def _li_freq_set(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return _empty()
 
 
-@command("LockIn.ModPhasFreqGet")
+@command("LockIn.ModPhasFreqGet", BodyWriter().scalar("d", 0.0))
 def _li_freq_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return BodyWriter().scalar("d", emu.lockins[_modulator(emu, r)].freq_hz)
 
@@ -183,7 +187,7 @@ def _li_amp_set(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return _empty()
 
 
-@command("LockIn.ModAmpGet")
+@command("LockIn.ModAmpGet", BodyWriter().scalar("f", 0.0))
 def _li_amp_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return BodyWriter().scalar("f", emu.lockins[_modulator(emu, r)].amp_v)
 
@@ -195,7 +199,7 @@ def _names_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return BodyWriter().strings(names)
 
 
-@command("Signals.ValsGet")
+@command("Signals.ValsGet", BodyWriter().floats([]))
 def _vals_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     indexes = [int(k) for k in r.prefixed_array("i")]
     r.scalar("I")
@@ -256,7 +260,7 @@ def _bs_adv(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return _empty()
 
 
-@command("BiasSpectr.Start")
+@command("BiasSpectr.Start", BodyWriter().strings([]).scalar("i", 0).scalar("i", 0).floats([]))
 def _bs_start(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     r.scalar("I"), r.string()
     names, data = emu.spectroscopy()
