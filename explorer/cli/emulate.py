@@ -117,8 +117,11 @@ def _serve_nanonis(
     clock = RealClock()
     sample, composition_at, seed = _nanonis_sample(campaign)
     base = NanonisTiming()
-    scaled = {f.name: getattr(base, f.name) * time_scale for f in fields(base)
-              if f.name.endswith("_s")}  # fmt: skip
+    scaled = {  # durations shrink, speeds grow
+        f.name: getattr(base, f.name) / time_scale if f.name.endswith("_per_s")
+        else getattr(base, f.name) * time_scale
+        for f in fields(base) if f.name.endswith("_s")
+    }  # fmt: skip
     timing = replace(base, **scaled)
     position: Any = lambda: (0.0, 0.0)  # noqa: E731 - no stage: the tip stays at the origin
     stage_server = None

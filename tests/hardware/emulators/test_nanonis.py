@@ -36,7 +36,7 @@ def test_vendor_client_approach_bias_move_spectroscopy_withdraw() -> None:
         _approach(nanonis, clock)
         assert nanonis.ZCtrl_OnOffGet()[2] == [1]
         assert 0 < nanonis.ZCtrl_ZPosGet()[2][0] < Z_RANGE_M
-        cx, cy, w, h, angle = nanonis.Scan_FrameGet()[2]
+        _cx, _cy, w, h, _angle = nanonis.Scan_FrameGet()[2]
         assert (w, h) == (np.float32(10e-6), np.float32(10e-6))
         assert nanonis.FolMe_XYPosSet(2e-6, -1e-6, 1)[0] == ""
         assert nanonis.FolMe_XYPosGet(1)[2] == [2e-6, -1e-6]

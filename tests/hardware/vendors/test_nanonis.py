@@ -87,7 +87,7 @@ def test_refusals_limits_and_timeouts() -> None:
         assert _commands(journal)[-2:] == ["AutoApproach.OnOffSet", "ZCtrl.Withdraw"]
         with pytest.raises(HardwareError, match="outside the scan frame"):
             pfm.move_tip(Site(1, 0.0, 0.0, 6.0, 0.0), timeout_s=5.0)
-        with pytest.raises(HardwareError, match="Nanonis refused BiasSpectr.MLSModeSet"):
+        with pytest.raises(HardwareError, match=r"Nanonis refused BiasSpectr\.MLSModeSet"):
             probe.link.call("BiasSpectr_MLSModeSet", "Linear")
         probe.close()
 
@@ -96,7 +96,7 @@ def test_a_lost_connection_is_one_hardware_error() -> None:
     with bench() as (_emu, server, clock):
         probe, _pfm, _journal = _devices(server, clock)
         server.stop()
-        with pytest.raises(HardwareError, match="lost the Nanonis connection during Bias.Set"):
+        with pytest.raises(HardwareError, match=r"lost the Nanonis connection during Bias\.Set"):
             probe.set_bias(0.0, ramp_v_per_s=1e6, timeout_s=5.0)
         with pytest.raises(HardwareError, match="not connected"):
             probe.retract(clearance_um=50.0, timeout_s=5.0)
