@@ -2,10 +2,10 @@
 
 Grammar: OK/RJ, IDLE/BUSY, warning flags, device addressing (0 = broadcast), message ids,
 optional checksums. Commands: `home`, `move abs|rel|min|max N`, `stop`, `estop`, `get pos`,
-`get limit.min|limit.max|maxspeed|accel` and the identification settings a real controller
-answers (`version`, `system.axiscount`, `peripheralid`, `comm.*`: `zaber_identity.py`), `set limit.min|
-limit.max|maxspeed|accel N`, `warnings [clear]`, and an empty command (status). Axis 0 addresses
-the whole device (`get pos` answers one value per axis).
+`get limit.min|limit.max|maxspeed|accel`, the identification settings a real controller
+answers (`version`, `system.axiscount`, `peripheralid`, `comm.*`: `zaber_identity.py`),
+`set limit.min|limit.max|maxspeed|accel N`, `warnings [clear]`, and an empty command
+(status). Axis 0 addresses the whole device (`get pos` answers one value per axis).
 
 Faults (`FaultPlan`, one-shot, counted from power-on): `stall@N` (the N-th axis move stalls
 half-way: FS, stopped), `limit@N` (limit switch trips half-way: WL), `unhomed@N` (reference lost
