@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.app import app, out
 from explorer.errors import ConfigError
 
 DEFAULT_PORTS = {"zaber": 5555, "prior": 5555, "nanonis": 6501}
