@@ -146,8 +146,8 @@ def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
 
     if campaign is None:
         return build_sample("smbfo", {}, "realistic", 0), lambda x, y: {"Sm": 0.1}, 0
-    from explorer.build import composition_function
     from explorer.config.loading import load_config
+    from explorer.engine.build import composition_function
 
     cfg = load_config(campaign)
     name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None) or "smbfo"

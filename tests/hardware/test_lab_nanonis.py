@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from explorer.build import build_instrument, composition_function
 from explorer.cli import main
 from explorer.config import parse_config
 from explorer.config.instrument import build_sample
-from explorer.events import Fault, Measured, read_events
+from explorer.engine.build import build_instrument, composition_function
+from explorer.engine.events import Fault, Measured, read_events
 from hardware.emulators import emulator_for, register_url_handler
 from hardware.emulators.nanonis_lab import serve_beside
 from hardware.emulators.server import EmulatorTCPServer, free_port
