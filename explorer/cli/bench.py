@@ -16,7 +16,7 @@ from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from explorer.bench.efficiency import StrategyCurves
+    from explorer.analysis.strategy_curves import StrategyCurves
     from explorer.bench.latency import Timing
     from explorer.bench.targets import TargetCheck
 

@@ -127,6 +127,7 @@ def replay(
     from explorer.config import load_config
     from explorer.engine.replay_config import replay_config
     from explorer.engine.session import apply_overrides, start_new
+    from explorer.report.live import live_report_for
 
     cfg = replay_config(
         load_config(campaign),
@@ -137,6 +138,6 @@ def replay(
         noise_relative=noise,
     )
     cfg = apply_overrides(cfg, max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg)
+    session = start_new(cfg, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)

@@ -35,10 +35,10 @@ from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.datasets.simulate import simulate_dataset
 from explorer.engine.events import Measured
-from explorer.science.discovery import DiscoveryResult, dataset_rows, run_jobs
-from explorer.science.harness import campaign_config, run_quietly
-from explorer.science.phases_discovery import COVERAGE_CELLS, N_CLASSES, RARE_CLASS, GroundTruth
 from hardware.replay import read_dataset, write_dataset
+from tests.science.discovery import DiscoveryResult, dataset_rows, run_jobs
+from tests.science.harness import campaign_config, run_quietly
+from tests.science.phases_discovery import COVERAGE_CELLS, N_CLASSES, RARE_CLASS, GroundTruth
 
 PATCH_SIZE = 5
 CURIOSITY = {"kind": "curiosity", "spectrum": "sspfm.pr_on", "n_initial": 31}

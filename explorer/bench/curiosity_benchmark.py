@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.errors import ConfigError
-from explorer.science.curiosity import (
+from explorer.bench.curiosity_trial import (
     GridSpec,
     PatchGrid,
     StepRecord,
@@ -39,6 +38,7 @@ from explorer.science.curiosity import (
     run_trial,
     trial_seed,
 )
+from explorer.errors import ConfigError
 from novelty.curiosity.learner import encode_patches, limit_threads, train_featuriser
 
 #: Table of the paper (`curiosity_sampling.ipynb` output, 50 trials, 100 measurements):

@@ -1,4 +1,5 @@
-"""Run directories shared by the plot, report and compare tests (built once per session)."""
+"""Run directories shared by the analysis, plot, report and compare tests (built once per
+session, only when a test asks for one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from explorer.analysis.rundata import RunData
 from explorer.plots.figures import RenderResult, render
 from tests.conftest import shared_data
-from tests.explorer.plots import runs
+from tests.explorer import fixture_runs as runs
 
 GP = {
     "kind": "two_phase",

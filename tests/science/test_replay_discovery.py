@@ -19,9 +19,10 @@ from explorer.analysis.rundata import RunData
 from explorer.config import read_yaml
 from explorer.engine.build import build_instrument, validate_deep
 from explorer.engine.events import Measured
-from explorer.science.discovery import run_jobs, summarise
-from explorer.science.harness import campaign_config
-from explorer.science.replay_discovery import (
+from tests.conftest import CAMPAIGNS, shared_data
+from tests.science.discovery import run_jobs, summarise
+from tests.science.harness import campaign_config
+from tests.science.replay_discovery import (
     CASES,
     KMEANS_SEED,
     LABELS,
@@ -36,7 +37,6 @@ from explorer.science.replay_discovery import (
     run_once,
     truth_of,
 )
-from tests.conftest import CAMPAIGNS, shared_data
 
 
 def _truth(case: str, tmp_path: Path) -> ReplayTruth:

@@ -15,20 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.cli import main
-from explorer.errors import ConfigError, DatasetError
-from explorer.plots.curiosity_figures import curve_data, histogram_data, histogram_edges
-from explorer.science.curiosity import (
-    GridSpec,
-    TrialSettings,
-    TrialTask,
-    initial_indices,
-    load_cube,
-    load_grid,
-    patch_grid,
-    run_trial,
-)
-from explorer.science.curiosity_bench import (
+from explorer.analysis.histograms import histogram_edges
+from explorer.bench.curiosity_benchmark import (
     BenchSettings,
     compare_with_paper,
     featurise,
@@ -41,6 +29,19 @@ from explorer.science.curiosity_bench import (
     run_tasks,
     to_json,
 )
+from explorer.bench.curiosity_figure_data import curve_data, histogram_data
+from explorer.bench.curiosity_trial import (
+    GridSpec,
+    TrialSettings,
+    TrialTask,
+    initial_indices,
+    load_cube,
+    load_grid,
+    patch_grid,
+    run_trial,
+)
+from explorer.cli import main
+from explorer.errors import ConfigError, DatasetError
 from novelty.curiosity.acquisition import AcquisitionParams
 from novelty.curiosity.learner import FeaturiserSettings, SurrogateSettings
 from tests.conftest import shared_data
@@ -187,7 +188,12 @@ def test_summary_json_and_figure_data(short) -> None:  # type: ignore[no-untyped
 def test_figures_render(short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from explorer.plots.curiosity_figures import save_curiosity_plots
 
-    paths = save_curiosity_plots(short, tmp_path)
+    paths = save_curiosity_plots(
+        histogram_data(short, "loss"),
+        histogram_data(short, "max_loss"),
+        curve_data(short),
+        tmp_path,
+    )
     assert [p.name for p in paths] == [
         "curiosity_loss_hist.png",
         "curiosity_max_loss_hist.png",

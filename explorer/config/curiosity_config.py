@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from explorer.config.base import NonNegFloat, PositiveFloat, PositiveInt, Strict
 
 if TYPE_CHECKING:
-    from explorer.config.strategies import StrategyBuild
+    from explorer.config.strategy_build import StrategyBuild
     from explorer.strategies.base import Strategy
 
 Probability = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]

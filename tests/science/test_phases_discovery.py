@@ -15,8 +15,9 @@ import pytest
 from explorer.analysis.rundata import RunData
 from explorer.config import parse_config, read_yaml
 from explorer.engine.events import Measured
-from explorer.science import phases_replay
-from explorer.science.phases_discovery import (
+from tests.conftest import CAMPAIGNS
+from tests.science import phases_replay
+from tests.science.phases_discovery import (
     CURIOSITY_NOTE,
     STRATEGIES,
     GroundTruth,
@@ -25,7 +26,6 @@ from explorer.science.phases_discovery import (
     run_all,
     summarise,
 )
-from tests.conftest import CAMPAIGNS
 
 BASE = CAMPAIGNS / "phases-novelty.yaml"
 

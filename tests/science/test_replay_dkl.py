@@ -16,14 +16,14 @@ import pytest
 from explorer.config import parse_config
 from explorer.engine.build import build_instrument, build_library
 from explorer.objectives import Objective, evaluate
-from explorer.science.replay_dkl import (
+from tests.conftest import CAMPAIGNS, shared_data
+from tests.science.replay_dkl import (
     VARIANTS,
     format_tables,
     oracle,
     run_variant,
     variant_config,
 )
-from tests.conftest import CAMPAIGNS, shared_data
 
 CAMPAIGN = CAMPAIGNS / "pto-beps-dkl.yaml"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.science.smbfo_optimum import STRATEGIES, format_table, run_once, summarise
 from tests.conftest import CAMPAIGNS
+from tests.science.smbfo_optimum import STRATEGIES, format_table, run_once, summarise
 
 BASE = CAMPAIGNS / "smbfo-gp-bo.yaml"
 

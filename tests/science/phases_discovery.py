@@ -43,9 +43,9 @@ from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.engine.build import Seeds, validate_deep
 from explorer.engine.events import Measured
-from explorer.science import discovery
-from explorer.science.discovery import DiscoveryResult, run_jobs, summarise
-from explorer.science.harness import campaign_config, run_quietly
+from tests.science import discovery
+from tests.science.discovery import DiscoveryResult, run_jobs, summarise
+from tests.science.harness import campaign_config, run_quietly
 
 N_CLASSES, RARE_CLASS = 5, 4  # hardware.pfm.phases.PHASE_CLASSES, RARE_CLASS
 COVERAGE_CELLS = 20

@@ -51,9 +51,9 @@ from explorer.config import CampaignConfig, read_yaml
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.engine.build import validate_deep
 from explorer.engine.events import Measured
-from explorer.science import discovery
-from explorer.science.discovery import DiscoveryResult, run_jobs
-from explorer.science.harness import campaign_config, run_quietly
+from tests.science import discovery
+from tests.science.discovery import DiscoveryResult, run_jobs
+from tests.science.harness import campaign_config, run_quietly
 
 K_RANGE = range(3, 9)
 MIN_FRACTION = 0.01

@@ -20,7 +20,7 @@ from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
 from explorer.engine.build import build_instrument, validate_deep
 from explorer.engine.events import Measured
-from explorer.science.harness import campaign_config, run_quietly
+from tests.science.harness import campaign_config, run_quietly
 
 STRATEGIES: dict[str, dict[str, Any]] = {
     "gp_bo": {

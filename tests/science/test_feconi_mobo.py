@@ -10,8 +10,8 @@ import pytest
 
 from explorer.backtest import simulate_scenarios, summarize
 from explorer.pareto import hypervolume, non_dominated_mask
-from explorer.science.feconi_mobo import MAT_FILE, feconi_problem, format_table, scenarios
 from tests.conftest import shared_data
+from tests.science.feconi_mobo import MAT_FILE, feconi_problem, format_table, scenarios
 
 
 @pytest.fixture(scope="module")
