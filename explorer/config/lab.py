@@ -357,8 +357,10 @@ def _nanonis(
         from hardware.emulators import emulator_for
         from hardware.emulators.nanonis_lab import serve_beside
 
-        sample = build_sample(p.sample or "smbfo", {}, "realistic", seed)
-        server = serve_beside(emulator_for(port), sample, composition_at or _no_map, seed=seed)
+        name = p.sample if p.sample is not None and composition_at is not None else "smbfo"
+        composition = composition_at or _constant_composition  # `sample: null`: no map given
+        sample = build_sample(name, {}, "realistic", seed)
+        server = serve_beside(emulator_for(port), sample, composition, seed=seed)
         settings = replace(settings, host="127.0.0.1", port=server.port)
     link = NanonisLink(settings, journal)
     if server is not None:
@@ -367,5 +369,6 @@ def _nanonis(
     return probe, NanonisPFM(probe)
 
 
-def _no_map(x_mm: float, y_mm: float) -> dict[str, float]:
-    return {}
+def _constant_composition(x_mm: float, y_mm: float) -> dict[str, float]:
+    """SmBFO at Sm = 0.1 everywhere (what `explorer emulate nanonis` uses without a campaign)."""
+    return {"Sm": 0.1}
