@@ -47,12 +47,12 @@ def check_session(
 def _signals(link: NanonisLink, s: NanonisSettings) -> list[Finding]:
     names = link.call("Signals_NamesGet")[2]
     out = []
-    for label, slot in (("deflection", s.deflection_signal), ("lock-in X", s.lockin_x_signal),
-                        ("lock-in Y", s.lockin_y_signal)):  # fmt: skip
+    for key in ("deflection_signal", "lockin_x_signal", "lockin_y_signal"):
+        slot = getattr(s, key)
         if 0 <= slot < len(names):
-            out.append(Finding(True, f"{label}_signal {slot} is {names[slot]!r}: confirm it"))
+            out.append(Finding(True, f"{key} {slot} is {names[slot]!r}: confirm it"))
         else:
-            out.append(Finding(False, f"{label} slot {slot} is not among the {len(names)} signals"))
+            out.append(Finding(False, f"{key} {slot} is not among the {len(names)} signals"))
     if s.lockin_x_signal == s.lockin_y_signal:
         out.append(Finding(False, "lockin_x_signal and lockin_y_signal are the same slot"))
     return out

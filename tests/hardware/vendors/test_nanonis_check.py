@@ -19,7 +19,7 @@ def test_a_good_session_reports_names_and_changes_nothing() -> None:
         )
         assert all(f.ok for f in findings), findings
         text = "\n".join(f.text for f in findings)
-        assert "lock-in X_signal 2 is 'LI Demod 1 X (V)'" in text
+        assert "lockin_x_signal 2 is 'LI Demod 1 X (V)'" in text
         assert "holds 9 spots per location" in text and "bias 0.5 V" in text
         assert emu.bias_v == 0.5 and not emu.zctrl_on and emu.gap_um == 100.0
         assert not emu.lockins[1].on and emu.folme_m == (0.0, 0.0)
@@ -32,7 +32,7 @@ def test_problems_are_named() -> None:
         findings = check_session(settings, bias_limit_v=10.0, spots=16, spot_pitch_um=3.0)
         problems = [f.text for f in findings if not f.ok]
         assert len(problems) == 5, problems
-        assert "lock-in X slot 40 is not among the 32 signals" in problems[0]
+        assert "lockin_x_signal 40 is not among the 32 signals" in problems[0]
         assert "the same slot" in problems[2] and "enlarge the frame" in problems[3]
         assert problems[4] == "bias 12 V (limit ±10 V)"
 
