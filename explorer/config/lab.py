@@ -1,10 +1,11 @@
 """`instrument: {kind: lab, ...}`: a real stage driver (Zaber ASCII or Prior ProScan over any
-pyserial URL) plus a PFM back end (the simulated probe/PFM, or the Asylum/Igor bridge), behind
-the same safety facade as `kind: sim`.
+pyserial URL) plus a PFM back end (the simulated probe/PFM, the Asylum/Igor bridge, or a
+Nanonis controller over TCP), behind the same safety facade as `kind: sim`.
 
 Arming: a port that is not `emu://` is real hardware. Without `--arm-hardware` the run is a dry
-run: the driver talks to an in-process emulator named `dryrun` instead of the port, so every
-command that *would* be sent is journaled and nothing reaches the hardware.
+run: the driver talks to an in-process emulator named `dryrun` instead of the port (and the
+Nanonis client to an in-process Nanonis emulator beside it), so every command that *would* be
+sent is journaled and nothing reaches the hardware.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ class NanonisPFMConfig(Strict):
     bias_step_s: PositiveFloat = 0.05
     crash_deflection_v: PositiveFloat = 4.0
     amplifier_v: Annotated[float, Field(gt=0, le=220)] = 10.0
-    sample: Literal["smbfo", "alscbn"] | None = "smbfo"  # simulated in dry runs; composition keys
+    # what the dry-run emulator measures (and the composition keys); none: SmBFO at Sm = 0.1
+    sample: Literal["smbfo", "alscbn"] | None = None
 
     def settings(self) -> Any:
         from hardware.vendors.nanonis import NanonisSettings

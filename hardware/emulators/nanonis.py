@@ -12,7 +12,8 @@ offset) the sample model draws one spot; every non-zero-bias point of a spectros
 step in that spot's history and the loop model (`hardware/pfm/sspfm.true_loops`) gives its
 on-field response; a 0 V point reads the off-field (remanent) response of the last write. The
 lock-in sees that response through the cantilever's contact resonance (SHO at the modulation
-frequency), with the detector noise of the sample model.
+frequency), with the detector noise of the sample model; demodulator 1 follows modulator 1
+and its X/Y are signal slots 2 and 3 (`SIGNAL_NAMES`).
 
 The command table (names, argument and return types as in the vendor's interface) is in
 `nanonis_commands.py`; the TCP server in `nanonis_server.py`.
@@ -47,6 +48,7 @@ Z_RANGE_M = 2e-6  # piezo Z travel; withdrawn = the upper limit
 CONTACT_DEFLECTION_V = 0.5
 CRASH_DEFLECTION_V = 5.0
 ELECTROSTATIC_FRACTION = 0.2
+VOLTS_PER_AU = 1e-3  # demodulator output per response unit at 1 V drive, gain 1
 
 
 class NanonisCommandError(Exception):
@@ -124,6 +126,8 @@ class NanonisEmulator:
         self.landings = 0
         self.commands_seen = 0
         self._noise = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(22,)))
+        phase_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(12,)))
+        self.lockin_phase_rad = float(phase_rng.uniform(-np.pi, np.pi))  # fixed per session
 
     # ---- where the tip is ---------------------------------------------------------------------
     def tip_mm(self) -> tuple[float, float]:
@@ -244,16 +248,11 @@ class NanonisEmulator:
         if not li.on or self.landing is None:
             return np.zeros(pr.shape, complex)
         spot = self.landing.spot
-        phase0 = float(
-            np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(12,))).uniform(
-                -np.pi, np.pi
-            )
-        )
-        phase = phase0 + np.where(pr >= 0, 0.0, np.pi)
+        phase = self.lockin_phase_rad + np.where(pr >= 0, 0.0, np.pi)
         z = sho_response(np.array(li.freq_hz), np.abs(pr), spot.f0_hz, spot.q, phase)
         noise = self.sample.detector_noise * spot.q * math.sqrt(steps / 2)
         z = z + self._noise.normal(0, noise, pr.shape) + 1j * self._noise.normal(0, noise, pr.shape)
-        return np.asarray(z * li.amp_v * 1e-3)
+        return np.asarray(z * li.amp_v * VOLTS_PER_AU)
 
     # ---- bias spectroscopy (MLS) ----------------------------------------------------------------
     def spectroscopy(self) -> tuple[list[str], np.ndarray]:

@@ -92,6 +92,15 @@ def test_refusals_limits_and_timeouts() -> None:
         probe.close()
 
 
+def test_a_crash_on_a_clamp_is_a_probe_fault() -> None:
+    with bench(position_mm=(12.0, 25.0), sample="alscbn") as (_emu, server, clock):
+        probe, _pfm, _journal = _devices(server, clock)
+        result = probe.approach(timeout_s=60.0)
+        assert not result.ok and "crashed" in result.reason
+        assert probe.state is ProbeState.FAULT
+        probe.close()
+
+
 def test_a_lost_connection_is_one_hardware_error() -> None:
     with bench() as (_emu, server, clock):
         probe, _pfm, _journal = _devices(server, clock)
