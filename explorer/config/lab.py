@@ -350,9 +350,10 @@ def _nanonis(
     to an in-process emulator beside the stage emulator, over the simulated sample."""
     from dataclasses import replace
 
-    from hardware.vendors.nanonis import NanonisLink, NanonisProbe
+    from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
     from hardware.vendors.nanonis_sspfm import NanonisPFM
 
+    client_class()  # the optional extra is missing: say so before anything is opened
     settings = p.settings()
     server = None
     if dry_run or port.startswith("emu://"):

@@ -5,6 +5,7 @@ raised as HardwareError, lock-in loops recorded with channel names and units."""
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from hardware.errors import HardwareError, HardwareTimeoutError
 from hardware.journal import Journal
 from hardware.protocols import ProbeState, Site, SSParams
-from hardware.vendors.nanonis import NanonisLink, NanonisProbe, NanonisSettings
+from hardware.vendors.nanonis import NanonisLink, NanonisProbe, NanonisSettings, client_class
 from hardware.vendors.nanonis_sspfm import NanonisPFM, channel_key
 from tests.hardware.nanonis_bench import bench
 
@@ -113,6 +114,12 @@ def test_a_lost_connection_is_one_hardware_error() -> None:
     probe = NanonisProbe(NanonisLink(settings, Journal(None, clock.now_s)), clock, bias_limit_v=1)
     with pytest.raises(HardwareError, match="cannot reach the Nanonis software"):
         probe.connect(timeout_s=1.0)
+
+
+def test_without_the_extra_the_error_names_it(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanonis_spm", None)  # import fails as if not installed
+    with pytest.raises(HardwareError, match=r"pip install 'combi-explorer\[nanonis\]'"):
+        client_class()
 
 
 def test_channel_keys_carry_name_and_unit() -> None:
