@@ -34,6 +34,7 @@ LAZY_PACKAGES = (
     "h5py",
     "igor2",
     "serial",
+    "nanonis_spm",
     "threadpoolctl",
     "rich",
     "tty",

@@ -18,6 +18,7 @@ from explorer.bench.latency import METHODS, LatencySettings, ratios, run_latency
 from explorer.bench.latency import to_json as latency_json
 from explorer.bench.targets import check_targets
 from explorer.cli.app import app, err, out
+from explorer.cli.help_format import ExplorerApp
 from explorer.cli.sweep import SweepReport
 from explorer.config import read_yaml
 from explorer.engine.threads import current_threads, limit_threads
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from explorer.bench.latency import Timing
     from explorer.bench.targets import TargetCheck
 
-bench_app = typer.Typer(
+bench_app = ExplorerApp(
     no_args_is_help=True,
     help="Benchmarks: decision latency and sample efficiency vs BoTorch and scikit-optimize.",
 )
@@ -224,7 +225,7 @@ def efficiency(
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT")] = None,
     serial: Annotated[bool, typer.Option(help="no Dask, this process")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="parent directory")] = Path("runs/bench"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Best-so-far vs measurements over seeds (median, IQR) for strategies side by side."""
     import pandas as pd  # noqa: PLC0415

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from explorer.cli.app import app, out, run_session
+from explorer.cli.help_format import ExplorerApp
 from explorer.config import load_config
 from explorer.datasets import CONVERTERS, detect_format, load_dataset
 from explorer.datasets.common import OptionValue
@@ -19,7 +20,7 @@ from explorer.errors import DatasetError
 from explorer.report.live import live_report_for
 from hardware.replay import write_dataset
 
-dataset_app = typer.Typer(
+dataset_app = ExplorerApp(
     no_args_is_help=True,
     help="Library datasets for offline replay: inspect, convert external formats, simulate.",
 )
@@ -118,7 +119,7 @@ def replay(
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """`run` the campaign with its instrument replaced by a replay of DATASET."""
+    """`run` the campaign with its instrument replaced by a replay of the --dataset file."""
     cfg = replay_config(
         load_config(campaign),
         dataset,
