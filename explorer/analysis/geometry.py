@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
 
 from explorer.analysis.rundata import RunData
-from explorer.config.library import LibraryConfig
+from explorer.config.library_config import LibraryConfig
 from explorer.config.replay import DatasetLibrary
 from explorer.errors import ExplorerError
 from explorer.library import Rect

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, PositiveInt, Strict
 from explorer.heavy_modules import heavy
 
 if TYPE_CHECKING:

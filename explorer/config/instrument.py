@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.replay import ReplayInstrumentConfig
-from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.safety_config import SafetyConfig, check_safety
 from explorer.config.sample_check import sample_problems
+from explorer.config.strict_base import XY, NonNegFloat, PositiveFloat, Range, Strict
 
 if TYPE_CHECKING:
     from hardware.protocols import Instrument, SSParams

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.instrument import (
     SimTimingConfig,
     SSPFMConfig,
@@ -25,8 +24,9 @@ from explorer.config.instrument import (
     sample_elements,
     sample_param_names,
 )
-from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.safety_config import SafetyConfig, check_safety
 from explorer.config.sample_check import sample_problems
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, Range, Strict
 
 if TYPE_CHECKING:
     from hardware.protocols import Clock, Instrument, Stage

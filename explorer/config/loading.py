@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from explorer.config.campaign import CampaignConfig
+from explorer.config.campaign_config import CampaignConfig
 from explorer.errors import ConfigError
 
 MAX_YAML_BYTES = 1_000_000

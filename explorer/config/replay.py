@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.config.strict_base import XY, NonNegFloat, PositiveFloat, Strict
 from explorer.datasets import load_dataset
 from explorer.datasets.patches import patch_features
 from explorer.errors import ConfigError

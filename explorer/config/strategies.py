@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import PositiveFloat, PositiveInt, Strict
 from explorer.config.curiosity_config import CuriosityConfig
 from explorer.config.dkl_config import DKLBOConfig
-from explorer.config.library import RegionConfig
+from explorer.config.library_config import RegionConfig
 from explorer.config.strategy_build import StrategyBuild
+from explorer.config.strict_base import PositiveFloat, PositiveInt, Strict
 from explorer.heavy_modules import heavy
 from explorer.strategies.composite import TwoPhaseStrategy
 from explorer.strategies.exclude import ExcludeRegionsStrategy

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from explorer.config import CampaignConfig, StrategyBuild
-from explorer.config.campaign import XYPoint
+from explorer.config.campaign_config import XYPoint
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
-from explorer.config.library import GridLibrary
+from explorer.config.library_config import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint

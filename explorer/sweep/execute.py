@@ -24,7 +24,7 @@ from typing import Any
 
 from explorer.errors import ConfigError
 from explorer.sweep.spec import SweepPlan, SweepTask
-from explorer.sweep.summary import TaskResult
+from explorer.sweep.task_summary import TaskResult
 from explorer.sweep.tasks import base_columns, error_result, run_task
 
 RESULTS_FILE = "results.parquet"

@@ -28,8 +28,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from explorer.config.base import Name, PositiveInt, Strict
 from explorer.config.loading import format_validation_error, parse_config, read_yaml
+from explorer.config.strict_base import Name, PositiveInt, Strict
 from explorer.engine.build import validate_deep
 from explorer.errors import ConfigError
 

@@ -1,6 +1,6 @@
 """`explorer bench curiosity`: the paper's curiosity-vs-random evaluation on the PTO SSPFM cube.
 
-Registers on the `bench` group of explorer.cli.bench (latency, efficiency).
+Registers on the `bench` group of explorer.cli.bench_cmd (latency, efficiency).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from explorer.cli.app import err, out
-from explorer.cli.bench import bench_app
+from explorer.cli.bench_cmd import bench_app
 from explorer.errors import ConfigError
 from explorer.heavy_modules import heavy
 from explorer.plots.curiosity_figures import save_curiosity_plots

@@ -14,7 +14,7 @@ from explorer.sweep.spec import load_sweep
 
 if TYPE_CHECKING:
     from explorer.sweep.execute import SweepOutcome
-    from explorer.sweep.summary import TaskResult
+    from explorer.sweep.task_summary import TaskResult
 
 
 @app.command()

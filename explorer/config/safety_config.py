@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict, ordered
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, Range, Strict, ordered
 from hardware.safety import SafetyPolicy
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from explorer.bench.latency import to_json as latency_json
 from explorer.bench.targets import check_targets
 from explorer.cli.app import app, err, out
 from explorer.cli.help_format import ExplorerApp
-from explorer.cli.sweep import SweepReport
+from explorer.cli.sweep_cmd import SweepReport
 from explorer.config import read_yaml
 from explorer.engine.threads import current_threads, limit_threads
 from explorer.errors import ConfigError

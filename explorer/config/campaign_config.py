@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 from explorer.config.instrument import InstrumentConfig
-from explorer.config.library import LibraryConfig
-from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.library_config import LibraryConfig
+from explorer.config.objectives_config import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 from explorer.config.strategies import (
     MULTI_OBJECTIVE_KINDS,
     SINGLE_OBJECTIVE_KINDS,
@@ -18,6 +17,7 @@ from explorer.config.strategies import (
     walk,
     walk_with_keys,
 )
+from explorer.config.strict_base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 
 
 class NoImprovementConfig(Strict):
