@@ -94,6 +94,9 @@ METHODS: dict[str, Method] = {
     "gp_bo_gpytorch": Method(
         "gp_bo_gpytorch", "gp_bo gpytorch engine", 1, _gp_bo_gpytorch, warm=True
     ),
+    "gp_bo_gpytorch_cold": Method(
+        "gp_bo_gpytorch_cold", "gp_bo gpytorch engine cold", 1, _gp_bo_gpytorch
+    ),
     "botorch": Method("botorch", "BoTorch", 1, _botorch),
     "skopt": Method("skopt", "skopt", 1, _skopt),
     "mobo": Method("mobo", "mobo (EHVI)", 2, _mobo, warm=True, ours=True),

@@ -35,7 +35,7 @@ import numpy as np
 
 from explorer.build import Seeds, validate_deep
 from explorer.config import CampaignConfig
-from explorer.config.instrument import SimInstrumentConfig, build_sample
+from explorer.config.instrument import SimInstrumentConfig
 from explorer.events import Measured
 from explorer.metrics import (
     FeatureCells,
@@ -46,6 +46,7 @@ from explorer.rundata import RunData
 from explorer.science import discovery
 from explorer.science.discovery import DiscoveryResult, run_jobs, summarise
 from explorer.science.harness import campaign_config, run_quietly
+from hardware.assembly.samples import build_sample
 
 N_CLASSES, RARE_CLASS = 5, 4  # hardware.pfm.phases.PHASE_CLASSES, RARE_CLASS
 COVERAGE_CELLS = 20
@@ -82,9 +83,7 @@ class GroundTruth:
             raise ValueError(
                 "phase-discovery ground truth needs instrument: {kind: sim, sample: phases}"
             )
-        sample = build_sample(
-            inst.sample, inst.sample_params, inst.noise, Seeds.derive(cfg.seed).instrument
-        )
+        sample = build_sample(inst.sample_spec(), Seeds.derive(cfg.seed).instrument)
         library = validate_deep(cfg)
         pos = library.positions_mm
         return cls(sample, pos, library.ids, sample.class_at(pos[:, 0], pos[:, 1]))

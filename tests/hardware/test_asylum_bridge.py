@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hardware.assembly.lab import assemble_lab
+from hardware.assembly.specs import (
+    AsylumPFMSpec,
+    InstrumentBuild,
+    LabInstrumentSpec,
+    Recipe,
+    ZaberStageSpec,
+)
 from hardware.clock import SimClock
+from hardware.emulators import emulator_for
 from hardware.errors import HardwareTimeoutError
 from hardware.instrument import PFMInstrument
 from hardware.journal import Journal
@@ -17,6 +26,7 @@ from hardware.sim import SimTiming, SimWorld
 from hardware.stages.sim import SimStage
 from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
 from tests.hardware.fake_igor import FakeIgor
+from tests.hardware.simkit import composition
 
 pytest.importorskip("igor2")
 
@@ -84,35 +94,24 @@ def test_igor_that_never_answers_times_out(tmp_path) -> None:
         bridge.execute(['PV("XOffset", 0)'])
 
 
-def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
-    """`instrument: {kind: lab, stage: zaber (emulated), pfm: asylum}` built from the YAML."""
-    import yaml
-
-    from explorer.build import build_instrument, composition_function
-    from explorer.config import parse_config
-    from hardware.emulators import emulator_for
-    from tests.conftest import CAMPAIGNS
-
-    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
+def test_lab_assembly_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
+    """A lab spec (Zaber stage on the emulator, Asylum PFM) assembled by hardware.assembly.lab."""
     port = "emu://zaber?name=asylum-lab&travel_mm=50"
-    cfg["instrument"]["stage"]["port"] = port
-    cfg["instrument"]["pfm"] = {
-        "kind": "asylum",
-        "exchange_dir": str(tmp_path / "igor"),
-        "command_timeout_s": 10,
-        "data_timeout_s": 10,
-    }
-    cfg["instrument"]["safety"]["tip_check_every"] = 0
-    campaign = parse_config(cfg)
-    emulator = emulator_for(port)
-    world = SimWorld(
-        SmBFOSample(SmBFOParams(), 4), composition_function(campaign), 4, emulator.clock
+    spec = LabInstrumentSpec(
+        ZaberStageSpec(port, travel_mm=((0.0, 50.0), (0.0, 50.0))),
+        AsylumPFMSpec(tmp_path / "igor", command_timeout_s=10, data_timeout_s=10),
+        Recipe(),
+        SafetyPolicy(((0.0, 12.0), (0.0, 6.0)), settle_s=30.0, tip_check_every=0),
+        lock_dir=tmp_path / "locks",
     )
+    build = InstrumentBuild(seed=4, composition_at=composition, run_dir=tmp_path)
+    emulator = emulator_for(port)
+    world = SimWorld(SmBFOSample(SmBFOParams(), 4), composition, 4, emulator.clock)
     um = emulator.position_um
     igor = FakeIgor(tmp_path / "igor", world, where=lambda: (um()[0] / 1000, um()[1] / 1000))
     igor.start()
     try:
-        inst = build_instrument(campaign, run_dir=tmp_path)
+        inst = assemble_lab(spec, build)
         assert inst.channels == ("sspfm",)
         m = inst.measure_at(47, 6.0, 3.0, timeout_s=900)
         assert (m.x_mm, m.y_mm) == (6.0, 3.0)
