@@ -24,8 +24,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from explorer.engine.threads import limit_threads
 from explorer.errors import ConfigError
-from explorer.threads import limit_threads
 
 J = TypeVar("J")
 R = TypeVar("R")
