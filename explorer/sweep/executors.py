@@ -73,7 +73,8 @@ def completed(
         yield futures.pop(future), _outcome(future)
 
 
-def _outcome(future: Future[R]) -> R | Exception:
+def _outcome(future: Future[Any]) -> Any:
+    """The future's result, or the exception it raised."""
     try:
         return future.result()
     except Exception as exc:

@@ -67,7 +67,7 @@ def assemble_sim(spec: SimInstrumentSpec, build: InstrumentBuild) -> PFMInstrume
         spots_per_location=spec.recipe.spots_per_location,
         armed=build.arm_hardware,
         lock=lock,
-        tune_center_hz=float(world.sample.params.f0_ref_hz),
+        tune_center_hz=float(world.sample.f0_ref_hz),
         describe={
             "instrument": "sim",
             "sample": spec.pfm.sample.name,
