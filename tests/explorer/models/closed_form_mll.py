@@ -26,9 +26,21 @@ from explorer.models.gp_fit import (
     OUTPUTSCALE_PRIOR,
     MapProblem,
 )
-from explorer.models.kernels import DTYPE, matern_of_r2, matern_radial_slope, scaled_sq_dist
+from explorer.models.kernels import DTYPE, matern_of_r2, scaled_sq_dist
 
 FloatArray = NDArray[np.float64]
+
+
+def matern_radial_slope(r2: torch.Tensor, nu: float) -> torch.Tensor:
+    """g(r) = −m_ν'(r) / r, so that ∂m_ν/∂log ℓ_i = g(r) · Δ_i² / ℓ_i² (finite at r = 0 for
+    ν ≥ 3/2; for ν = 1/2 the product with Δ_i² / ℓ_i² ≤ r is what stays finite)."""
+    r = r2.sqrt()
+    if nu == 0.5:  # Δ = 0 wherever r = 0, so the product is 0 there
+        return torch.where(r > 0, torch.exp(-r) / r.clamp_min(1e-300), torch.zeros_like(r))
+    if nu == 1.5:
+        return 3.0 * torch.exp(-math.sqrt(3.0) * r)
+    sr = math.sqrt(5.0) * r
+    return (5.0 / 3.0) * (1.0 + sr) * torch.exp(-sr)
 
 
 def _log_gamma_pdf(x: FloatArray, prior: tuple[float, float]) -> float:
