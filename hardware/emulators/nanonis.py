@@ -236,9 +236,12 @@ class NanonisEmulator:
         return ELECTROSTATIC_FRACTION * abs(nominal.loop.r)
 
     def _loops(self) -> tuple[np.ndarray, np.ndarray]:
+        """On- and off-field response after each write of the spot's history (which starts
+        from 0 V: the as-grown state, so a single write has a direction too)."""
         assert self.landing is not None
-        bias = np.asarray(self.landing.writes_v, float)
-        return true_loops(self.landing.spot, bias, 1.0)
+        bias = np.asarray([0.0, *self.landing.writes_v], float)
+        on, off = true_loops(self.landing.spot, bias, 1.0)
+        return on[1:], off[1:]
 
     def lockin_signal(self, pr: np.ndarray, steps: float = 1) -> np.ndarray:
         """Demodulated X + iY (V) for piezoresponse `pr` (a.u.), through the contact resonance;
