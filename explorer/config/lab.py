@@ -119,6 +119,7 @@ class NanonisPFMConfig(Strict):
     motor_step_um: PositiveFloat = 0.1
     motor_group: Annotated[int, Field(ge=0, le=5)] = 0
     deflection_signal: Annotated[int, Field(ge=0, le=127)] = 1
+    bias_signal: Annotated[int, Field(ge=0, le=127)] = 24
     lockin_x_signal: Annotated[int, Field(ge=0, le=127)] = 2
     lockin_y_signal: Annotated[int, Field(ge=0, le=127)] = 3
     modulator: Annotated[int, Field(ge=1, le=8)] = 1

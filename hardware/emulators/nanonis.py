@@ -79,9 +79,13 @@ class Segment:
 
 @dataclass
 class LockIn:
+    """A modulator (and the demodulator of the same number)."""
+
     on: bool = False
     freq_hz: float = 300e3
     amp_v: float = 0.1
+    modulated_signal: int = 0  # as found: not wired for PFM until the client sets it
+    demodulated_signal: int = 0
 
 
 @dataclass
@@ -248,8 +252,9 @@ class NanonisEmulator:
         the noise is the sample's detector noise per loop point spread over `steps` samples
         (a Signals.ValsGet averages over the acquisition period: 1/16 of a point's noise)."""
         li = self.lockins[1]
-        if not li.on or self.landing is None:
-            return np.zeros(pr.shape, complex)
+        wired = li.modulated_signal == BIAS and li.demodulated_signal == DEFLECTION
+        if not li.on or not wired or self.landing is None:  # no PFM signal: bias not modulated
+            return np.zeros(pr.shape, complex)  # or the deflection not demodulated
         spot = self.landing.spot
         phase = self.lockin_phase_rad + np.where(pr >= 0, 0.0, np.pi)
         z = sho_response(np.array(li.freq_hz), np.abs(pr), spot.f0_hz, spot.q, phase)

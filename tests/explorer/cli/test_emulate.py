@@ -44,6 +44,8 @@ def test_the_vendor_client_drives_the_emulate_command() -> None:
             time.sleep(0.05)
         assert nanonis.ZCtrl_OnOffGet()[2] == [1]
         assert nanonis.FolMe_XYPosSet(1e-6, 1e-6, 1)[0] == ""
+        nanonis.LockIn_ModSignalSet(1, 24)
+        nanonis.LockIn_DemodSignalSet(1, 1)
         nanonis.LockIn_ModOnOffSet(1, 1)
         nanonis.BiasSpectr_ChsSet([2, 3])
         nanonis.BiasSpectr_MLSModeSet("MLS")
