@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("EXPLORER_DEBUG") == "1"
     try:
         # with standalone_mode=False click returns (not raises) the code of typer.Exit(n)
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False, prog_name="explorer")
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
