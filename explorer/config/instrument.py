@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.replay import ReplayInstrumentConfig
-from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.safety import SafetyConfig, check_safety, omitted_safety_problems
 from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ class SimInstrumentConfig(Strict):
             sample_param_names(self.sample),
             sample_elements(self.sample),
         )
+        problems += omitted_safety_problems(self.safety, self.default_safety())
         problems += check_safety(
             self.safety_or_default(), self.travel_mm, self.sspfm.v_max, self.amplifier_v
         )
@@ -114,8 +115,10 @@ class SimInstrumentConfig(Strict):
 
     def safety_or_default(self) -> SafetyConfig:
         """The safety section; by default the bias limit follows the recipe's v_max."""
-        if self.safety is not None:
-            return self.safety
+        return self.safety if self.safety is not None else self.default_safety()
+
+    def default_safety(self) -> SafetyConfig:
+        """The limits without a `safety:` block: defaults, bias limit max(10 V, v_max)."""
         return SafetyConfig(bias_limit_v=max(10.0, self.sspfm.v_max))
 
     def build(
