@@ -18,6 +18,7 @@ import typer
 # command modules register themselves on `app` when imported
 from explorer.cli import bench as _bench  # noqa: F401
 from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
+from explorer.cli import check as _check  # noqa: F401
 from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import dataset as _dataset  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401

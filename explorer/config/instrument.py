@@ -49,17 +49,19 @@ class SSPFMConfig(Strict):
     """Switching-spectroscopy recipe used at every location.
 
     `mode: dart` returns a DART quadruple per step (Asylum); `be` a band-excitation spectrum
-    per step, fitted with the SHO model. `spots` loops are measured at distinct fresh spots and
-    averaged."""
+    per step, fitted with the SHO model; `single` the lock-in amplitude and phase at the fixed
+    drive `single_drive_hz` (single-frequency SS-PFM, no Q or f0). `spots` loops are measured
+    at distinct fresh spots and averaged."""
 
     v_max: Annotated[float, Field(gt=0, le=200)] = 10.0
     steps_per_cycle: Annotated[int, Field(ge=8, le=1024, multiple_of=4)] = 64
     cycles: Annotated[int, Field(ge=1, le=8)] = 2
     spots: Annotated[int, Field(ge=1, le=16)] = 1
-    mode: Literal["dart", "be"] = "dart"
+    mode: Literal["dart", "be", "single"] = "dart"
     dart_width_hz: Annotated[float, Field(gt=0, le=100e3)] = 10e3
     be_bandwidth_hz: Annotated[float, Field(gt=0, le=1e6)] = 60e3
     be_bins: Annotated[int, Field(ge=8, le=512)] = 32
+    single_drive_hz: Annotated[float, Field(gt=0, le=5e6)] = 20e3
 
     def params(self) -> SSParams:
         from hardware.protocols import SSParams
