@@ -249,6 +249,21 @@ def single_ss_from_ibw(path: Path) -> dict[str, FloatArray]:
     return out
 
 
+def tune_resonance(freq_hz: FloatArray, amp: FloatArray, phase_deg: FloatArray) -> Resonance:
+    """f0 and Q of a tune sweep by an SHO fit. The sign of a tune's phase axis depends on the
+    software version and the lock-in set-up, so both senses are fitted and the better fit
+    (higher R²) is kept; the amplitude curve alone fixes f0 and Q either way."""
+    z = np.asarray(amp * np.exp(1j * np.radians(phase_deg)), complex)
+    fits = [fit_sho(freq_hz, z), fit_sho(freq_hz, np.conj(z))]
+    best = max(fits, key=lambda fit: float(fit.r2[0]))
+    if not best.r2[0] > 0.5:
+        raise HardwareError(
+            f"the tune shows no resonance (SHO fit R² {float(best.r2[0]):.2f}); check the tune "
+            "window and the laser alignment"
+        )
+    return Resonance(float(best.f0_hz[0]), float(best.q[0]), float(np.max(amp)))
+
+
 def dart_tune(
     bridge: AsylumBridge, center_hz: float, width_hz: float, timeout_s: float
 ) -> Resonance:
@@ -262,8 +277,7 @@ def dart_tune(
     ], timeout_s=timeout_s)  # fmt: skip
     data, labels, _ = load_ibw(bridge.wait_new_file(before))
     freq, amp, phase = (data[:, labels.index(k)] for k in ("Freq", "Amp", "Phase"))
-    fit = fit_sho(freq, np.asarray(amp * np.exp(1j * np.radians(phase)), complex))
-    res = Resonance(float(fit.f0_hz[0]), float(fit.q[0]), float(np.max(amp)))
+    res = tune_resonance(freq, amp, phase)
     bridge.last_f0_hz = res.f0_hz
     return res
 
