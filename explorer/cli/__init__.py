@@ -21,6 +21,7 @@ from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
 from explorer.cli import check as _check  # noqa: F401
 from explorer.cli import compare as _compare  # noqa: F401
 from explorer.cli import dataset as _dataset  # noqa: F401
+from explorer.cli import demo as _demo  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import pareto as _pareto  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
