@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import subprocess
 import time
-from pathlib import Path, PureWindowsPath
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -82,13 +82,13 @@ def _ctrl(name: str, value: float | int = 0, text: str = "") -> str:
     return f'ARExecuteControl("{name}","{CONTROLS[name]}",{value:g},"{text}")'
 
 
-def igor_path(path: Path | PureWindowsPath) -> str:
+def igor_path(path: PurePath) -> str:
     """A file path as Igor reads it: Windows paths in Igor's colon form (`C:Users:lab:x.txt`,
     free of backslash escapes), anything else as a POSIX path."""
     win = PureWindowsPath(path)
     if win.drive:
-        return ":".join([win.drive, *win.parts[1:]])
-    return Path(path).as_posix()
+        return win.drive + ":".join(win.parts[1:])
+    return path.as_posix()
 
 
 class AsylumBridge:

@@ -105,7 +105,7 @@ def probe_igor(bridge: AsylumBridge) -> list[Finding]:
     """The two read-only round trips (module docstring, step 4)."""
     panels = sorted(set(CONTROLS.values()))
     functions = [*AR_FUNCTIONS, *USER_FUNCTIONS]
-    first = [([], f'WinType("{p}")') for p in panels]
+    first: list[tuple[list[str], str]] = [([], f'WinType("{p}")') for p in panels]
     first += [([], f'exists("{f}")') for f in functions]
     first += [([], f'GV("{k}")') for k in GV_KEYS]
     try:

@@ -276,3 +276,13 @@ def test_a_tune_without_resonance_is_refused(rng) -> None:
     freq = np.linspace(300e3, 400e3, 200)
     with pytest.raises(HardwareError, match="the tune shows no resonance"):
         tune_resonance(freq, rng.uniform(0.9, 1.1, 200), rng.uniform(-180, 180, 200))
+
+
+def test_igor_paths_for_windows_and_posix_folders() -> None:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    from hardware.vendors.asylum import igor_path
+
+    win = PureWindowsPath(r"C:\Users\lab\exchange\buffer\readout.txt")
+    assert igor_path(win) == "C:Users:lab:exchange:buffer:readout.txt"  # no backslash escapes
+    assert igor_path(PurePosixPath("/tmp/x/buffer/readout.txt")) == "/tmp/x/buffer/readout.txt"
