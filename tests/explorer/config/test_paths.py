@@ -61,8 +61,10 @@ def test_a_windows_exchange_folder_on_linux_is_one_line(tmp_path) -> None:
 
 
 def test_backslash_output_dir_in_a_campaign_file(tmp_path) -> None:
-    text = (CAMPAIGNS / "smbfo-gp-bo.yaml").read_text().replace(
-        "output: {dir: runs}", "output: {dir: runs\\lab}"
+    text = (
+        (CAMPAIGNS / "smbfo-gp-bo.yaml")
+        .read_text()
+        .replace("output: {dir: runs}", "output: {dir: runs\\lab}")
     )
     path = tmp_path / "c.yaml"
     path.write_text(text)
