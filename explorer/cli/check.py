@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.app import app, out
 from explorer.errors import ConfigError
 
 check_app = typer.Typer(no_args_is_help=True, help="Check a lab set-up before arming.")

@@ -90,8 +90,8 @@ def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
     """`instrument: {kind: lab, stage: zaber (emulated), pfm: asylum}` built from the YAML."""
     import yaml
 
-    from explorer.build import build_instrument, composition_function
     from explorer.config import parse_config
+    from explorer.engine.build import build_instrument, composition_function
     from hardware.emulators import emulator_for
     from tests.conftest import CAMPAIGNS
 
@@ -135,9 +135,9 @@ def _campaign_transcript(tmp_path, mode: str) -> tuple[str, list[list[str]]]:
     """Run tests/hardware/golden/asylum-campaign.yaml with `mode`; its command files as text."""
     import yaml
 
-    from explorer.build import composition_function
+    from explorer.engine.build import composition_function
     from explorer.config import parse_config
-    from explorer.session import start_new
+    from explorer.engine.session import start_new
     from hardware.emulators import emulator_for
     from hardware.vendors.asylum import igor_path
     from tests.hardware.golden_files import GOLDEN_DIR

@@ -126,9 +126,9 @@ def test_resume_of_a_run_that_faulted_is_refused(
 ) -> None:
     """A run made before these checks (they are switched off here) faulted off the wafer;
     resuming it is refused before anything moves and leaves its logs untouched."""
-    import explorer.build
+    import explorer.engine.build
 
-    monkeypatch.setattr(explorer.build, "foresee", lambda instrument, library: None)
+    monkeypatch.setattr(explorer.engine.build, "foresee", lambda instrument, library: None)
     path = write_yaml(make_config(**alscbn(0.0, 0.0)))
     assert main(["run", str(path), "-q"]) != 0
     (run,) = (tmp_path / "runs").glob("test-campaign-*")
@@ -152,7 +152,7 @@ def test_farthest_pair_collinear_and_single() -> None:
 
 
 def test_campaigns_still_validate() -> None:
-    from explorer.build import validate_deep
+    from explorer.engine.build import validate_deep
     from explorer.config import load_config
     from tests.conftest import CAMPAIGNS
 
