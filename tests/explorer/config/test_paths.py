@@ -69,3 +69,19 @@ def test_backslash_output_dir_in_a_campaign_file(tmp_path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(text)
     assert load_config(path).output.dir == Path("runs/lab")
+
+
+def test_a_com_port_campaign_validates_and_runs_dry(tmp_path, capsys) -> None:
+    """`port: COM3` (the Windows name) is real hardware: validate accepts it, and without
+    --arm-hardware the run is a dry run that never opens the port."""
+    from explorer.cli import main
+
+    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
+    cfg["instrument"]["stage"]["port"] = "COM3"
+    cfg["output"] = {"dir": str(tmp_path / "runs")}
+    path = tmp_path / "com3.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["validate", str(path)]) == 0
+    assert main(["run", str(path), "--max-points", "1", "-q"]) == 0, capsys.readouterr().err
+    journal = next((tmp_path / "runs").glob("*/journal.jsonl")).read_text()
+    assert '"dry_run": true' in journal and '"port": "COM3"' in journal
