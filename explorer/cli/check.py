@@ -1,8 +1,9 @@
-"""`explorer check igor EXCHANGE_DIR|CAMPAIGN.yaml`: verify a lab's Igor set-up before arming.
+"""`explorer check-igor EXCHANGE_DIR|CAMPAIGN.yaml`: verify a lab's Igor set-up before arming.
 
 Nothing is moved, pressed or set: the checks are the exchange folder, the procedure files, the
 .ibw reader and two read-only round trips through a running Igor (hardware/vendors/
-asylum_check.py). Prints one line per item; exit code 0 when all pass, 2 otherwise.
+asylum_check.py). Prints one line per item, like `check-nanonis`; exit code 0 when all pass,
+3 when something must be fixed before arming, 2 for a bad argument.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from typing import Annotated, Any
 import typer
 
 from explorer.cli.app import app, out
-from explorer.errors import ConfigError
-
-check_app = typer.Typer(no_args_is_help=True, help="Check a lab set-up before arming.")
-app.add_typer(check_app, name="check")
+from explorer.errors import ConfigError, HardwareError
 
 
-@check_app.command("igor")
-def igor(
+@app.command("check-igor")
+def check_igor_cmd(
     target: Annotated[
         str, typer.Argument(help="Igor exchange folder, or a lab campaign YAML with pfm: asylum")
     ],
@@ -36,7 +34,9 @@ def igor(
         bool, typer.Option("--probe/--no-probe", help="ask a running Igor (read-only)")
     ] = True,
 ) -> None:
-    """Check an Igor set-up for the Asylum bridge: folder, procedures, reader, Igor itself."""
+    """Check the Igor set-up the Asylum bridge would drive (exchange folder, procedure files,
+    .ibw reader, a running Igor); read-only, nothing moves. Exit 3 if a problem must be fixed
+    before arming."""
     from hardware.vendors.asylum_check import check_igor
 
     settings = _settings(target, igor_command, timeout_s)
@@ -44,14 +44,11 @@ def igor(
         lambda: _bridge(settings), settings["exchange_dir"], procedures or [], probe=probe
     )
     for f in findings:
-        out.print(f.line(), markup=False)
-    bad = [f for f in findings if not f.ok]
-    out.print(
-        f"{len(findings) - len(bad)} of {len(findings)} checks passed"
-        + ("" if not bad else "; fix the FAIL lines before arming")
-    )
-    if bad:
-        raise typer.Exit(2)
+        out.print(f.line(), markup=False, highlight=False)
+    problems = [f for f in findings if not f.ok]
+    if problems:
+        raise HardwareError(f"{len(problems)} problem(s) in the Igor set-up; fix before arming")
+    out.print(f"all {len(findings)} checks passed")
 
 
 def _settings(target: str, igor_command: str | None, timeout_s: float) -> dict[str, Any]:

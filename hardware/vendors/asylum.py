@@ -12,7 +12,7 @@ a quadruple per step) or as single-frequency SS-PFM (`mode: single`: DART off, o
 frequency, amplitude and phase per step).
 
 Every Igor name the bridge sends is listed in `CONTROLS`, `USER_FUNCTIONS` and `GV_KEYS`
-(docs/asylum-igor.md; `explorer check igor` verifies them in a running Igor without pressing
+(docs/asylum-igor.md; `explorer check-igor` verifies them in a running Igor without pressing
 anything). Control names are aespm's where aespm has them (engage, tip voltage, PFM/DART mode,
 zero PD, DART tune, DART spectroscopy); `DriveFrequencySetVar_0` and the `CX*` user functions
 are ours [dk] and must be checked against the lab's Igor before arming.

@@ -48,7 +48,7 @@ class Finding:
     detail: str = ""
 
     def line(self) -> str:
-        return f"{'ok' if self.ok else 'FAIL'}  {self.item}" + (
+        return f"{'ok     ' if self.ok else 'PROBLEM'}  {self.item}" + (
             f": {self.detail}" if self.detail else ""
         )
 

@@ -189,7 +189,7 @@ def test_golden_transcript_of_a_campaign(tmp_path, mode) -> None:
 @pytest.mark.parametrize("mode", ["dart", "single"])
 def test_golden_transcript_uses_only_listed_igor_names(mode) -> None:
     """Every control and function in the recorded transcript is in the bridge's inventory
-    (which docs/asylum-igor.md and `explorer check igor` use)."""
+    (which docs/asylum-igor.md and `explorer check-igor` use)."""
     from hardware.vendors.asylum import AR_FUNCTIONS, CONTROLS, USER_FUNCTIONS
     from tests.hardware.golden_files import GOLDEN_DIR
 
