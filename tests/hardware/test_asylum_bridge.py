@@ -135,8 +135,8 @@ def _campaign_transcript(tmp_path, mode: str) -> tuple[str, list[list[str]]]:
     """Run tests/hardware/golden/asylum-campaign.yaml with `mode`; its command files as text."""
     import yaml
 
-    from explorer.engine.build import composition_function
     from explorer.config import parse_config
+    from explorer.engine.build import composition_function
     from explorer.engine.session import start_new
     from hardware.emulators import emulator_for
     from hardware.vendors.asylum import igor_path

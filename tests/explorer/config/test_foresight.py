@@ -152,8 +152,8 @@ def test_farthest_pair_collinear_and_single() -> None:
 
 
 def test_campaigns_still_validate() -> None:
-    from explorer.engine.build import validate_deep
     from explorer.config import load_config
+    from explorer.engine.build import validate_deep
     from tests.conftest import CAMPAIGNS
 
     for name in ("alscbn-sim.yaml", "alscbn-mobo.yaml", "smbfo-zaber-emulated.yaml"):
