@@ -87,7 +87,7 @@ def curiosity(
     device: Annotated[
         str, typer.Option(help="torch device of the trial models: cpu, cuda or cuda:N")
     ] = "cpu",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
     measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""

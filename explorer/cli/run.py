@@ -42,7 +42,7 @@ def run(
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="run directory to continue")],
     max_points: Annotated[int | None, typer.Option(help="raise stop.max_points")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""

@@ -1,11 +1,12 @@
 """`instrument: {kind: lab, ...}`: a real stage driver (Zaber ASCII or Prior ProScan over any
-pyserial URL) plus a PFM back end (the simulated probe/PFM, or the Asylum/Igor bridge), behind
-the same safety facade as `kind: sim`. The YAML fields map onto hardware.assembly's specs;
-hardware.assembly.lab assembles the instrument.
+pyserial URL) plus a PFM back end (the simulated probe/PFM, the Asylum/Igor bridge, or a
+Nanonis controller over TCP), behind the same safety facade as `kind: sim`. The YAML fields map
+onto hardware.assembly's specs; hardware.assembly.lab assembles the instrument.
 
 Arming: a port that is not `emu://` is real hardware. Without `--arm-hardware` the run is a dry
-run: the driver talks to an in-process emulator named `dryrun` instead of the port, so every
-command that *would* be sent is journaled and nothing reaches the hardware.
+run: the driver talks to an in-process emulator named `dryrun` instead of the port (and the
+Nanonis client to an in-process Nanonis emulator beside it), so every command that *would* be
+sent is journaled and nothing reaches the hardware.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.instrument import SimTimingConfig, SSPFMConfig, check_sim_faults
+from explorer.config.paths import PortablePath
 from explorer.config.safety import SafetyConfig, check_safety
 from hardware.assembly.lab import assemble_lab
 from hardware.assembly.sample_check import sample_problems
@@ -25,6 +27,7 @@ from hardware.assembly.specs import (
     AsylumPFMSpec,
     InstrumentBuild,
     LabInstrumentSpec,
+    NanonisPFMSpec,
     PriorStageSpec,
     SampleSpec,
     SimPFMSpec,
@@ -32,6 +35,7 @@ from hardware.assembly.specs import (
 )
 from hardware.protocols import Instrument
 from hardware.safety import SoftFence
+from hardware.vendors.nanonis import NanonisSettings
 
 DEFAULT_TRAVEL: tuple[Range, Range] = ((0.0, 100.0), (0.0, 100.0))
 
@@ -104,7 +108,7 @@ class AsylumPFMConfig(Strict):
     """Asylum Research controller driven through Igor Pro (aespm-style file bridge)."""
 
     kind: Literal["asylum"]
-    exchange_dir: Path
+    exchange_dir: PortablePath
     igor_command: list[str] = Field(default_factory=list)
     command_timeout_s: PositiveFloat = 30.0
     data_timeout_s: PositiveFloat = 300.0
@@ -121,7 +125,51 @@ class AsylumPFMConfig(Strict):
         )
 
 
-PFMConfig = Annotated[SimPFMConfig | AsylumPFMConfig, Field(discriminator="kind")]
+class NanonisPFMConfig(Strict):
+    """A Nanonis SPM controller (SPECS) over its TCP programming interface (`nanonis_spm`).
+
+    Signal slots are indexes in the Signals Manager; `motor_step_um` is the coarse motor's
+    step (open loop: the clearance is counted in steps); `lockin_v_per_au` converts the
+    demodulator output to response units at 1 V drive on resonance. Unarmed, the run talks to
+    an in-process Nanonis emulator over the simulated `sample` instead of `host:port`."""
+
+    kind: Literal["nanonis"]
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 6501
+    connect_timeout_s: PositiveFloat = 5.0
+    command_timeout_s: PositiveFloat = 10.0
+    poll_s: Annotated[float, Field(gt=0, le=5)] = 0.2
+    motor_step_um: PositiveFloat = 0.1
+    motor_group: Annotated[int, Field(ge=0, le=5)] = 0
+    deflection_signal: Annotated[int, Field(ge=0, le=127)] = 1
+    bias_signal: Annotated[int, Field(ge=0, le=127)] = 24
+    lockin_x_signal: Annotated[int, Field(ge=0, le=127)] = 2
+    lockin_y_signal: Annotated[int, Field(ge=0, le=127)] = 3
+    modulator: Annotated[int, Field(ge=1, le=8)] = 1
+    drive_amp_v: Annotated[float, Field(gt=0, le=10)] = 0.1
+    lockin_v_per_au: PositiveFloat = 1e-3
+    tune_points: Annotated[int, Field(ge=16, le=1024)] = 81
+    tune_settle_s: NonNegFloat = 0.005
+    points_per_segment: Annotated[int, Field(ge=1, le=1000)] = 5
+    segment_settling_s: NonNegFloat = 0.01
+    point_settling_s: NonNegFloat = 0.002
+    point_integration_s: NonNegFloat = 0.005
+    bias_step_s: PositiveFloat = 0.05
+    crash_deflection_v: PositiveFloat = 4.0
+    amplifier_v: Annotated[float, Field(gt=0, le=220)] = 10.0
+    # what the dry-run emulator measures (and the composition keys); none: SmBFO at Sm = 0.1
+    sample: Literal["smbfo", "alscbn"] | None = None
+
+    def settings(self) -> NanonisSettings:
+        return NanonisSettings(**self.model_dump(exclude={"kind", "amplifier_v", "sample"}))
+
+    def spec(self) -> NanonisPFMSpec:
+        return NanonisPFMSpec(self.settings(), self.amplifier_v, self.sample)
+
+
+PFMConfig = Annotated[
+    SimPFMConfig | AsylumPFMConfig | NanonisPFMConfig, Field(discriminator="kind")
+]
 
 
 class LabInstrumentConfig(Strict):
@@ -133,7 +181,7 @@ class LabInstrumentConfig(Strict):
     sspfm: SSPFMConfig = Field(default_factory=SSPFMConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     settle_s: NonNegFloat = 30.0
-    lock_dir: Path = Path(tempfile.gettempdir()) / "combi-explorer-locks"
+    lock_dir: PortablePath = Path(tempfile.gettempdir()) / "combi-explorer-locks"
     measure_timeout_s: PositiveFloat = 900.0
 
     @model_validator(mode="after")
@@ -141,8 +189,18 @@ class LabInstrumentConfig(Strict):
         problems = check_safety(
             self.safety, self.stage.travel_mm, self.sspfm.v_max, self.pfm.amplifier_v
         )
+        if self.pfm.kind == "asylum" and self.sspfm.mode == "be":
+            problems.append(
+                "sspfm.mode: the Asylum bridge runs dart (DART-SS) or single "
+                "(single-frequency SS-PFM), not be; choose one of those"
+            )
         if problems:
             raise ValueError(problems[0])
+        if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
+            raise ValueError(
+                "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
+                f"remove 'mode: {self.sspfm.mode}'"
+            )
         return self
 
     @property

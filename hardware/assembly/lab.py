@@ -1,5 +1,5 @@
 """Assemble `kind: lab`: a real stage driver (Zaber ASCII or Prior ProScan over any pyserial
-URL) and a probe/PFM back end behind the safety facade.
+URL) and a probe/PFM back end (simulated, Asylum/Igor, Nanonis) behind the safety facade.
 
 Arming: a port that is not `emu://` is real hardware. Unarmed, the driver talks to an
 in-process emulator named `dryrun` instead of the port, so every command that *would* be sent
@@ -17,18 +17,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hardware.assembly.samples import build_sample
 from hardware.assembly.sim import sim_world
 from hardware.assembly.specs import (
     AsylumPFMSpec,
     InstrumentBuild,
     LabInstrumentSpec,
+    NanonisPFMSpec,
     PriorStageSpec,
+    Recipe,
+    SampleSpec,
     SimPFMSpec,
     StageSpec,
     ZaberStageSpec,
 )
 from hardware.clock import RealClock
 from hardware.emulators import emulator_for, get_emulator, register_url_handler
+from hardware.emulators.nanonis_lab import serve_beside
 from hardware.instrument import PFMInstrument, StepTimeouts
 from hardware.journal import JOURNAL_FILE, HardwareLock, Journal, lock_path_for
 from hardware.protocols import PFM, Clock, Probe, Stage
@@ -38,6 +43,8 @@ from hardware.stages.tracked import TrackedStage
 from hardware.stages.zaber_ascii import ZaberAsciiStage
 from hardware.transport import SerialTransport
 from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
+from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
+from hardware.vendors.nanonis_sspfm import NanonisPFM
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class LabLink:
     clock: Clock
     journal: Journal
     build: InstrumentBuild
-    spots_per_location: int
+    recipe: Recipe
 
 
 def _zaber(spec: Any, t: SerialTransport, clock: Clock, simulated: bool) -> Stage:
@@ -86,7 +93,8 @@ STAGES: dict[str, tuple[bytes, StageFactory]] = {
 
 
 def _sim_pfm(spec: Any, link: LabLink) -> tuple[Probe, PFM, Stage]:
-    world = sim_world(spec, link.build, link.clock, spots_per_location=link.spots_per_location)
+    spots = link.recipe.spots_per_location
+    world = sim_world(spec, link.build, link.clock, spots_per_location=spots)
     return (
         SimProbe(world, spec.timing, bias_limit_v=spec.amplifier_v),
         SimPFM(world, spec.timing),
@@ -103,7 +111,33 @@ def _asylum_pfm(spec: Any, link: LabLink) -> tuple[Probe, PFM, Stage]:
         command_timeout_s=spec.command_timeout_s,
         data_timeout_s=spec.data_timeout_s,
     )
-    return AsylumProbe(bridge, bias_limit_v=spec.amplifier_v), AsylumPFM(bridge), link.stage
+    pfm = AsylumPFM(bridge, mode=link.recipe.params.mode)
+    return AsylumProbe(bridge, bias_limit_v=spec.amplifier_v), pfm, link.stage
+
+
+def constant_composition(x_mm: float, y_mm: float) -> dict[str, float]:
+    """SmBFO at Sm = 0.1 everywhere (what `explorer emulate nanonis` uses without a campaign)."""
+    return {"Sm": 0.1}
+
+
+def _nanonis_pfm(spec: Any, link: LabLink) -> tuple[Probe, PFM, Stage]:
+    """Nanonis probe + PFM. Over an emulated stage (a dry run, or an emu:// port armed or not)
+    the link goes to an in-process emulator beside the stage emulator, over the simulated
+    sample; otherwise to `host:port`."""
+    client_class()  # the optional extra is missing: say so before anything is opened
+    settings, server = spec.settings, None
+    if link.port.startswith("emu://"):
+        composition_at = link.build.composition_at
+        name = spec.sample if spec.sample is not None and composition_at is not None else "smbfo"
+        sample = build_sample(SampleSpec(name), link.build.seed)
+        composition = composition_at or constant_composition  # `sample: null`: no map given
+        server = serve_beside(emulator_for(link.port), sample, composition, seed=link.build.seed)
+        settings = dataclasses.replace(settings, host="127.0.0.1", port=server.port)
+    nanonis = NanonisLink(settings, link.journal)
+    if server is not None:
+        nanonis.on_close.append(server.stop)
+    probe = NanonisProbe(nanonis, link.clock, bias_limit_v=spec.amplifier_v)
+    return probe, NanonisPFM(probe), link.stage
 
 
 PFMFactory = Callable[[Any, LabLink], tuple[Probe, PFM, Stage]]
@@ -111,6 +145,7 @@ PFMFactory = Callable[[Any, LabLink], tuple[Probe, PFM, Stage]]
 PFM_BACKENDS: dict[type, tuple[str, PFMFactory]] = {
     SimPFMSpec: ("sim", _sim_pfm),
     AsylumPFMSpec: ("asylum", _asylum_pfm),
+    NanonisPFMSpec: ("nanonis", _nanonis_pfm),
 }
 
 

@@ -16,6 +16,7 @@ from hardware.protocols import SSParams
 from hardware.replay import LibraryDataset
 from hardware.safety import SafetyPolicy, SoftFence
 from hardware.sim import SimTiming
+from hardware.vendors.nanonis import NanonisSettings
 
 Range = tuple[float, float]
 XY = tuple[float, float]
@@ -134,7 +135,18 @@ class AsylumPFMSpec:
     amplifier_v: float = 10.0
 
 
-LabPFMSpec = SimPFMSpec | AsylumPFMSpec
+@dataclass(frozen=True)
+class NanonisPFMSpec:
+    """A Nanonis SPM controller over its TCP programming interface. Over an emulated stage
+    (a dry run, or an emu:// port) the link goes to an in-process Nanonis emulator measuring
+    the simulated `sample` (None: SmBFO at Sm = 0.1 everywhere)."""
+
+    settings: NanonisSettings
+    amplifier_v: float = 10.0
+    sample: str | None = None
+
+
+LabPFMSpec = SimPFMSpec | AsylumPFMSpec | NanonisPFMSpec
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,13 @@ class TestSimInstrumentBandExcitation(InstrumentContract):
         return assemble_sim(_sim(tmp_path, recipe), _build(tmp_path, fence))
 
 
+class TestSimInstrumentSingleFrequency(InstrumentContract):
+    def make_instrument(self, tmp_path):
+        fence = SoftFence(Box((0.0, 8.0), (0.0, 1.0)))
+        recipe = SSParams(mode="single")
+        return assemble_sim(_sim(tmp_path, recipe), _build(tmp_path, fence))
+
+
 class _Lab(InstrumentContract):
     controller = "zaber"
 
