@@ -188,7 +188,7 @@ def assemble_lab(spec: LabInstrumentSpec, build: InstrumentBuild) -> PFMInstrume
     journal = Journal(build.run_dir / JOURNAL_FILE if build.run_dir else None, clock.now_s)
     try:
         stage = open_stage(spec.stage, port, journal, clock)
-        link = LabLink(stage, port, dry_run, clock, journal, build, spec.recipe.spots_per_location)
+        link = LabLink(stage, port, dry_run, clock, journal, build, spec.recipe)
         probe, pfm, stage = PFM_BACKENDS[type(spec.pfm)][1](spec.pfm, link)
     except BaseException:
         journal.close()

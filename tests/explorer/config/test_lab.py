@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from explorer.config import parse_config
 from explorer.engine.build import build_instrument
+from explorer.errors import ConfigError
 from hardware.assembly.specs import AsylumPFMSpec, PriorStageSpec, SimPFMSpec, ZaberStageSpec
 from tests.conftest import CAMPAIGNS
 
@@ -38,3 +40,9 @@ def test_an_unarmed_lab_campaign_on_a_real_port_is_a_dry_run(tmp_path) -> None:
     inst = build_instrument(parse_config(_lab(stage=stage)), run_dir=tmp_path)
     inst.close()
     assert '"dry_run": true' in (tmp_path / "journal.jsonl").read_text()
+
+
+def test_band_excitation_with_the_asylum_bridge_is_refused(tmp_path) -> None:
+    pfm = {"kind": "asylum", "exchange_dir": str(tmp_path)}
+    with pytest.raises(ConfigError, match=r"sspfm\.mode: the Asylum bridge runs dart"):
+        parse_config(_lab(pfm=pfm, sspfm={"mode": "be"}))

@@ -11,6 +11,7 @@ from hardware.assembly.specs import (
     AsylumPFMSpec,
     InstrumentBuild,
     LabInstrumentSpec,
+    NanonisPFMSpec,
     PriorStageSpec,
     Recipe,
     SimPFMSpec,
@@ -31,8 +32,8 @@ def test_an_unarmed_real_port_is_replaced_by_the_dry_run_emulator() -> None:
 
 def test_each_stage_kind_has_its_line_terminator_and_each_pfm_spec_a_back_end() -> None:
     assert {k: eol for k, (eol, _) in STAGES.items()} == {"zaber": b"\n", "prior": b"\r"}
-    assert {name for name, _ in PFM_BACKENDS.values()} == {"sim", "asylum"}
-    assert set(PFM_BACKENDS) == {SimPFMSpec, AsylumPFMSpec}
+    assert {name for name, _ in PFM_BACKENDS.values()} == {"sim", "asylum", "nanonis"}
+    assert set(PFM_BACKENDS) == {SimPFMSpec, AsylumPFMSpec, NanonisPFMSpec}
 
 
 @pytest.mark.parametrize("stage_spec", [ZaberStageSpec, PriorStageSpec])
