@@ -120,6 +120,7 @@ class NanonisPFMConfig(Strict):
     motor_step_um: PositiveFloat = 0.1
     motor_group: Annotated[int, Field(ge=0, le=5)] = 0
     deflection_signal: Annotated[int, Field(ge=0, le=127)] = 1
+    bias_signal: Annotated[int, Field(ge=0, le=127)] = 24
     lockin_x_signal: Annotated[int, Field(ge=0, le=127)] = 2
     lockin_y_signal: Annotated[int, Field(ge=0, le=127)] = 3
     modulator: Annotated[int, Field(ge=1, le=8)] = 1
@@ -209,12 +210,9 @@ class LabInstrumentConfig(Strict):
         journal = Journal(run_dir / JOURNAL_FILE if run_dir else None, clock.now_s)
         try:
             stage = _stage(self.stage, port, journal, clock, simulated=port.startswith("emu://"))
-            if isinstance(self.pfm, NanonisPFMConfig):
-                probe, pfm = _nanonis(self.pfm, port, dry_run, clock, journal, seed, composition_at)
-            else:
-                probe, pfm, stage = _pfm(
-                    self, stage, clock, journal, seed, composition_at, prior_measurements
-                )
+            probe, pfm, stage = _pfm(
+                self, stage, clock, journal, seed, composition_at, prior_measurements, port
+            )
         except BaseException:
             journal.close()
             raise
@@ -307,8 +305,11 @@ def _pfm(
     seed: int,
     composition_at: Any,
     prior_measurements: int,
+    port: str,
 ) -> tuple[Any, Any, Stage]:
     p = cfg.pfm
+    if isinstance(p, NanonisPFMConfig):  # `port`: the stage port opened (emu:// when dry)
+        return (*_nanonis(p, port, clock, journal, seed, composition_at), stage)
     if isinstance(p, SimPFMConfig):
         from hardware.sim import SimFaultPlan, SimPFM, SimProbe, SimTiming, SimWorld
         from hardware.stages.tracked import TrackedStage
@@ -347,14 +348,14 @@ def _pfm(
 def _nanonis(
     p: NanonisPFMConfig,
     port: str,
-    dry_run: bool,
     clock: Clock,
     journal: Any,
     seed: int,
     composition_at: Any,
 ) -> tuple[Any, Any]:
-    """Nanonis probe + PFM; unarmed (or over an emulated stage without arming), the link goes
-    to an in-process emulator beside the stage emulator, over the simulated sample."""
+    """Nanonis probe + PFM. Over an emulated stage (a dry run, or an emu:// port armed or not)
+    the link goes to an in-process emulator beside the stage emulator, over the simulated
+    sample; otherwise to `host:port`."""
     from dataclasses import replace
 
     from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
@@ -363,7 +364,7 @@ def _nanonis(
     client_class()  # the optional extra is missing: say so before anything is opened
     settings = p.settings()
     server = None
-    if dry_run or port.startswith("emu://"):
+    if port.startswith("emu://"):  # a dry run, or an emulated stage
         from hardware.emulators import emulator_for
         from hardware.emulators.nanonis_lab import serve_beside
 
