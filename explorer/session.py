@@ -10,7 +10,7 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ from explorer.rundir import (
     write_config,
 )
 from explorer.runner import Runner, RunState
+from explorer.steering import SteeringReplay, replay_steering, with_weight
+from explorer.steering_loop import SteeringState
 
 
 @dataclass
@@ -176,6 +178,7 @@ def _runner(
         batch_size=cfg.batch_size,
         strict=cfg.output.strict,
         measure_timeout_s=getattr(cfg.instrument, "measure_timeout_s", 600.0),
+        steering=cfg.steering,
     )
 
 
@@ -201,6 +204,8 @@ class ReplayedState:
     front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
     ref_point: dict[str, float] | None = None
     votes_consumed: int = 0
+    steering: SteeringReplay = field(default_factory=SteeringReplay)
+    gated: tuple[int, ...] = ()  # pending strategy choices not yet approved
 
 
 def replay_into(
@@ -247,9 +252,16 @@ def replay_into(
             votes_consumed = max(votes_consumed, ev.line)
             if ev.accepted and ev.location_id is not None and ev.vote in (1, -1):
                 campaign.votes[ev.location_id] = ev.vote
-    pending = [i for i in suggested if i not in measured]
+    steer = replay_steering(contents.events)
+    for path, value in steer.weights:
+        campaign.strategy = with_weight(campaign.strategy, path, value)
+    campaign.vetoed |= steer.vetoed - measured
+    pending = [i for i in suggested if i not in measured and i not in steer.vetoed]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
+    gated = tuple(
+        i for i in pending if suggested[i].origin == "strategy" and i not in steer.approved
+    )
     multi = len(campaign.objectives) > 1
     return ReplayedState(
         len(measured),
@@ -260,6 +272,8 @@ def replay_into(
         front_missing and multi,
         ref,
         votes_consumed,
+        steer,
+        gated,
     )
 
 
@@ -319,6 +333,8 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             st.instrument_time_s,
             st.ref_point,
             votes_consumed=st.votes_consumed,
+            steering=SteeringState.from_replay(st.steering),
+            gated=set(st.gated),
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
         _subscribe_outputs(cfg, run_dir, log)
