@@ -1,0 +1,119 @@
+"""The run directories a dashboard serves, each followed by its own EventFollower."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from explorer.dashboard.actions import RunAccess
+from explorer.dashboard.follower import EventFollower
+from explorer.errors import RunDirError
+from explorer.events import LogContents, RunStarted
+from explorer.rundata import RunData
+from explorer.rundir import EVENTS_FILE
+
+JsonDict = dict[str, Any]
+
+
+def hardware_access(started: RunStarted | None) -> tuple[bool, str]:
+    """Whether actions that let the instrument move may be sent: always for a simulated or
+    replayed instrument (nothing real moves); for a lab instrument only when the run was
+    armed on the command line (`--arm-hardware`, recorded in run_started)."""
+    if started is None:
+        return False, "the run has not started yet"
+    kind = str((started.config.get("instrument") or {}).get("kind", ""))
+    if kind != "lab":
+        return True, ""
+    if bool(getattr(started, "armed", False) or getattr(started, "arm_hardware", False)):
+        return True, ""
+    return False, (
+        "the run drives a lab instrument and was not armed; resume it with --arm-hardware "
+        "to steer moves from the browser"
+    )
+
+
+@dataclass
+class ServedRun:
+    """One run directory: its follower and the caches of what is slow to compute."""
+
+    run_dir: Path
+    writable: bool
+    follower: EventFollower = field(init=False)
+    _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.follower = EventFollower(self.run_dir / EVENTS_FILE)
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name
+
+    def data(self) -> RunData:
+        """The run as the follower has read it so far (polled first)."""
+        self.follower.poll()
+        return RunData(self.run_dir, LogContents(self.follower.events, None))
+
+    def access(self) -> RunAccess:
+        events = self.follower.events
+        started = events[0] if events and isinstance(events[0], RunStarted) else None
+        moves, why = hardware_access(started)
+        return RunAccess(self.writable, moves, why)
+
+    def cached(self, key: str, compute: Callable[[RunData], Any]) -> Any:
+        """`compute(run)`, recomputed only when the log has grown since the last call."""
+        run = self.data()
+        n = len(run.log.events)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == n:
+                return hit[1]
+        value = compute(run)
+        with self._lock:
+            self._cache[key] = (n, value)
+        return value
+
+
+@dataclass
+class RunSet:
+    """A single run (`explorer serve RUN_DIR`) or every run under a folder (`--runs DIR`)."""
+
+    root: Path
+    single: bool
+    writable: bool
+    _runs: dict[str, ServedRun] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        if self.single:
+            return [self.root.name]
+        found = sorted(
+            p.name
+            for p in self.root.iterdir()
+            if (p / EVENTS_FILE).is_file() and not p.is_symlink()
+        )
+        return found
+
+    def get(self, name: str) -> ServedRun:
+        if name not in self.names():
+            raise RunDirError(f"no run {name!r} is served here (runs: {', '.join(self.names())})")
+        if name not in self._runs:
+            path = self.root if self.single else self.root / name
+            self._runs[name] = ServedRun(path, self.writable)
+        return self._runs[name]
+
+
+def open_runs(run_dir: Path | None, runs_dir: Path | None, writable: bool) -> RunSet:
+    """Check the command line's choice of runs (one line naming the problem otherwise)."""
+    if (run_dir is None) == (runs_dir is None):
+        raise RunDirError("give either a RUN_DIR or --runs DIR (a folder of run directories)")
+    if run_dir is not None:
+        if not (run_dir / EVENTS_FILE).is_file():
+            raise RunDirError(f"{run_dir} is not a run directory (no {EVENTS_FILE})")
+        return RunSet(run_dir.resolve(), True, writable)
+    assert runs_dir is not None
+    if not runs_dir.is_dir():
+        raise RunDirError(f"--runs {runs_dir}: not a folder")
+    return RunSet(runs_dir.resolve(), False, writable)
