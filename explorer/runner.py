@@ -109,7 +109,7 @@ class Runner:
         self.measure_timeout_s = measure_timeout_s
         self._abort = threading.Event()
         self.steering = Steering(
-            run_dir, campaign, log, steering or SteeringConfig(), state.steering
+            run_dir, campaign, log, steering or SteeringConfig(), state.steering, self._read_votes
         )
 
     # ---- control ---------------------------------------------------------------------------
@@ -195,8 +195,7 @@ class Runner:
 
     # ---- choosing --------------------------------------------------------------------------
     def _next_batch(self) -> list[Suggestion]:
-        self._read_votes()
-        self.steering.poll()
+        self.steering.poll()  # control.txt, and votes.txt through on_poll
         self.steering.wait_while_paused(self._check_abort)
         if self.state.resumed_pending:
             ids, self.state.resumed_pending = self.state.resumed_pending, []

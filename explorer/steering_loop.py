@@ -45,15 +45,19 @@ class Steering:
         log: EventLog,
         config: SteeringConfig,
         state: SteeringState,
+        on_poll: Callable[[], None] = lambda: None,
     ) -> None:
         self.path = run_dir / CONTROL_FILE
+        self._on_poll = on_poll  # the runner's other control files (votes) while it waits
         self.campaign = campaign
         self.log = log
         self.config = config
         self.state = state
 
     def poll(self) -> None:
-        """Take every new complete line of control.txt."""
+        """Take every new complete line of control.txt (and, through `on_poll`, of the
+        runner's other control files)."""
+        self._on_poll()
         for e in read_new_controls(self.path, self.state.consumed):
             self.state.consumed = e.line
             if e.error != "blank":
