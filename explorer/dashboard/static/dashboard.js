@@ -112,11 +112,14 @@ function fieldPlot(div, title, lib, values, colorscale, mark) {
 
 function drawModel(d, m) {
   const sel = $("model-objective");
+  const row = $("plot-mean").parentElement;
   if (m.unavailable) {
     $("model-note").textContent = m.unavailable;
     ["plot-mean", "plot-std", "plot-acq"].forEach((id) => Plotly.purge(id));
+    row.style.display = sel.style.display = "none";
     return;
   }
+  row.style.display = sel.style.display = "";
   const names = m.objectives.map((o) => o.name);
   if ([...sel.options].map((o) => o.value).join() !== names.join()) {
     sel.innerHTML = ""; names.forEach((n) => sel.add(new Option(n, n)));

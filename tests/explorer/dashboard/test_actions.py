@@ -46,7 +46,9 @@ def test_queue_and_vote_use_their_own_files_and_formats(tmp_path: Path) -> None:
         (None, (3.2, 1.0), None),
     ]
     assert "by=bob@127.0.0.1" in queued[0].text
-    perform(tmp_path, OPEN, {"action": "vote", "location_id": 7, "vote": "bad", "reason": "tip"}, "b")
+    perform(
+        tmp_path, OPEN, {"action": "vote", "location_id": 7, "vote": "bad", "reason": "tip"}, "b"
+    )
     (vote,) = read_new_votes(tmp_path / VOTES_FILE, 0)
     assert (vote.location_id, vote.vote, vote.source, vote.error) == (7, -1, "interactive", None)
     assert vote.reason.startswith("tip by=b at=")
