@@ -72,7 +72,7 @@ def parse_control_line(line_no: int, text: str) -> ControlEntry | None:
     verb = words[0].lower()
     if verb not in ACTIONS:
         return ControlEntry(line_no, t, error=_USAGE)
-    action: Action = verb  # type: ignore[assignment]
+    action: Action = verb
     rest = words[1:]
     entry = ControlEntry(line_no, t, action)
     if action in _HEAD:
@@ -139,7 +139,7 @@ def format_control(
 ) -> str:
     """One control.txt line (without the newline); raises ValueError for an action it cannot
     write (the same rules the reader applies)."""
-    head = action
+    head: str = action
     if action in ("approve", "veto"):
         if location_id is None or location_id < 0:
             raise ValueError(f"{action} needs a location id")

@@ -11,12 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from explorer.campaign import Campaign
 from explorer.config.steering import SteeringConfig
 from explorer.control import CONTROL_FILE, ControlEntry, read_new_controls
 from explorer.events import EventLog, Steered
 from explorer.steering import SteeringReplay, weight_problem, with_weight
+
+if TYPE_CHECKING:
+    from explorer.campaign import Campaign
 
 POLL_S = 0.2
 

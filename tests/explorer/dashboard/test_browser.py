@@ -162,7 +162,7 @@ def test_watch_approve_vote_queue_and_abort(browser: Any, live_run: Any, tmp_pat
         )
         ActionChains(browser).move_to_element(free[-1]).click().perform()
         until("the queue confirmation", lambda: browser.switch_to.alert).accept()
-        until("queue.txt", lambda: (run_dir / QUEUE_FILE).exists())
+        until("queue.txt", (run_dir / QUEUE_FILE).exists)
         assert "by=tess@127.0.0.1" in (run_dir / QUEUE_FILE).read_text()
 
         browser.find_element(By.ID, "btn-abort").click()
