@@ -1,8 +1,8 @@
 """Actions from the page, written to the run's own control files and nowhere else.
 
 Queue and vote go to queue.txt and votes.txt in their line formats; approve, veto, pause,
-resume, abort and weight go to control.txt (explorer.control). The runner reads all three at the
-same point before every decision and logs each line it takes as an event, with who acted
+resume, abort and weight go to control.txt (explorer.engine.control). The runner reads all three
+at the same point before every decision and logs each line it takes as an event, with who acted
 (`by=`) and when (`at=`), so the log alone says what happened and a resumed run reproduces it.
 The server never writes events.jsonl.
 """
@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from explorer.control import CONTROL_FILE, MOVES, append_line, format_control
+from explorer.engine.control import CONTROL_FILE, MOVES, append_line, format_control
+from explorer.engine.rundir import QUEUE_FILE
+from explorer.engine.votes import append_vote
 from explorer.errors import ExplorerError
-from explorer.rundir import QUEUE_FILE
-from explorer.votes import append_vote
 
 MAX_REASON_CHARS = 200
 _WHO_BAD = re.compile(r"[^A-Za-z0-9_.@-]")

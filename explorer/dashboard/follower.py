@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from explorer.engine.events import Event, event_from_dict
 from explorer.errors import EventLogError
-from explorer.events import Event, event_from_dict
 
 JsonDict = dict[str, Any]
 

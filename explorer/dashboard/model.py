@@ -1,7 +1,7 @@
 """Posterior maps and raw curves for the dashboard, computed from a run's own state.
 
 The only module of the dashboard that calls the analysis code (the campaign rebuild and replay
-of explorer.session, the strategy's `explain`, the library geometry and the loop refit of
+of explorer.engine.session, the strategy's `explain`, the library geometry and the loop refit of
 explorer.plots), so the rest of the package sees plain values.
 
 The maps are those of the *next* decision: the campaign is rebuilt from the logged config and
@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from explorer.campaign import Campaign
+from explorer.analysis.geometry import library_geometry
+from explorer.analysis.run_views import objective_label
+from explorer.analysis.rundata import RunData
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import LogContents
+from explorer.engine.steering import strategy_weights
 from explorer.errors import ExplorerError
-from explorer.events import LogContents
-from explorer.plots.common import objective_label
-from explorer.plots.geometry import library_geometry
 from explorer.plots.spectra import CurveData, _curve_for
-from explorer.rundata import RunData
-from explorer.steering import strategy_weights
 
 JsonDict = dict[str, Any]
 
@@ -61,9 +61,9 @@ def library_view(run: RunData) -> LibraryView:
 
 def rebuilt_campaign(run: RunData) -> Campaign:
     """The campaign as it stands after the last logged event (raises ExplorerError)."""
-    from explorer.build import build_campaign, build_library
     from explorer.config import parse_config
-    from explorer.session import replay_into
+    from explorer.engine.build import build_campaign, build_library
+    from explorer.engine.session import replay_into
 
     cfg = parse_config(dict(run.config), source="run_started config")
     campaign = build_campaign(cfg, build_library(cfg))

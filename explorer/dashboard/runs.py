@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from explorer.analysis.rundata import RunData
 from explorer.dashboard.actions import RunAccess
 from explorer.dashboard.follower import EventFollower
+from explorer.engine.events import LogContents, RunStarted
+from explorer.engine.rundir import EVENTS_FILE
 from explorer.errors import RunDirError
-from explorer.events import LogContents, RunStarted
-from explorer.rundata import RunData
-from explorer.rundir import EVENTS_FILE
 
 JsonDict = dict[str, Any]
 

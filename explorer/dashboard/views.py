@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from explorer.events import (
+from explorer.analysis.run_views import objective_label
+from explorer.analysis.rundata import RunData
+from explorer.engine.events import (
     Fault,
     FrontUpdated,
     Measured,
@@ -18,9 +20,7 @@ from explorer.events import (
     Voted,
     WarningEvent,
 )
-from explorer.plots.common import objective_label
-from explorer.rundata import RunData
-from explorer.steering import replay_steering
+from explorer.engine.steering import replay_steering
 
 JsonDict = dict[str, Any]
 MAX_NOTES = 200

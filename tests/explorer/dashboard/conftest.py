@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from explorer.config import parse_config
-from explorer.session import start_new
+from explorer.engine.session import start_new
 from tests.conftest import BASE_CONFIG
 
 MOBO: dict[str, Any] = {

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from explorer.control import CONTROL_FILE, read_new_controls
 from explorer.dashboard.actions import ActionRefusedError, RunAccess, perform, who
 from explorer.dashboard.runs import hardware_access
-from explorer.events import RunStarted
-from explorer.rundir import QUEUE_FILE
-from explorer.user_queue import read_new_entries
-from explorer.votes import VOTES_FILE, read_new_votes
+from explorer.engine.control import CONTROL_FILE, read_new_controls
+from explorer.engine.events import RunStarted
+from explorer.engine.rundir import QUEUE_FILE
+from explorer.engine.user_queue import read_new_entries
+from explorer.engine.votes import VOTES_FILE, read_new_votes
 
 OPEN = RunAccess(writable=True, moves_allowed=True)
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from explorer.control import CONTROL_FILE
 from explorer.dashboard.runs import open_runs
 from explorer.dashboard.security import ACTION_HEADER, AccessPolicy
 from explorer.dashboard.server import BackgroundServer
+from explorer.engine.control import CONTROL_FILE
+from explorer.engine.events import EventLog, WarningEvent
+from explorer.engine.rundir import EVENTS_FILE
 from explorer.errors import RunDirError
-from explorer.events import EventLog, WarningEvent
-from explorer.rundir import EVENTS_FILE
 
 
 def free_port() -> int:

@@ -26,9 +26,9 @@ from explorer.config import parse_config
 from explorer.dashboard.runs import open_runs
 from explorer.dashboard.security import AccessPolicy
 from explorer.dashboard.server import BackgroundServer
-from explorer.events import Measured, RunStopped, Steered, Voted, read_events
-from explorer.rundir import EVENTS_FILE, QUEUE_FILE
-from explorer.session import start_new
+from explorer.engine.events import Measured, RunStopped, Steered, Voted, read_events
+from explorer.engine.rundir import EVENTS_FILE, QUEUE_FILE
+from explorer.engine.session import start_new
 from tests.conftest import BASE_CONFIG
 from tests.explorer.dashboard.test_app import free_port
 

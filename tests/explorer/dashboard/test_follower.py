@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from explorer.dashboard.follower import EventFollower
+from explorer.engine.events import EventLog, WarningEvent
+from explorer.engine.rundir import EVENTS_FILE
 from explorer.errors import EventLogError
-from explorer.events import EventLog, WarningEvent
-from explorer.rundir import EVENTS_FILE
 
 
 def test_follows_a_growing_log(tmp_path: Path) -> None:
