@@ -19,9 +19,7 @@ from explorer.engine.control import CONTROL_FILE, append_line
 from explorer.engine.events import Measured, RunStopped, Steered, read_events
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session, resume, start_new
-from explorer.engine.steering import replay_steering, strategy_weights, weight_problem, with_weight
-from explorer.strategies.gp_bo import GPBOStrategy
-from explorer.strategies.novelty import NoveltyStrategy
+from explorer.engine.steering import replay_steering
 from tests.conftest import BASE_CONFIG
 
 WAIT_S = 60.0
@@ -57,18 +55,6 @@ def awaiting(after: int = 0) -> Callable[[list[Any]], int | None]:
         return hits[after].location_id if len(hits) > after else None
 
     return pred
-
-
-def test_weights_of_nested_strategies() -> None:
-    gp = GPBOStrategy(acquisition="ucb", beta=4.0)
-    assert strategy_weights(gp) == {"beta": 4.0, "xi": 0.0}
-    assert with_weight(gp, "beta", 1.5).beta == 1.5
-    nov = strategy_weights(NoveltyStrategy())
-    assert nov["options.exploration_weight"] == 1.0
-    changed = with_weight(NoveltyStrategy(), "options.exploration_weight", 0.3)
-    assert changed.options.exploration_weight == 0.3
-    assert "no weight 'gamma'" in str(weight_problem(gp, "gamma", 1.0))
-    assert ">= 0" in str(weight_problem(gp, "beta", -1.0))
 
 
 def test_gate_waits_veto_moves_on_and_approval_releases(make_config, tmp_path: Path) -> None:
