@@ -11,17 +11,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from explorer.config.steering import SteeringConfig
 from explorer.engine.control import CONTROL_FILE, ControlEntry, read_new_controls
 from explorer.engine.events import EventLog, Steered
 from explorer.engine.steering import SteeringReplay, weight_problem, with_weight
 
-if TYPE_CHECKING:
-    from explorer.engine.campaign import Campaign
-
 POLL_S = 0.2
+
+
+class Steerable(Protocol):
+    """What steering changes in a campaign (explorer.engine.campaign.Campaign)."""
+
+    strategy: Any
+    pending: dict[int, Any]
+    vetoed: set[int]
+
+    def cancel(self, location_id: int) -> None: ...
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Steering:
     def __init__(
         self,
         run_dir: Path,
-        campaign: Campaign,
+        campaign: Steerable,
         log: EventLog,
         config: SteeringConfig,
         state: SteeringState,
