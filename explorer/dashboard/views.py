@@ -55,7 +55,7 @@ def status_json(run: RunData) -> JsonDict:
         "instrument_time_s": run.measured[-1].instrument_time_s if run.measured else 0.0,
         "last_event": last.type if last else None,
         "last_time": last.time if last else None,
-        "approval": (run.config.get("steering") or {}).get("approval", "off"),
+        "approval": (run.config.get("steering") or {}).get("approval", "none"),
     }
 
 

@@ -128,8 +128,8 @@ class Steering:
 
     def approve(self, lid: int, check: Callable[[], None]) -> bool:
         """The approval gate for a strategy's suggestion: True to move there, False when it was
-        vetoed. With `approval: off` it returns True at once."""
-        if self.config.approval == "off" or lid in self.state.approved:
+        vetoed. With `approval: none` it returns True at once."""
+        if self.config.approval == "none" or lid in self.state.approved:
             return True
         self.log.emit(
             Steered(
