@@ -7,6 +7,7 @@ Routes (every one behind the checks of explorer.dashboard.security):
     GET  /api/runs              the served runs, with a summary of each (side-by-side view)
     GET  /api/run/{name}        status, measurements, next suggestion, front, notes
     GET  /api/run/{name}/library  every library location (positions, composition)
+    GET  /api/run/{name}/weights  the strategy's tunable weights as they stand
     GET  /api/run/{name}/model  posterior mean/σ of every objective and the acquisition
     GET  /api/run/{name}/curve?index=N   raw loop/spectrum N with its fit (default: latest)
     GET  /api/run/{name}/stream server-sent events: `log` (new events), `runs` (overview)
@@ -33,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from explorer.dashboard import model, views
 from explorer.dashboard.actions import ActionRefusedError, perform, who
-from explorer.dashboard.runs import RunSet, ServedRun
+from explorer.dashboard.runs import RunSet, ServedRun, decision_version
 from explorer.dashboard.security import TOKEN_COOKIE, TOKEN_HEADER, AccessPolicy
 from explorer.errors import ExplorerError
 
@@ -150,11 +151,9 @@ class _Handlers:
         run = self.served(request)
         data = await run_in_threadpool(run.cached, "run", views.run_json)
         access = run.access()
-        weights = await run_in_threadpool(run.cached, "weights", model.weights_json)
         return _json(
             {
                 **data,
-                "weights": weights,
                 "access": {
                     "writable": access.writable,
                     "moves_allowed": access.moves_allowed,
@@ -170,7 +169,14 @@ class _Handlers:
 
     async def api_model(self, request: Request) -> Response:
         run = self.served(request)
-        return _json(await run_in_threadpool(run.cached, "model", model.posterior_json))
+        maps = await run_in_threadpool(run.cached, "model", model.posterior_json, decision_version)
+        return _json(maps)
+
+    async def api_weights(self, request: Request) -> Response:
+        run = self.served(request)
+        return _json(
+            await run_in_threadpool(run.cached, "weights", model.weights_json, decision_version)
+        )
 
     async def api_curve(self, request: Request) -> Response:
         run = self.served(request)
@@ -249,6 +255,7 @@ def build_app(runs: RunSet, policy: AccessPolicy) -> Starlette:
         Route("/api/run/{name}", h.api_run),
         Route("/api/run/{name}/library", h.api_library),
         Route("/api/run/{name}/model", h.api_model),
+        Route("/api/run/{name}/weights", h.api_weights),
         Route("/api/run/{name}/curve", h.api_curve),
         Route("/api/run/{name}/stream", h.stream),
         Route("/api/run/{name}/action", h.api_action, methods=["POST"]),

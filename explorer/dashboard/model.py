@@ -22,7 +22,7 @@ from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import LogContents
-from explorer.engine.steering import strategy_weights
+from explorer.engine.steering import replay_steering, strategy_weights, with_weight
 from explorer.errors import ExplorerError
 from explorer.plots.spectra import CurveData, _curve_for
 
@@ -112,11 +112,19 @@ def posterior_json(run: RunData) -> JsonDict:
 
 
 def weights_json(run: RunData) -> dict[str, float]:
-    """The strategy's tunable weights as they stand now (steered values included)."""
+    """The strategy's tunable weights as they stand now (steered values included): the
+    strategy built from the logged config with the logged weight changes applied."""
+    from explorer.config import parse_config
+    from explorer.engine.build import build_campaign, build_library
+
     try:
-        return strategy_weights(rebuilt_campaign(run).strategy)
+        cfg = parse_config(dict(run.config), source="run_started config")
+        strategy = build_campaign(cfg, build_library(cfg)).strategy
     except ExplorerError:
         return {}
+    for path, value in replay_steering(run.log.events).weights:
+        strategy = with_weight(strategy, path, value)
+    return strategy_weights(strategy)
 
 
 def curve_json(run: RunData, index: int) -> JsonDict:

@@ -42,8 +42,9 @@ class ServedRun:
     run_dir: Path
     writable: bool
     follower: EventFollower = field(init=False)
-    _cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    _cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _key_locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.follower = EventFollower(self.run_dir / EVENTS_FILE)
@@ -63,18 +64,35 @@ class ServedRun:
         moves, why = hardware_access(started)
         return RunAccess(self.writable, moves, why)
 
-    def cached(self, key: str, compute: Callable[[RunData], Any]) -> Any:
-        """`compute(run)`, recomputed only when the log has grown since the last call."""
+    def cached(
+        self,
+        key: str,
+        compute: Callable[[RunData], Any],
+        version: Callable[[RunData], Any] = lambda run: len(run.log.events),
+    ) -> Any:
+        """`compute(run)`, recomputed only when `version(run)` changed since the last call
+        (by default: whenever the log has grown)."""
         run = self.data()
-        n = len(run.log.events)
+        n = version(run)
         with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one computation per key at a time; the others wait for its result
             hit = self._cache.get(key)
             if hit is not None and hit[0] == n:
                 return hit[1]
-        value = compute(run)
-        with self._lock:
+            value = compute(run)
             self._cache[key] = (n, value)
         return value
+
+
+def decision_version(run: RunData) -> tuple[int, int, int]:
+    """What the model of the next decision depends on: measurements, suggestions and steering
+    (not the front, warning or vote events in between)."""
+    counts = {"measured": 0, "suggested": 0, "steered": 0, "voted": 0}
+    for e in run.log.events:
+        if e.type in counts:
+            counts[e.type] += 1
+    return counts["measured"], counts["suggested"], counts["steered"] + counts["voted"]
 
 
 @dataclass

@@ -26,7 +26,14 @@ def address(policy: AccessPolicy) -> str:
     return url + (f"?token={policy.token}" if policy.token else "")
 
 
+def _warm_up() -> None:
+    """Import the strategies' model stack (torch, BoTorch) while the first page loads, so the
+    first posterior request does not wait for it."""
+    import explorer.engine.build  # noqa: F401
+
+
 def _server(runs: RunSet, policy: AccessPolicy) -> uvicorn.Server:
+    threading.Thread(target=_warm_up, name="dashboard-warm-up", daemon=True).start()
     config = uvicorn.Config(
         build_app(runs, policy),
         host=policy.host,

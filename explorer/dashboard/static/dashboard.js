@@ -10,6 +10,7 @@ const MARGIN = { l: 55, r: 20, t: 30, b: 45 };
 
 function say(text, error) {
   const m = $("message"); m.textContent = text; m.className = error ? "error" : "";
+  if (error) console.error(text);
 }
 
 async function getJSON(url) {
@@ -203,13 +204,17 @@ function drawInstrument(d) {
   const tb = d.time_budget_s, keys = Object.keys(tb);
   Plotly.react("plot-budget", [{ type: "bar", orientation: "h", y: keys, x: keys.map((k) => tb[k] / 3600) }],
     { margin: { l: 80, r: 10, t: 10, b: 35 }, xaxis: { title: { text: "hours" } } }, CFG);
+}
+
+function drawWeights(weights) {
   const w = $("weights"); w.innerHTML = "";
-  const names = Object.keys(d.weights);
+  const names = Object.keys(weights);
   if (!names.length) w.textContent = "this strategy exposes no weights";
+  const writable = S.data && S.data.access.writable && S.data.status.state !== "stopped";
   names.forEach((name) => {
     const lab = document.createElement("label"); lab.textContent = name;
-    const inp = document.createElement("input"); inp.size = 6; inp.value = d.weights[name]; inp.dataset.weight = name;
-    const b = document.createElement("button"); b.textContent = "Set";
+    const inp = document.createElement("input"); inp.size = 6; inp.value = weights[name]; inp.dataset.weight = name;
+    const b = document.createElement("button"); b.textContent = "Set"; b.disabled = !writable;
     b.onclick = () => act({ action: "weight", name, value: inp.value });
     lab.append(inp, b); w.append(lab);
   });
@@ -271,23 +276,31 @@ async function drawRuns() {
 // ---------- data flow ----------
 async function refresh() {
   S.timer = null;
+  if (S.busy) { S.again = true; return; }
+  S.busy = true;
   try {
-    const d = await getJSON(`/api/run/${encodeURIComponent(S.run)}`);
-    if (!S.data || !S.library) S.library = (await getJSON(`/api/run/${encodeURIComponent(S.run)}/library`));
+    const base = `/api/run/${encodeURIComponent(S.run)}`;
+    const d = await getJSON(base);
+    if (!S.library) S.library = await getJSON(`${base}/library`);
     d.library = S.library; S.data = d;
     drawHeader(d); drawMap(d); drawTraces(d); drawFront(d); drawInstrument(d); drawNotes(d);
     const key = `${d.measured.length}|${d.notes.length}|${d.next ? d.next.location_id : ""}`;
-    if (key !== S.modelKey) {
+    if (key !== S.modelKey) {  // the model and weights of the next decision, in the background
       S.modelKey = key;
-      S.model = await getJSON(`/api/run/${encodeURIComponent(S.run)}/model`);
-      drawModel(d, S.model);
+      getJSON(`${base}/model`).then((m) => { S.model = m; if (S.modelKey === key) drawModel(S.data, m); })
+        .catch((e) => say(String(e), true));
+      getJSON(`${base}/weights`).then(drawWeights).catch((e) => say(String(e), true));
     }
     if (d.measured.length !== S.seenMeasured) {
       S.seenMeasured = d.measured.length;
-      if (S.latestCurve) await showCurve(null);
+      if (S.latestCurve) showCurve(null).catch((e) => say(String(e), true));
     }
     drawRuns().catch((e) => say(String(e), true));
   } catch (e) { say(String(e), true); }
+  finally {
+    S.busy = false;
+    if (S.again) { S.again = false; schedule(); }
+  }
 }
 
 function schedule() { if (!S.timer) S.timer = setTimeout(refresh, 250); }
@@ -308,7 +321,7 @@ function follow() {
   });
   S.source.addEventListener("runs", () => drawRuns());
   S.source.onerror = () => say("event stream interrupted; reconnecting…", true);
-  S.source.onopen = () => say("following the event log", false);
+  S.source.onopen = () => { if ($("message").className !== "error") say("following the event log", false); };
 }
 
 function selectRun(name) {
