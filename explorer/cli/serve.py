@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from explorer.cli.app import app, out
+from explorer.errors import ConfigError
 
 
 @app.command()
@@ -32,9 +33,15 @@ def serve(
 ) -> None:
     """Serve a live dashboard: it follows the event log as it grows and steers the run
     (approve/veto, queue, votes, pause/resume/abort, weights) through its control files."""
-    from explorer.dashboard.runs import open_runs
-    from explorer.dashboard.security import AccessPolicy
-    from explorer.dashboard.server import address, serve_forever
+    try:
+        from explorer.dashboard.runs import open_runs
+        from explorer.dashboard.security import AccessPolicy
+        from explorer.dashboard.server import address, serve_forever
+    except ImportError as exc:
+        raise ConfigError(
+            f"explorer serve needs the dashboard extra ({exc.name} is missing): "
+            "pip install -c constraints.txt -e '.[dashboard]'"
+        ) from None
 
     writable = allow_actions if runs is not None else not read_only
     served = open_runs(run_dir, runs, writable)
