@@ -285,12 +285,7 @@ async function refresh() {
     d.library = S.library; S.data = d;
     drawHeader(d); drawMap(d); drawTraces(d); drawFront(d); drawInstrument(d); drawNotes(d);
     const key = `${d.measured.length}|${d.notes.length}|${d.next ? d.next.location_id : ""}`;
-    if (key !== S.modelKey) {  // the model and weights of the next decision, in the background
-      S.modelKey = key;
-      getJSON(`${base}/model`).then((m) => { S.model = m; if (S.modelKey === key) drawModel(S.data, m); })
-        .catch((e) => say(String(e), true));
-      getJSON(`${base}/weights`).then(drawWeights).catch((e) => say(String(e), true));
-    }
+    if (key !== S.modelKey) { S.modelKey = key; updateModel(); }
     if (d.measured.length !== S.seenMeasured) {
       S.seenMeasured = d.measured.length;
       if (S.latestCurve) showCurve(null).catch((e) => say(String(e), true));
@@ -301,6 +296,18 @@ async function refresh() {
     S.busy = false;
     if (S.again) { S.again = false; schedule(); }
   }
+}
+
+// The model and weights of the next decision, in the background and one request at a time:
+// while one is computed the run may move on, and the next request asks for the newest state.
+function updateModel() {
+  if (S.modelBusy) { S.modelStale = true; return; }
+  S.modelBusy = true; S.modelStale = false;
+  const base = `/api/run/${encodeURIComponent(S.run)}`, run = S.run;
+  Promise.all([getJSON(`${base}/model`), getJSON(`${base}/weights`)])
+    .then(([m, w]) => { if (run !== S.run) return; S.model = m; drawModel(S.data, m); drawWeights(w); })
+    .catch((e) => say(String(e), true))
+    .finally(() => { S.modelBusy = false; if (S.modelStale) updateModel(); });
 }
 
 function schedule() { if (!S.timer) S.timer = setTimeout(refresh, 250); }
