@@ -98,12 +98,33 @@ function cellSize(div, lib) {
   return Math.max(4, Math.min(18, Math.floor((w - 90) / Math.max(xs, 1))));
 }
 
+function gridOf(lib) {
+  // a regular grid library: the unique x and y and each location's cell, else null
+  const key = (v) => v.toFixed(4);
+  const xs = [...new Set(lib.x_mm.map(key))].map(Number).sort((a, b) => a - b);
+  const ys = [...new Set(lib.y_mm.map(key))].map(Number).sort((a, b) => a - b);
+  if (xs.length * ys.length !== lib.ids.length || xs.length < 2 || ys.length < 2) return null;
+  const xi = new Map(xs.map((v, i) => [key(v), i])), yi = new Map(ys.map((v, i) => [key(v), i]));
+  return { xs, ys, cell: lib.x_mm.map((x, k) => [yi.get(key(lib.y_mm[k])), xi.get(key(x))]) };
+}
+
+function fieldTrace(lib, values, colorscale, lo, hi) {
+  const g = gridOf(lib);
+  const color = values.map((v) => (v === null ? NaN : v));
+  if (g) {
+    const z = g.ys.map(() => g.xs.map(() => null)), text = g.ys.map(() => g.xs.map(() => ""));
+    g.cell.forEach(([r, c], k) => { z[r][c] = values[k]; text[r][c] = `location ${lib.ids[k]}: ${values[k] === null ? "–" : values[k].toPrecision(4)}`; });
+    return { type: "heatmap", x: g.xs, y: g.ys, z, text, hoverinfo: "text", colorscale, zmin: lo, zmax: hi,
+             colorbar: { thickness: 10 }, hoverongaps: false };
+  }
+  return { x: lib.x_mm, y: lib.y_mm, type: "scatter", mode: "markers",
+    marker: { size: cellSize("plot-mean", lib), symbol: "square", color, colorscale, cmin: lo, cmax: hi, colorbar: { thickness: 10 } },
+    text: values.map((v, i) => `location ${lib.ids[i]}: ${v === null ? "–" : v.toPrecision(4)}`), hoverinfo: "text" };
+}
+
 function fieldPlot(div, title, lib, values, colorscale, mark) {
   const [lo, hi] = robustRange(values);
-  const traces = [{ x: lib.x_mm, y: lib.y_mm, type: "scatter", mode: "markers",
-    marker: { size: cellSize(div, lib), symbol: "square", color: values.map((v) => (v === null ? NaN : v)), colorscale,
-              cmin: lo, cmax: hi, colorbar: { thickness: 10 } },
-    text: values.map((v, i) => `location ${lib.ids[i]}: ${v === null ? "–" : v.toPrecision(4)}`), hoverinfo: "text" }];
+  const traces = [fieldTrace(lib, values, colorscale, lo, hi)];
   if (mark) traces.push({ x: mark.x, y: mark.y, type: "scatter", mode: "markers", hoverinfo: "skip",
     marker: { size: 5, color: "#fff", line: { width: 1, color: "#000" } } });
   Plotly.react(div, traces, { title: { text: title, font: { size: 12 }, x: 0.02, xanchor: "left" },
@@ -149,8 +170,9 @@ function drawTraces(d) {
     traces.push({ x: xs, y: ys, yaxis: ax, type: "scatter", mode: "markers", name: o.name,
       marker: { size: 6, symbol: d.measured.map((m) => (m.feasible ? "circle" : "x")) } });
     traces.push({ x: xs, y: bestLine, yaxis: ax, type: "scatter", mode: "lines", line: { shape: "hv" }, name: `best feasible ${o.name}` });
-    const shown = Math.min(d.objectives.length, 3), gap = 0.08, h = (1 - gap * (shown - 1)) / shown;
+    const shown = Math.min(d.objectives.length, 3), gap = 0.1, h = (1 - gap * (shown - 1)) / shown;
     const top = 1 - k * (h + gap);
+    layout.xaxis.anchor = shown > 1 ? `y${shown}` : "y";  // the measurement axis under the lowest panel
     if (k < shown) layout[k === 0 ? "yaxis" : `yaxis${k + 1}`] = { title: { text: o.label, font: { size: 11 } }, domain: [Math.max(0, top - h), top] };
   });
   Plotly.react("plot-traces", traces.slice(0, 6), layout, CFG);
@@ -302,6 +324,7 @@ async function refresh() {
 // while one is computed the run may move on, and the next request asks for the newest state.
 function updateModel() {
   if (S.modelBusy) { S.modelStale = true; return; }
+  if (!S.model) $("model-note").textContent = "computing the posterior of the next decision…";
   S.modelBusy = true; S.modelStale = false;
   const base = `/api/run/${encodeURIComponent(S.run)}`, run = S.run;
   Promise.all([getJSON(`${base}/model`), getJSON(`${base}/weights`)])
