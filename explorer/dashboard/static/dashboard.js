@@ -253,7 +253,7 @@ function drawNotes(d) {
 
 function drawHeader(d) {
   const st = d.status;
-  $("run-name").textContent = `${d.name} · ${S.run}`;
+  $("run-name").textContent = S.single === false ? d.name : `${d.name} · ${S.run}`;
   const badge = $("status"); badge.textContent = st.state; badge.className = `badge ${st.state}`;
   $("progress").textContent = `${st.n_measured}${st.max_points ? "/" + st.max_points : ""} points`;
   const live = st.state !== "stopped" && d.access.writable;
@@ -272,6 +272,7 @@ function drawHeader(d) {
 
 async function drawRuns() {
   const r = await getJSON("/api/runs");
+  S.single = r.single;
   $("panel-runs").style.display = r.single ? "none" : "";
   const sel = $("run-select");
   sel.style.display = r.single ? "none" : "";
@@ -285,12 +286,14 @@ async function drawRuns() {
   r.runs.forEach((x) => {
     const tr = body.insertRow();
     if (x.error) { [x.name, "", "error", "", "", x.error].forEach((v) => { tr.insertCell().textContent = v; }); return; }
-    const o = x.objectives[0], best = x.best_so_far[o.name], last = best.length ? best[best.length - 1] : null;
-    [x.name, x.strategy, x.status.state, x.status.n_measured, (x.status.instrument_time_s / 3600).toFixed(2),
-     last === null ? "–" : `${o.name} ${last.toPrecision(4)}`].forEach((v) => { tr.insertCell().textContent = v; });
+    const o = x.objectives[0], trace = x.best_so_far[o.name], last = trace.length ? trace[trace.length - 1] : null;
+    const hv = x.hv_trace.length ? x.hv_trace[x.hv_trace.length - 1][1] : null;
+    const best = x.objectives.length > 1 && hv !== null ? `hypervolume ${hv.toPrecision(4)}` :
+      last === null ? "–" : `${o.name} ${last.toPrecision(4)}`;
+    [x.name, x.strategy, x.status.state, x.status.n_measured, (x.status.instrument_time_s / 3600).toFixed(2), best].forEach((v) => { tr.insertCell().textContent = v; });
     tr.onclick = () => selectRun(x.name);
     if (x.objectives.length > 1 && x.hv_trace.length) traces.push({ x: x.hv_trace.map((p) => p[0] + 1), y: x.hv_trace.map((p) => p[1]), mode: "lines", name: `${x.name} hypervolume` });
-    else traces.push({ x: best.map((v, i) => i + 1), y: best, mode: "lines", line: { shape: "hv" }, name: `${x.name} best ${o.name}` });
+    else traces.push({ x: trace.map((v, i) => i + 1), y: trace, mode: "lines", line: { shape: "hv" }, name: `${x.name} best ${o.name}` });
   });
   Plotly.react("plot-runs", traces, { margin: MARGIN, xaxis: { title: { text: "measurement #" } }, yaxis: { title: { text: "best feasible / hypervolume" } }, legend: { orientation: "h", y: -0.3 } }, CFG);
 }
