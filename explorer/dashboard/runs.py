@@ -11,26 +11,33 @@ from typing import Any
 from explorer.analysis.rundata import RunData
 from explorer.dashboard.actions import RunAccess
 from explorer.dashboard.follower import EventFollower
-from explorer.engine.events import LogContents, RunStarted
+from explorer.engine.events import LogContents
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.errors import RunDirError
 
 JsonDict = dict[str, Any]
 
 
-def hardware_access(started: RunStarted | None) -> tuple[bool, str]:
-    """Whether actions that let the instrument move may be sent: always for a simulated or
-    replayed instrument (nothing real moves); for a lab instrument only when the run was
-    armed on the command line (`--arm-hardware`, recorded in run_started)."""
+def hardware_access(events: list[JsonDict]) -> tuple[bool, str]:
+    """Whether actions that let the instrument move may be sent, from the log's JSON objects:
+    always for a simulated or replayed instrument (nothing real moves); for a lab instrument only
+    while the run is armed (`--arm-hardware`: `arming` in run_started, or the `current` state of
+    the latest `arming_changed` when a resume changed it). A lab run whose log records no
+    arming state is treated as not armed."""
+    started = events[0] if events and events[0].get("type") == "run_started" else None
     if started is None:
         return False, "the run has not started yet"
-    kind = str((started.config.get("instrument") or {}).get("kind", ""))
+    kind = str((started.get("config") or {}).get("instrument", {}).get("kind", ""))
     if kind != "lab":
         return True, ""
-    if bool(getattr(started, "armed", False) or getattr(started, "arm_hardware", False)):
+    arming = str(started.get("arming", ""))
+    for e in events:
+        if e.get("type") == "arming_changed":
+            arming = str(e.get("current", arming))
+    if arming == "armed":
         return True, ""
     return False, (
-        "the run drives a lab instrument and was not armed; resume it with --arm-hardware "
+        "the run drives a lab instrument and is not armed; resume it with --arm-hardware "
         "to steer moves from the browser"
     )
 
@@ -59,9 +66,8 @@ class ServedRun:
         return RunData(self.run_dir, LogContents(self.follower.events, None))
 
     def access(self) -> RunAccess:
-        events = self.follower.events
-        started = events[0] if events and isinstance(events[0], RunStarted) else None
-        moves, why = hardware_access(started)
+        self.follower.poll()
+        moves, why = hardware_access(self.follower.dicts_since(0))
         return RunAccess(self.writable, moves, why)
 
     def cached(

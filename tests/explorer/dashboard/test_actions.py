@@ -11,7 +11,6 @@ import pytest
 from explorer.dashboard.actions import ActionRefusedError, RunAccess, perform, who
 from explorer.dashboard.runs import hardware_access
 from explorer.engine.control import CONTROL_FILE, read_new_controls
-from explorer.engine.events import RunStarted
 from explorer.engine.rundir import QUEUE_FILE
 from explorer.engine.user_queue import read_new_entries
 from explorer.engine.votes import VOTES_FILE, read_new_votes
@@ -84,23 +83,18 @@ def test_read_only_and_unarmed_hardware_refuse(tmp_path: Path) -> None:
     assert (tmp_path / CONTROL_FILE).read_text().startswith("pause")
 
 
-def _started(instrument: dict[str, Any], **extra: Any) -> RunStarted:
-    return RunStarted(
-        run_id="r",
-        name="r",
-        seed=0,
-        config={"instrument": instrument},
-        versions={},
-        channels=[],
-        objectives=[],
-        n_candidates=1,
-        feature_names=[],
-        **extra,
-    )
+def _log(instrument: dict[str, Any], arming: str = "", *changes: str) -> list[dict[str, Any]]:
+    started = {"type": "run_started", "config": {"instrument": instrument}, "arming": arming}
+    return [started, *({"type": "arming_changed", "current": c} for c in changes)]
 
 
 def test_only_an_armed_lab_run_may_be_moved_from_the_browser() -> None:
-    assert hardware_access(_started({"kind": "sim"})) == (True, "")
-    ok, why = hardware_access(_started({"kind": "lab"}))
+    assert hardware_access(_log({"kind": "sim"}, "simulator")) == (True, "")
+    assert hardware_access(_log({"kind": "replay"}, "replay"))[0]
+    ok, why = hardware_access(_log({"kind": "lab"}, "dry_run"))
     assert not ok and "--arm-hardware" in why
-    assert not hardware_access(None)[0]
+    assert not hardware_access(_log({"kind": "lab"}))[0]  # no arming recorded: not armed
+    assert hardware_access(_log({"kind": "lab"}, "armed"))[0]
+    assert not hardware_access(_log({"kind": "lab"}, "armed", "dry_run"))[0]
+    assert hardware_access(_log({"kind": "lab"}, "dry_run", "armed"))[0]
+    assert not hardware_access([])[0]
