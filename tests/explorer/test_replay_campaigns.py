@@ -1,4 +1,4 @@
-"""The shipped replay campaigns work as the README tells a new user to run them: each validates,
+"""The shipped replay campaigns work as docs/replay.md tells a new user to run them: each validates,
 runs briefly through `explorer run` and (Fe-Co-Ni) plots. They need ../shared/data and skip with
 the reason when it is absent."""
 
