@@ -61,12 +61,9 @@ def library_view(run: RunData) -> LibraryView:
 
 def rebuilt_campaign(run: RunData) -> Campaign:
     """The campaign as it stands after the last logged event (raises ExplorerError)."""
-    from explorer.config import parse_config
-    from explorer.engine.build import build_campaign, build_library
-    from explorer.engine.session import replay_into
+    from explorer.engine.restore import logged_campaign, replay_into
 
-    cfg = parse_config(dict(run.config), source="run_started config")
-    campaign = build_campaign(cfg, build_library(cfg))
+    campaign = logged_campaign(run.config)
     replay_into(campaign, LogContents(list(run.log.events), None), run.run_dir)
     return campaign
 
@@ -114,12 +111,10 @@ def posterior_json(run: RunData) -> JsonDict:
 def weights_json(run: RunData) -> dict[str, float]:
     """The strategy's tunable weights as they stand now (steered values included): the
     strategy built from the logged config with the logged weight changes applied."""
-    from explorer.config import parse_config
-    from explorer.engine.build import build_campaign, build_library
+    from explorer.engine.restore import logged_campaign
 
     try:
-        cfg = parse_config(dict(run.config), source="run_started config")
-        strategy = build_campaign(cfg, build_library(cfg)).strategy
+        strategy = logged_campaign(run.config).strategy
     except ExplorerError:
         return {}
     for path, value in replay_steering(run.log.events).weights:
