@@ -25,6 +25,7 @@ from explorer.config.instrument import (
     sample_elements,
     sample_param_names,
 )
+from explorer.config.paths import PortablePath
 from explorer.config.safety import SafetyConfig, check_safety
 from explorer.config.sample_check import sample_problems
 
@@ -94,7 +95,7 @@ class AsylumPFMConfig(Strict):
     """Asylum Research controller driven through Igor Pro (aespm-style file bridge)."""
 
     kind: Literal["asylum"]
-    exchange_dir: Path
+    exchange_dir: PortablePath
     igor_command: list[str] = Field(default_factory=list)
     command_timeout_s: PositiveFloat = 30.0
     data_timeout_s: PositiveFloat = 300.0
@@ -119,6 +120,7 @@ class NanonisPFMConfig(Strict):
     motor_step_um: PositiveFloat = 0.1
     motor_group: Annotated[int, Field(ge=0, le=5)] = 0
     deflection_signal: Annotated[int, Field(ge=0, le=127)] = 1
+    bias_signal: Annotated[int, Field(ge=0, le=127)] = 24
     lockin_x_signal: Annotated[int, Field(ge=0, le=127)] = 2
     lockin_y_signal: Annotated[int, Field(ge=0, le=127)] = 3
     modulator: Annotated[int, Field(ge=1, le=8)] = 1
@@ -156,7 +158,7 @@ class LabInstrumentConfig(Strict):
     sspfm: SSPFMConfig = Field(default_factory=SSPFMConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     settle_s: NonNegFloat = 30.0
-    lock_dir: Path = Path(tempfile.gettempdir()) / "combi-explorer-locks"
+    lock_dir: PortablePath = Path(tempfile.gettempdir()) / "combi-explorer-locks"
     measure_timeout_s: PositiveFloat = 900.0
 
     @model_validator(mode="after")
@@ -164,12 +166,17 @@ class LabInstrumentConfig(Strict):
         problems = check_safety(
             self.safety, self.stage.travel_mm, self.sspfm.v_max, self.pfm.amplifier_v
         )
+        if self.pfm.kind == "asylum" and self.sspfm.mode == "be":
+            problems.append(
+                "sspfm.mode: the Asylum bridge runs dart (DART-SS) or single "
+                "(single-frequency SS-PFM), not be; choose one of those"
+            )
         if problems:
             raise ValueError(problems[0])
         if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
             raise ValueError(
                 "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
-                "remove 'mode: be'"
+                f"remove 'mode: {self.sspfm.mode}'"
             )
         return self
 
@@ -203,12 +210,9 @@ class LabInstrumentConfig(Strict):
         journal = Journal(run_dir / JOURNAL_FILE if run_dir else None, clock.now_s)
         try:
             stage = _stage(self.stage, port, journal, clock, simulated=port.startswith("emu://"))
-            if isinstance(self.pfm, NanonisPFMConfig):
-                probe, pfm = _nanonis(self.pfm, port, dry_run, clock, journal, seed, composition_at)
-            else:
-                probe, pfm, stage = _pfm(
-                    self, stage, clock, journal, seed, composition_at, prior_measurements
-                )
+            probe, pfm, stage = _pfm(
+                self, stage, clock, journal, seed, composition_at, prior_measurements, port
+            )
         except BaseException:
             journal.close()
             raise
@@ -301,8 +305,11 @@ def _pfm(
     seed: int,
     composition_at: Any,
     prior_measurements: int,
+    port: str,
 ) -> tuple[Any, Any, Stage]:
     p = cfg.pfm
+    if isinstance(p, NanonisPFMConfig):  # `port`: the stage port opened (emu:// when dry)
+        return (*_nanonis(p, port, clock, journal, seed, composition_at), stage)
     if isinstance(p, SimPFMConfig):
         from hardware.sim import SimFaultPlan, SimPFM, SimProbe, SimTiming, SimWorld
         from hardware.stages.tracked import TrackedStage
@@ -334,20 +341,21 @@ def _pfm(
         command_timeout_s=p.command_timeout_s,
         data_timeout_s=p.data_timeout_s,
     )
-    return AsylumProbe(bridge, bias_limit_v=p.amplifier_v), AsylumPFM(bridge), stage
+    pfm = AsylumPFM(bridge, mode=cfg.sspfm.mode)
+    return AsylumProbe(bridge, bias_limit_v=p.amplifier_v), pfm, stage
 
 
 def _nanonis(
     p: NanonisPFMConfig,
     port: str,
-    dry_run: bool,
     clock: Clock,
     journal: Any,
     seed: int,
     composition_at: Any,
 ) -> tuple[Any, Any]:
-    """Nanonis probe + PFM; unarmed (or over an emulated stage without arming), the link goes
-    to an in-process emulator beside the stage emulator, over the simulated sample."""
+    """Nanonis probe + PFM. Over an emulated stage (a dry run, or an emu:// port armed or not)
+    the link goes to an in-process emulator beside the stage emulator, over the simulated
+    sample; otherwise to `host:port`."""
     from dataclasses import replace
 
     from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
@@ -356,7 +364,7 @@ def _nanonis(
     client_class()  # the optional extra is missing: say so before anything is opened
     settings = p.settings()
     server = None
-    if dry_run or port.startswith("emu://"):
+    if port.startswith("emu://"):  # a dry run, or an emulated stage
         from hardware.emulators import emulator_for
         from hardware.emulators.nanonis_lab import serve_beside
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -161,7 +160,7 @@ def test_killing_the_emulator_mid_run_faults_safely_and_the_run_resumes(tmp_path
             if runs and '"measured"' in runs[0].read_text():
                 break
             time.sleep(0.05)
-        emulator.send_signal(signal.SIGKILL)
+        emulator.kill()  # SIGKILL: no goodbye on the sockets
         _, err = runner.communicate(timeout=120)
     finally:
         _stop(emulator)
