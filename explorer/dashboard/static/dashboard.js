@@ -84,12 +84,12 @@ function drawMap(d) {
   }
 }
 
-function robustRange(values) {
-  // colour limits at the 2nd and 98th percentiles, so one outlier does not flatten the scale
+function robustRange(values, lower = 0.02, upper = 0.98) {
+  // colour limits at percentiles, so a few outliers do not flatten the scale
   const v = values.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
   if (!v.length) return [0, 1];
   const q = (p) => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))];
-  return [q(0.02), q(0.98)];
+  return [q(lower), q(upper)];
 }
 
 function cellSize(div, lib) {
@@ -122,8 +122,8 @@ function fieldTrace(lib, values, colorscale, lo, hi) {
     text: values.map((v, i) => `location ${lib.ids[i]}: ${v === null ? "–" : v.toPrecision(4)}`), hoverinfo: "text" };
 }
 
-function fieldPlot(div, title, lib, values, colorscale, mark) {
-  const [lo, hi] = robustRange(values);
+function fieldPlot(div, title, lib, values, colorscale, mark, range) {
+  const [lo, hi] = range || robustRange(values);
   const traces = [fieldTrace(lib, values, colorscale, lo, hi)];
   if (mark) traces.push({ x: mark.x, y: mark.y, type: "scatter", mode: "markers", hoverinfo: "skip",
     marker: { size: 5, color: "#fff", line: { width: 1, color: "#000" } } });
@@ -154,7 +154,9 @@ function drawModel(d, m) {
   fieldPlot("plot-std", `σ: ${o.label}`, lib, o.std, "Magma", mark);
   if (m.acquisition) {
     const acq = m.acquisition.map((v, i) => (m.free[i] ? v : null));
-    fieldPlot("plot-acq", `acquisition (${m.acquisition_name}, free locations)`, lib, acq, "Cividis", null);
+    // what matters is where the acquisition is high: the scale spans its upper three quarters
+    fieldPlot("plot-acq", `acquisition (${m.acquisition_name}, free locations)`, lib, acq, "Cividis", null,
+              robustRange(acq, 0.25, 1.0));
   } else Plotly.purge("plot-acq");
 }
 
