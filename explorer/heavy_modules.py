@@ -35,6 +35,9 @@ LAZY_PACKAGES = (
     "igor2",
     "serial",
     "nanonis_spm",
+    "starlette",
+    "uvicorn",
+    "plotly",
     "threadpoolctl",
     "rich",
     "tty",
@@ -57,6 +60,7 @@ HEAVY_MODULES = MappingProxyType(
         "explorer.bench.curiosity_figure_data": "torch",
         "explorer.analysis.run_compare": "pandas",
         "explorer.plots.compare_figures": "pandas",
+        "explorer.dashboard.server": "starlette",
         "novelty.curiosity.acquisition": "torch",
         "novelty.curiosity.learner": "torch",
     }

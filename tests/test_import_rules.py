@@ -12,13 +12,6 @@ from explorer.heavy_modules import HEAVY_MODULES, LAZY_PACKAGES
 from tests.conftest import REPO
 
 PACKAGES = ("explorer", "hardware", "novelty")
-#: files that still import project modules inside functions to avoid their own import cycles
-NOT_YET_HOISTED = (
-    "explorer/config/instrument.py",
-    "explorer/config/lab.py",
-    "explorer/config/sample_check.py",
-    "explorer/models/gp_fit.py",
-)
 
 
 def _imports(package: str) -> set[tuple[str, str]]:
@@ -111,7 +104,6 @@ def test_function_level_imports_are_only_the_listed_heavy_packages() -> None:
     bad = [
         f"{path}:{line} {name}"
         for path, tree in _sources().values()
-        if path not in NOT_YET_HOISTED
         for line, name in _function_imports(tree)
         if name.split(".")[0] not in LAZY_PACKAGES
     ]
@@ -196,8 +188,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 def test_no_import_cycles_counting_every_import() -> None:
-    pending = {p.removesuffix(".py").replace("/", ".") for p in NOT_YET_HOISTED}
-    cycles = [c for c in _cycles(_edges()) if not c & pending]
+    cycles = _cycles(_edges())
     assert not cycles, cycles
 
 

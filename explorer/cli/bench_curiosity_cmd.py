@@ -18,7 +18,7 @@ from explorer.cli.bench_cmd import bench_app
 from explorer.errors import ConfigError
 from explorer.heavy_modules import heavy
 from explorer.plots.curiosity_figures import save_curiosity_plots
-from explorer.sweep.execute import connect
+from explorer.sweep.executors import dask_executor
 
 if TYPE_CHECKING:
     from explorer.bench.curiosity_trial import TrialResult
@@ -158,11 +158,8 @@ def curiosity(
     if scheduler is None:
         result = run()
     else:
-        _, client = connect(scheduler, None)
-        try:
-            result = run(executor=client.get_executor())
-        finally:
-            client.close()
+        with dask_executor(scheduler, None) as executor:
+            result = run(executor=executor)
     path = write_json(result, out_dir / "curiosity_results.json")
     pngs = save_curiosity_plots(
         histogram_data(result, "loss"),
