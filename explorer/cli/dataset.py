@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from explorer.cli.common import app, out, run_session
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
+
+if TYPE_CHECKING:
+    from hardware.replay import LibraryDataset
 
 dataset_app = typer.Typer(
     no_args_is_help=True,
@@ -35,6 +38,12 @@ def parse_sets(items: list[str] | None) -> dict[str, OptionValue]:
             raise DatasetError(f"--set {item!r} must look like KEY=VALUE")
         options[key.strip()] = value.strip()
     return options
+
+
+def choices(ds: LibraryDataset) -> list[str]:
+    """What the converter decided (points kept, axis, image, normalisation, rows, columns)."""
+    shown = {k: v for k, v in ds.provenance.items() if not str(k).endswith("sha256")}
+    return [f"  {k}: {v}" for k, v in shown.items()]
 
 
 @dataset_app.command("inspect")
@@ -72,6 +81,8 @@ def convert(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
+    for line in choices(ds):
+        out.print(line, markup=False)
 
 
 @dataset_app.command("simulate")

@@ -36,6 +36,9 @@ DatasetFormat = Literal[
     "nsid_pfm_images",
     "mat_ternary",
     "csv_loop_height_profile",
+    "table",
+    "cube",
+    "matrix",
 ]
 OptionScalar = str | int | float | bool
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -1,5 +1,6 @@
 """Library datasets for offline replay: loading (native files or external formats converted in
-memory), the converters for the datasets in ../shared/data, image-patch features, simulation.
+memory), the generic importers (tables, cubes, matrices, vendor files), the converters of the
+example datasets, image-patch features, simulation (docs/datasets.md).
 
 The format itself (value types, HDF5/.npz reader and writer) lives in `hardware.replay`, so the
 ReplayInstrument can use it without importing `explorer`.
@@ -12,8 +13,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from explorer.datasets import nist_ternary, pfm_images, pto_beps, pto_sspfm, smbfo_digitized
+from explorer.datasets import (
+    cube,
+    matrix,
+    nist_ternary,
+    pfm_images,
+    pto_beps,
+    pto_sspfm,
+    smbfo_digitized,
+    table,
+)
 from explorer.datasets.common import OptionValue
+from explorer.datasets.cube import from_cube
+from explorer.datasets.matrix import from_matrix
+from explorer.datasets.table import from_table
 from explorer.errors import DatasetError
 from hardware.replay import LibraryDataset, is_library_dataset, read_dataset
 
@@ -60,6 +73,24 @@ CONVERTERS: dict[str, Converter] = {
             smbfo_digitized.detect,
             smbfo_digitized.convert,
             "CSV loop-height profile (smbfo-loop-height-digitized)",
+        ),
+        Converter(
+            table.FORMAT,
+            table.detect,
+            table.convert,
+            "any table (CSV/TSV, .gz, Parquet, Excel): one row per location",
+        ),
+        Converter(
+            cube.FORMAT,
+            cube.detect,
+            cube.convert,
+            ".npy/.npz/.h5 array (H, W, L) or (n, L) of spectra, with its axis",
+        ),
+        Converter(
+            matrix.FORMAT,
+            matrix.detect_never,
+            matrix.convert,
+            "text matrix of spectra (first row or column = axis) joined to a table",
         ),
     )
 }
@@ -122,5 +153,8 @@ __all__ = [
     "Converter",
     "LibraryDataset",
     "detect_format",
+    "from_cube",
+    "from_matrix",
+    "from_table",
     "load_dataset",
 ]
