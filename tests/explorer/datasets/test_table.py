@@ -44,15 +44,22 @@ def test_a_users_csv_becomes_a_replayable_dataset(make_config, tmp_path: Path, c
     argv += ["--set", "labels=phase", "--set", "license=CC-BY-4.0", "--set", "units=coer=mT"]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    for expected in ("rows_kept: 24", "x_px, y_px × 0.5", "'loop height (a.u.)' -> loop_height_a_u",
-                     "ignored_columns: sample", "labels_phase: 0:"):
+    for expected in (
+        "rows_kept: 24",
+        "x_px, y_px × 0.5",
+        "'loop height (a.u.)' -> loop_height_a_u",
+        "ignored_columns: sample",
+        "labels_phase: 0:",
+    ):
         assert expected in text, expected
     ds = read_dataset(out)
     assert ds.positions_mm[7].tolist() == [0.5, 0.5]
     assert ds.scalars["coer"].std == "coer_std" and ds.scalars["coer"].units == "mT"
     assert ds.ground_truth["phase"].categories == ("0", "1", "2", "4")  # a gap needs no placeholder
     assert "phase" not in ds.scalars
-    run = replay_runs(make_config, out, {"name": "coer", "from": "scalar", "metric": "coer"}, tmp_path)
+    run = replay_runs(
+        make_config, out, {"name": "coer", "from": "scalar", "metric": "coer"}, tmp_path
+    )
     served = {m.location_id: m.objectives["coer"] for m in run.measured}
     for loc, value in served.items():
         assert value == pytest.approx(ds.scalars["coer"].values[list(ds.ids).index(loc)])
@@ -64,15 +71,31 @@ def test_inspect_shows_categories_and_counts(tmp_path: Path, capsys) -> None:
     df["phase"] = np.where(np.arange(24) < 5, "rhombohedral", "tetragonal")
     csv = tmp_path / "t.csv"
     df.to_csv(csv, index=False)
-    assert main(["dataset", "inspect", str(csv), "--set", "x_mm=x_px", "--set", "y_mm=y_px",
-                 "--set", "labels=phase"]) == 0
+    assert (
+        main(
+            [
+                "dataset",
+                "inspect",
+                str(csv),
+                "--set",
+                "x_mm=x_px",
+                "--set",
+                "y_mm=y_px",
+                "--set",
+                "labels=phase",
+            ]
+        )
+        == 0
+    )
     assert "2 categories (count): rhombohedral: 5, tetragonal: 19" in capsys.readouterr().out
 
 
 def test_ternary_and_binary_layouts() -> None:
     df = library_table()
     ds = from_table(df, composition="Fe,Co,Ni", scalars=["coer"], side_mm=10.0)
-    frac = df[["Fe", "Co", "Ni"]].to_numpy() / df[["Fe", "Co", "Ni"]].sum(axis=1).to_numpy()[:, None]
+    frac = (
+        df[["Fe", "Co", "Ni"]].to_numpy() / df[["Fe", "Co", "Ni"]].sum(axis=1).to_numpy()[:, None]
+    )
     corners = np.array([[0, 0], [10, 0], [5, 10 * np.sqrt(3) / 2]])
     np.testing.assert_allclose(ds.positions_mm, frac @ corners)
     assert ds.feature_names == ("Fe", "Co", "Ni")
@@ -90,7 +113,7 @@ def test_event_table_gz_with_repeated_areas_needs_where(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as info:
         load_dataset(gz, "table", opts)
     msg = str(info.value)
-    assert "rows [0, 24]" in msg and "area_id" in msg and "where=\"area_id == 1\"" in msg
+    assert "rows [0, 24]" in msg and "area_id" in msg and 'where="area_id == 1"' in msg
     ds = load_dataset(gz, "auto", {**opts, "where": "area_id == 2", "id": "y_px"} | {"id": ""})
     assert len(ds) == 24
     np.testing.assert_allclose(ds.scalars["coer"].values, b["coer"].to_numpy())
