@@ -85,6 +85,28 @@ def convert(
         out.print(line, markup=False)
 
 
+@dataset_app.command("from-run")
+def from_run_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="run directory (runs/<name>/<stamp>)")],
+    target: Annotated[Path, typer.Argument(help="output library dataset (.h5 or .npz)")],
+    license_: Annotated[str, typer.Option("--license", help="license of the measurements")] = "",
+    force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
+) -> None:
+    """Write the measured locations of a run (raw arrays, scalars, objectives) as a library
+    dataset, to replay the session later."""
+    from explorer.datasets.from_run import from_run
+    from hardware.replay import write_dataset
+
+    if target.exists() and not force:
+        raise DatasetError(f"{target} exists; choose another name or pass --force")
+    ds = from_run(run_dir, license=license_)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_dataset(ds, target)
+    out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
+    for line in choices(ds):
+        out.print(line, markup=False)
+
+
 @dataset_app.command("simulate")
 def simulate(
     campaign: Annotated[Path, typer.Argument(help="campaign YAML with a simulated instrument")],

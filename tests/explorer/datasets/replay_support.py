@@ -21,6 +21,7 @@ def replay_runs(
         objectives=[objective],
         stop={"max_points": points},
     )
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "replay.yaml"
     path.write_text(yaml.safe_dump(cfg))
     assert main(["run", str(path), "-q", "--out", str(tmp_path / "runs")]) == 0
