@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
 from explorer.sweep.spec import SweepPlan, plan_sweep
 
 FloatArray = NDArray[np.float64]

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def latency(
     """Time one decision (fit + acquisition over all candidates) per method on identical data."""
     from explorer.bench.latency import LatencySettings, run_latency, to_json
     from explorer.bench.targets import check_targets
-    from explorer.threads import current_threads, limit_threads
+    from explorer.engine.threads import current_threads, limit_threads
 
     if objectives not in (1, 2) or repeats < 1 or threads < 1 or candidates < 1:
         raise ConfigError("--objectives must be 1 or 2; --repeats, --threads, --candidates >= 1")
@@ -236,7 +236,7 @@ def efficiency(
 
     from explorer.bench.efficiency import efficiency_plan, summarise, to_json
     from explorer.cli.sweep import SweepReport
-    from explorer.plots.efficiency import save_efficiency_plots
+    from explorer.plots.efficiency_figures import save_efficiency_plots
     from explorer.sweep.execute import execute
 
     if seeds < 1 or max_points < 1:

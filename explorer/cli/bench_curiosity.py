@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
+from explorer.cli.app import err, out
 from explorer.cli.bench import bench_app
-from explorer.cli.common import err, out
 from explorer.errors import ConfigError
 
 EXTERNAL_DATA_ENV = "COMBI_EXTERNAL_DATA"
@@ -103,7 +103,7 @@ def curiosity(
     from dataclasses import replace
     from functools import partial
 
-    from explorer.plots.curiosity import save_curiosity_plots
+    from explorer.plots.curiosity_figures import save_curiosity_plots
     from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
     from explorer.science.curiosity_bench import (
         BenchSettings,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
 
@@ -117,7 +117,7 @@ def simulate(
     """Measure every library location with the simulator and write a library dataset."""
     from explorer.config import load_config
     from explorer.datasets.simulate import simulate_dataset
-    from explorer.session import apply_overrides
+    from explorer.engine.session import apply_overrides
     from hardware.replay import write_dataset
 
     if target.exists() and not force:
@@ -158,8 +158,8 @@ def replay(
 ) -> None:
     """`run` the campaign with its instrument replaced by a replay of DATASET."""
     from explorer.config import load_config
-    from explorer.replay import replay_config
-    from explorer.session import apply_overrides, start_new
+    from explorer.engine.replay_config import replay_config
+    from explorer.engine.session import apply_overrides, start_new
 
     cfg = replay_config(
         load_config(campaign),

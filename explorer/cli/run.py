@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
 
 ARM_HELP = (
     "allow a lab instrument to move real hardware; without it a lab config is a dry run "
@@ -28,7 +28,7 @@ def run(
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     from explorer.config import load_config
-    from explorer.session import apply_overrides, start_new
+    from explorer.engine.session import apply_overrides, start_new
 
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
     session = start_new(cfg, arm_hardware=arm_hardware)
@@ -44,7 +44,7 @@ def resume(
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
-    from explorer.session import resume as resume_run
+    from explorer.engine.session import resume as resume_run
 
     session = resume_run(run_dir, max_points=max_points, arm_hardware=arm_hardware)
     n = len(session.runner.campaign.observations)
@@ -55,8 +55,8 @@ def resume(
 @app.command()
 def validate(campaign: Annotated[Path, typer.Argument(help="campaign YAML file")]) -> None:
     """Check a campaign file; prints 'ok' or one line per problem (exit code 2)."""
-    from explorer.build import validate_deep
     from explorer.config import load_config
+    from explorer.engine.build import validate_deep
 
     cfg = load_config(campaign)
     library = validate_deep(cfg)

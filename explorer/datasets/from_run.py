@@ -98,7 +98,7 @@ def units_of(name: str) -> str:
 
 
 def run_raw(run: Any, m: Any) -> dict[str, np.ndarray]:
-    from explorer.rundir import RAW_RESERVED, load_raw
+    from explorer.engine.rundir import RAW_RESERVED, load_raw
 
     return {k: v for k, v in load_raw(run.run_dir, m.raw).items() if k not in RAW_RESERVED}
 
@@ -117,8 +117,8 @@ def _scalars(visits: list[Any]) -> dict[str, DataArray]:
 
 def from_run(run_dir: Path, *, license: str = "", name: str = "") -> LibraryDataset:
     """The measured locations of a run as a replayable LibraryDataset (module docstring)."""
-    from explorer.rundata import RunData
-    from explorer.rundir import is_run_dir
+    from explorer.analysis.rundata import RunData
+    from explorer.engine.rundir import is_run_dir
 
     if not is_run_dir(run_dir):
         raise DatasetError(f"{run_dir}: not a run directory (no events.jsonl)")

@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.metrics import measurements_to_find
+from explorer.analysis.metrics import measurements_to_find
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -61,7 +61,7 @@ class DiscoveryResult:
 
 
 def _threads_one(fn: Callable[[J], R], job: J) -> R:
-    from explorer.threads import limit_threads
+    from explorer.engine.threads import limit_threads
 
     limit_threads(1)
     return fn(job)

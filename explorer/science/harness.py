@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.config import CampaignConfig, parse_config, read_yaml
-from explorer.session import start_new
+from explorer.engine.session import start_new
 
 
 def campaign_config(

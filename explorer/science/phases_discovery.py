@@ -33,16 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from explorer.build import Seeds, validate_deep
-from explorer.config import CampaignConfig
-from explorer.config.instrument import SimInstrumentConfig, build_sample
-from explorer.events import Measured
-from explorer.metrics import (
+from explorer.analysis.metrics import (
     FeatureCells,
     feature_space_coverage,
     travel_distance_mm,
 )
-from explorer.rundata import RunData
+from explorer.analysis.rundata import RunData
+from explorer.config import CampaignConfig
+from explorer.config.instrument import SimInstrumentConfig, build_sample
+from explorer.engine.build import Seeds, validate_deep
+from explorer.engine.events import Measured
 from explorer.science import discovery
 from explorer.science.discovery import DiscoveryResult, run_jobs, summarise
 from explorer.science.harness import campaign_config, run_quietly

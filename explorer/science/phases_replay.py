@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.analysis.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
+from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.datasets.simulate import simulate_dataset
-from explorer.events import Measured
-from explorer.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
-from explorer.rundata import RunData
+from explorer.engine.events import Measured
 from explorer.science.discovery import DiscoveryResult, dataset_rows, run_jobs
 from explorer.science.harness import campaign_config, run_quietly
 from explorer.science.phases_discovery import COVERAGE_CELLS, N_CLASSES, RARE_CLASS, GroundTruth

@@ -45,12 +45,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.build import validate_deep
+from explorer.analysis.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
+from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig, read_yaml
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
-from explorer.events import Measured
-from explorer.metrics import FeatureCells, feature_space_coverage, travel_distance_mm
-from explorer.rundata import RunData
+from explorer.engine.build import validate_deep
+from explorer.engine.events import Measured
 from explorer.science import discovery
 from explorer.science.discovery import DiscoveryResult, run_jobs
 from explorer.science.harness import campaign_config, run_quietly

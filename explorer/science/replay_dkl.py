@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.build import Seeds, build_library
+from explorer.analysis.rundata import RunData
 from explorer.config import StrategyBuild, load_config, parse_config
 from explorer.datasets import load_dataset
+from explorer.engine.build import Seeds, build_library
+from explorer.engine.session import start_new
 from explorer.library import CandidateSet
 from explorer.models.gp import GPHyperparameters, GPOptions, fit_gp
 from explorer.objectives import last_cycle
 from explorer.observations import Observations
-from explorer.rundata import RunData
-from explorer.session import start_new
 from explorer.strategies.base import SuggestContext
 from hardware.pfm.loops import branch_directions, numeric_loop_area
 

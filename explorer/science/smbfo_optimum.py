@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from explorer.build import build_instrument, validate_deep
+from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
-from explorer.events import Measured
-from explorer.rundata import RunData
+from explorer.engine.build import build_instrument, validate_deep
+from explorer.engine.events import Measured
 from explorer.science.harness import campaign_config, run_quietly
 
 STRATEGIES: dict[str, dict[str, Any]] = {

@@ -1,10 +1,10 @@
 """Running one sweep task on whichever process gets it (a Dask worker or this one).
 
-A task is an ordinary campaign: `explorer.session.start_new` + the runner, writing its own run
-directory under the task directory. Before starting, the task directory is checked: a run of the
+A task is an ordinary campaign: `explorer.engine.session.start_new` + the runner, writing its own
+run directory under the task directory. Before starting, the task directory is checked: a run of the
 same campaign that finished successfully is reused (a rerun skips it); an unfinished one (crash,
-abort, fault) is resumed with `explorer.session.resume`, which continues exactly where its log
-ends. Nothing escapes `run_task`: any exception becomes a row with status "error" and the
+abort, fault) is resumed with `explorer.engine.session.resume`, which continues exactly where
+its log ends. Nothing escapes `run_task`: any exception becomes a row with status "error" and the
 traceback, so one failed task never stops the others.
 """
 
@@ -33,7 +33,7 @@ def base_columns(task: SweepTask) -> dict[str, Any]:
 
 def existing_run(task_dir: Path) -> Path | None:
     """The newest run directory in a task directory (None if there is none)."""
-    from explorer.rundir import is_run_dir
+    from explorer.engine.rundir import is_run_dir
 
     if not task_dir.is_dir():
         return None
@@ -42,7 +42,7 @@ def existing_run(task_dir: Path) -> Path | None:
 
 
 def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
-    from explorer.session import load_run_config
+    from explorer.engine.session import load_run_config
 
     stored = load_run_config(run_dir).model_dump(mode="json")
     return stored == parse_config(campaign).model_dump(mode="json")
@@ -50,8 +50,8 @@ def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
 
 def _execute(task: SweepTask) -> tuple[Path, bool]:
     """Run (or reuse, or resume) the task's campaign; returns (run_dir, reused)."""
-    from explorer.rundata import RunData
-    from explorer.session import resume, start_new
+    from explorer.analysis.rundata import RunData
+    from explorer.engine.session import resume, start_new
 
     previous = existing_run(Path(task.task_dir))
     if previous is not None:
@@ -75,14 +75,14 @@ def _execute(task: SweepTask) -> tuple[Path, bool]:
 
 def run_task(task: SweepTask) -> TaskResult:
     """Execute one task and summarise it; never raises."""
-    from explorer.threads import limit_threads
+    from explorer.engine.threads import limit_threads
 
     t0 = time.perf_counter()
     base = base_columns(task)
     try:
         limit_threads(task.threads)
         run_dir, reused = _execute(task)
-        from explorer.rundata import RunData
+        from explorer.analysis.rundata import RunData
 
         cfg = parse_config(task.campaign, source=task.key)
         result = summarise(RunData.load(run_dir), base, ground_truth(cfg))

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import yaml
 
-from explorer.build import validate_deep
 from explorer.cli import main
 from explorer.config import load_config
-from explorer.events import FrontUpdated, Measured, read_events
+from explorer.engine.build import validate_deep
+from explorer.engine.events import FrontUpdated, Measured, read_events
 from tests.conftest import CAMPAIGNS, EXTERNAL_CAMPAIGNS, shared_data
 
 FECONI_MAT = "FeCoNi_benchmark_dataset_220501a.mat"

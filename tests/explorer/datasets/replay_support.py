@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from explorer.cli import main
-from explorer.rundata import RunData
+from explorer.analysis.rundata import RunData
 
 
 def replay_runs(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from explorer.analysis.rundata import RunData
 from explorer.plots.figures import RenderResult, render
-from explorer.rundata import RunData
 from tests.conftest import shared_data
 from tests.explorer.plots import runs
 

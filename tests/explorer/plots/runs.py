@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from explorer.build import build_campaign, build_library, build_stop
 from explorer.cli import main
 from explorer.config import parse_config
-from explorer.events import (
+from explorer.engine.build import build_campaign, build_library, build_stop
+from explorer.engine.events import (
     EventLog,
     Fault,
     FrontUpdated,
@@ -34,9 +34,15 @@ from explorer.events import (
     Suggested,
     WarningEvent,
 )
+from explorer.engine.rundir import (
+    EVENTS_FILE,
+    create_run_dir,
+    package_versions,
+    save_raw,
+    write_config,
+)
+from explorer.engine.runner import Runner, RunState
 from explorer.pareto import hypervolume, non_dominated_mask
-from explorer.rundir import EVENTS_FILE, create_run_dir, package_versions, save_raw, write_config
-from explorer.runner import Runner, RunState
 from hardware.pfm.loops import LoopParams, branch_directions, loop_model, triangle_waveform
 from hardware.protocols import Measurement
 from tests.conftest import BASE_CONFIG

@@ -17,7 +17,7 @@ import torch
 
 from explorer.cli import main
 from explorer.errors import ConfigError, DatasetError
-from explorer.plots.curiosity import curve_data, histogram_data, histogram_edges
+from explorer.plots.curiosity_figures import curve_data, histogram_data, histogram_edges
 from explorer.science.curiosity import (
     GridSpec,
     TrialSettings,
@@ -185,7 +185,7 @@ def test_summary_json_and_figure_data(short) -> None:  # type: ignore[no-untyped
 
 
 def test_figures_render(short, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from explorer.plots.curiosity import save_curiosity_plots
+    from explorer.plots.curiosity_figures import save_curiosity_plots
 
     paths = save_curiosity_plots(short, tmp_path)
     assert [p.name for p in paths] == [

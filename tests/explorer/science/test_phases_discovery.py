@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.analysis.rundata import RunData
 from explorer.config import parse_config, read_yaml
-from explorer.events import Measured
-from explorer.rundata import RunData
+from explorer.engine.events import Measured
 from explorer.science import phases_replay
 from explorer.science.phases_discovery import (
     CURIOSITY_NOTE,

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.build import build_instrument, validate_deep
+from explorer.analysis.metrics import FeatureCells
+from explorer.analysis.rundata import RunData
 from explorer.config import read_yaml
-from explorer.events import Measured
-from explorer.metrics import FeatureCells
-from explorer.rundata import RunData
+from explorer.engine.build import build_instrument, validate_deep
+from explorer.engine.events import Measured
 from explorer.science.discovery import run_jobs, summarise
 from explorer.science.harness import campaign_config
 from explorer.science.replay_discovery import (

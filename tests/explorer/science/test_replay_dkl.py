@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.build import build_instrument, build_library
 from explorer.config import parse_config
+from explorer.engine.build import build_instrument, build_library
 from explorer.objectives import Objective, evaluate
 from explorer.science.replay_dkl import (
     VARIANTS,

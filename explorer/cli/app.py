@@ -1,0 +1,110 @@
+"""Shared CLI pieces: the typer app, consoles, signal handling and the progress view."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Closed-loop exploration of combinatorial thin-film libraries with a PFM microscope.\n\n"
+    "Typical use: `explorer validate campaigns/smbfo-gp-bo.yaml`, then `explorer run ...`, then "
+    "`explorer plot runs/latest`.",
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+EXIT_FOR_STATUS = {"success": 0, "abort": 130, "fault": 3, "fail": 1}
+
+
+def _install_signal_handlers(abort: Any) -> None:
+    """Ctrl-C / SIGTERM make the instrument safe and stop the run after the current step.
+
+    The handler itself does no I/O: it runs between two bytecodes of the main thread, which may
+    be in the middle of writing the journal or the terminal (a re-entrant write would raise).
+    The message and the abort (journal records, stage stop, retract) run on a short-lived thread
+    that takes the same locks as the main thread.
+    """
+
+    def work(signum: int) -> None:
+        err.print(
+            f"[yellow]{signal.Signals(signum).name}: stopping safely after the current "
+            "step…[/yellow]"
+        )
+        abort()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=work, args=(signum,), name="explorer-abort").start()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+class _ProgressView:
+    """Event-log subscriber that drives a rich progress bar (the runner knows nothing of it)."""
+
+    def __init__(self, total: int | None, objective: str, direction: str) -> None:
+        self.objective, self.sign = objective, (1.0 if direction == "maximize" else -1.0)
+        self.best: float | None = None
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} points"),
+            TextColumn("best {task.fields[best]}"),
+            TextColumn("instrument {task.fields[hours]} h"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
+
+    def __call__(self, event: Any) -> None:
+        from explorer.engine.events import Measured
+
+        if not isinstance(event, Measured):
+            return
+        v = event.objectives.get(self.objective)
+        if v is not None and (self.best is None or self.sign * v > self.sign * self.best):
+            self.best = v
+        self.progress.update(
+            self.task,
+            advance=1,
+            hours=f"{event.instrument_time_s / 3600:.2f}",
+            best="–" if self.best is None else f"{self.best:.4g}",
+        )
+
+
+def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
+    from explorer.engine.session import Session
+
+    assert isinstance(session, Session)
+    cfg = session.config
+    first = cfg.objectives[0]
+    view = None if quiet else _ProgressView(cfg.stop.max_points, first.name, first.direction)
+    if view is not None:
+        view.progress.update(view.task, completed=already)
+        session.log.subscribe(view)
+        view.progress.start()
+    _install_signal_handlers(session.runner.request_abort)
+    try:
+        outcome = session.runner.run()
+    finally:
+        if view is not None:
+            view.progress.stop()
+        session.close()
+    out.print(
+        f"{outcome.status}: {outcome.reason} — {outcome.n_measured} measurements, "
+        f"{outcome.instrument_time_s / 3600:.2f} h instrument time\n"
+        f"run directory: {session.run_dir}"
+    )
+    if outcome.status != "success":
+        out.print(f"continue with: explorer resume {session.run_dir}")
+    raise typer.Exit(EXIT_FOR_STATUS[outcome.status])
