@@ -45,6 +45,8 @@ DatasetFormat = Literal[
     "table",
     "cube",
     "matrix",
+    "nsid",
+    "scifi",
 ]
 OptionScalar = str | int | float | bool
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -20,6 +20,7 @@ from explorer.datasets import (
     pfm_images,
     pto_beps,
     pto_sspfm,
+    pycroscopy,
     smbfo_digitized,
     table,
 )
@@ -91,6 +92,18 @@ CONVERTERS: dict[str, Converter] = {
             matrix.detect_never,
             matrix.convert,
             "text matrix of spectra (first row or column = axis) joined to a table",
+        ),
+        Converter(
+            "nsid",
+            pycroscopy.detect_nsid,
+            pycroscopy.convert_nsid,
+            "NSID HDF5 of any spectral image or images (via pyNSID/SciFiReaders; optional)",
+        ),
+        Converter(
+            "scifi",
+            pycroscopy.detect_never,
+            pycroscopy.convert_scifi,
+            "any file a SciFiReaders reader opens: Nanonis, Bruker, Gwyddion, ... (optional)",
         ),
     )
 }
