@@ -45,6 +45,7 @@ DatasetFormat = Literal[
     "table",
     "cube",
     "matrix",
+    "ibw",
     "nsid",
     "scifi",
 ]

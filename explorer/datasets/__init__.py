@@ -15,6 +15,7 @@ from pathlib import Path
 
 from explorer.datasets import (
     cube,
+    ibw,
     matrix,
     nist_ternary,
     pfm_images,
@@ -94,6 +95,12 @@ CONVERTERS: dict[str, Converter] = {
             "text matrix of spectra (first row or column = axis) joined to a table",
         ),
         Converter(
+            ibw.FORMAT,
+            ibw.detect,
+            ibw.convert,
+            "Asylum .ibw spectroscopy: one file, or a folder of grid points (igor2)",
+        ),
+        Converter(
             "nsid",
             pycroscopy.detect_nsid,
             pycroscopy.convert_nsid,
@@ -113,6 +120,8 @@ FORMAT_NAMES: tuple[str, ...] = ("auto", NATIVE, *CONVERTERS)
 
 def detect_format(path: Path) -> str:
     """Name of the format of a file ('native' for a library dataset); DatasetError if unknown."""
+    if path.is_dir() and ibw.detect(path):
+        return ibw.FORMAT
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
     if is_library_dataset(path):
