@@ -173,7 +173,7 @@ def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
         topts = dataclasses.replace(topts, name=path.name.split(".")[0])
     digest = sha256_of(path)
     source = f"file {path.name} (sha256 {digest[:12]}…) with table {table_path.name}"
-    prov = {"source_sha256": digest, "table_sha256": sha256_of(table_path)}
+    prov: table.Provenance = {"source_sha256": digest, "table_sha256": sha256_of(table_path)}
     rows = table.build(
         table.read_table(table_path, sheet=opts.sheet), topts, source=source, prov=prov
     )

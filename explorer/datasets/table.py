@@ -205,7 +205,9 @@ def label_array(values: Any, column: str) -> tuple[DataArray, str]:
         series, names = series.astype(str), list(cats)
     codes = series.map({c: k for k, c in enumerate(cats)}).to_numpy(dtype=float)
     counts = ", ".join(f"{n}: {int((codes == k).sum())}" for k, n in enumerate(names))
-    arr = DataArray(codes, "1", description=f"class labels from column {column}", categories=names)
+    arr = DataArray(
+        codes, "1", description=f"class labels from column {column}", categories=tuple(names)
+    )
     return arr, counts
 
 
