@@ -90,6 +90,9 @@ def from_run_cmd(
     run_dir: Annotated[Path, typer.Argument(help="run directory (runs/<name>/<stamp>)")],
     target: Annotated[Path, typer.Argument(help="output library dataset (.h5 or .npz)")],
     license_: Annotated[str, typer.Option("--license", help="license of the measurements")] = "",
+    nsid: Annotated[
+        Path | None, typer.Option("--nsid", help="also write NSID HDF5 here (needs [pycroscopy])")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
 ) -> None:
     """Write the measured locations of a run (raw arrays, scalars, objectives) as a library
@@ -97,11 +100,17 @@ def from_run_cmd(
     from explorer.datasets.from_run import from_run
     from hardware.replay import write_dataset
 
-    if target.exists() and not force:
-        raise DatasetError(f"{target} exists; choose another name or pass --force")
+    for path in (target, nsid):
+        if path is not None and path.exists() and not force:
+            raise DatasetError(f"{path} exists; choose another name or pass --force")
     ds = from_run(run_dir, license=license_)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
+    if nsid is not None:
+        from explorer.datasets.nsid_export import write_nsid
+
+        write_nsid(ds, nsid)
+        out.print(f"wrote {nsid}: NSID for the pycroscopy tools")
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
     for line in choices(ds):
         out.print(line, markup=False)

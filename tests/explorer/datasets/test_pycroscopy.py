@@ -15,7 +15,9 @@ from explorer.errors import DatasetError
 from tests.conftest import shared_data
 from tests.explorer.datasets.replay_support import replay_runs
 
-pytest.importorskip("SciFiReaders", reason="optional extra [pycroscopy] (SciFiReaders) not installed")
+pytest.importorskip(
+    "SciFiReaders", reason="optional extra [pycroscopy] (SciFiReaders) not installed"
+)
 
 
 def test_nsid_spectral_image_matches_the_beps_converter(make_config, tmp_path: Path) -> None:
@@ -37,7 +39,12 @@ def test_nsid_images_of_an_asylum_frame(tmp_path: Path) -> None:
     path = shared_data("pfm-images-dtmicroscope") / "PTO_Funakubo0001.h5"
     ds = load_dataset(path, "nsid", {"stride": 32})
     assert len(ds) == 64 and ds.image is not None
-    assert ds.image.channel_names == ("HeightRetrace", "AmplitudeRetrace", "DeflectionRetrace", "PhaseRetrace")
+    assert ds.image.channel_names == (
+        "HeightRetrace",
+        "AmplitudeRetrace",
+        "DeflectionRetrace",
+        "PhaseRetrace",
+    )
     with h5py.File(path) as h:
         amp = h["Measurement_000/Channel_1/Channel_1/Channel_1"][()].T
     row, col = divmod(int(ds.ids[9]), 256)
@@ -52,17 +59,41 @@ def test_an_nsid_file_of_another_shape_is_found_and_replays(make_config, tmp_pat
     rng = np.random.default_rng(0)
     data = sidpy.Dataset.from_array(rng.normal(size=(12, 8, 30)), title="scan")
     data.data_type, data.quantity, data.units = "SPECTRAL_IMAGE", "Current", "nA"
-    data.set_dimension(0, sidpy.Dimension(np.arange(12) * 5e-9, "x", units="m", quantity="x", dimension_type="spatial"))
-    data.set_dimension(1, sidpy.Dimension(np.arange(8) * 5e-9, "y", units="m", quantity="y", dimension_type="spatial"))
-    data.set_dimension(2, sidpy.Dimension(np.linspace(-1, 1, 30), "bias", units="V", quantity="Bias", dimension_type="spectral"))
+    data.set_dimension(
+        0,
+        sidpy.Dimension(
+            np.arange(12) * 5e-9, "x", units="m", quantity="x", dimension_type="spatial"
+        ),
+    )
+    data.set_dimension(
+        1,
+        sidpy.Dimension(
+            np.arange(8) * 5e-9, "y", units="m", quantity="y", dimension_type="spatial"
+        ),
+    )
+    data.set_dimension(
+        2,
+        sidpy.Dimension(
+            np.linspace(-1, 1, 30), "bias", units="V", quantity="Bias", dimension_type="spectral"
+        ),
+    )
     path = tmp_path / "sts.h5"
     with h5py.File(path, "w") as h, warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # pyNSID's own deprecation notice
-        pyNSID.hdf_io.write_nsid_dataset(data, h.create_group("Measurement_000/Channel_000"), main_data_name="scan")
+        pyNSID.hdf_io.write_nsid_dataset(
+            data, h.create_group("Measurement_000/Channel_000"), main_data_name="scan"
+        )
     ds = load_dataset(path)
     assert ds.provenance["converter"] == "nsid" and len(ds) == 96
-    np.testing.assert_allclose(ds.channels["spectra"].data["Current"].values[8 * 0 + 3], np.asarray(data)[3, 0])
-    run = replay_runs(make_config, path, {"name": "i", "from": "spectra", "quantity": "Current", "metric": "max"}, tmp_path)
+    np.testing.assert_allclose(
+        ds.channels["spectra"].data["Current"].values[8 * 0 + 3], np.asarray(data)[3, 0]
+    )
+    run = replay_runs(
+        make_config,
+        path,
+        {"name": "i", "from": "spectra", "quantity": "Current", "metric": "max"},
+        tmp_path,
+    )
     assert len(run.measured) == 5
 
 
