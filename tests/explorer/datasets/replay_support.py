@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from explorer.cli import main
 from explorer.analysis.rundata import RunData
+from explorer.cli import main
 
 
 def replay_runs(

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
+from explorer.analysis.rundata import RunData
 from explorer.cli import main
 from explorer.datasets.from_run import from_run
 from explorer.errors import DatasetError
-from explorer.analysis.rundata import RunData
 from hardware.replay import read_dataset
 from tests.explorer.datasets.replay_support import replay_runs
 

@@ -15,7 +15,7 @@ from hardware.replay import read_dataset
 from tests.explorer.datasets.replay_support import replay_runs
 
 pytest.importorskip("igor2", reason="optional extra [asylum] (igor2) not installed")
-from hardware.vendors.ibw import write_ibw  # noqa: E402
+from hardware.vendors.ibw import write_ibw
 
 BIAS_V = np.concatenate([np.linspace(0, 6, 10), np.linspace(6, -6, 20), np.linspace(-6, 0, 10)])
 

@@ -100,5 +100,5 @@ def test_an_nsid_file_of_another_shape_is_found_and_replays(make_config, tmp_pat
 def test_scifi_without_a_reader_for_the_suffix(tmp_path: Path) -> None:
     path = tmp_path / "scan.xyz"
     path.write_text("1 2 3\n")
-    with pytest.raises(DatasetError, match="no SciFiReaders reader for '.xyz'; set reader=NAME"):
+    with pytest.raises(DatasetError, match=r"no SciFiReaders reader for '\.xyz'; set reader=NAME"):
         load_dataset(path, "scifi")
