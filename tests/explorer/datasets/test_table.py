@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from explorer.cli import main
 from explorer.datasets import from_table, load_dataset
@@ -160,3 +162,23 @@ def test_bad_options_are_one_clear_line(tmp_path: Path, options, expect) -> None
     with pytest.raises(DatasetError) as info:
         load_dataset(csv, "table", options)
     assert expect in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_real_runs_event_table_imports(make_config, tmp_path: Path) -> None:
+    """events.jsonl of a real (simulated) campaign, flattened to a .csv.gz table as a user
+    exporting a lab's event log would: one `measured` row per measurement."""
+    cfg = make_config(stop={"max_points": 5})
+    camp = tmp_path / "c.yaml"
+    camp.write_text(yaml.safe_dump(cfg))
+    assert main(["run", str(camp), "-q", "--out", str(tmp_path / "runs")]) == 0
+    lines = (tmp_path / "runs" / "latest" / "events.jsonl").read_text().splitlines()
+    events = pd.json_normalize([json.loads(line) for line in lines])
+    measured = events[events["type"] == "measured"].dropna(axis=1, how="all")
+    gz = tmp_path / "events.csv.gz"
+    measured.to_csv(gz, index=False)
+    ds = load_dataset(gz, "table", {"id": "location_id", "scalars": "objectives.loop_height"})
+    assert ds.ids.tolist() == measured["location_id"].tolist()
+    assert "'objectives.loop_height' -> objectives_loop_height" in str(ds.provenance["renamed"])
+    np.testing.assert_allclose(
+        ds.scalars["objectives_loop_height"].values, measured["objectives.loop_height"]
+    )
