@@ -20,6 +20,8 @@ is listed as left out in the provenance.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +86,37 @@ def detect_nsid(path: Path) -> bool:
     return bool(found)
 
 
-def read_sidpy(path: Path, reader: str) -> dict[str, Any]:
-    """{key: sidpy.Dataset} from the SciFiReaders reader (by suffix unless given)."""
+@dataclass(frozen=True)
+class SidData:
+    """A sidpy Dataset copied into memory: values, dimensions (name, type, values, units)."""
+
+    values: FloatArray
+    dims: tuple[tuple[str, str, FloatArray, str], ...]
+    quantity: str
+    units: str
+
+    @property
+    def ndim(self) -> int:
+        return int(self.values.ndim)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+
+def snapshot(ds: Any) -> SidData:
+    """The data and dimensions of a sidpy Dataset, read now (its file may be closed after)."""
+    dims = []
+    for i in range(ds.ndim):
+        dim = ds._axes[i]
+        kind = str(getattr(dim.dimension_type, "name", dim.dimension_type)).upper()
+        dims.append((str(dim.name), kind, np.asarray(dim.values, float), str(dim.units)))
+    return SidData(np.asarray(ds, float), tuple(dims), str(ds.quantity or ""), str(ds.units or ""))
+
+
+def read_sidpy(path: Path, reader: str) -> dict[str, SidData]:
+    """{key: data} from the SciFiReaders reader (by suffix unless given). The reader works on a
+    temporary copy: some readers (NSIDReader) open the file for writing and keep it open."""
     name = reader or READERS_BY_SUFFIX.get(path.suffix.lower(), "")
     if not name:
         raise DatasetError(f"{path}: no SciFiReaders reader for {path.suffix!r}; set reader=NAME")
@@ -96,24 +127,28 @@ def read_sidpy(path: Path, reader: str) -> dict[str, Any]:
     cls = getattr(SciFiReaders, name, None)
     if cls is None:
         raise DatasetError(f"reader={name!r} is not a SciFiReaders reader")
-    try:
-        got = cls(str(path)).read()
-    except Exception as exc:  # third-party readers raise anything on a file they cannot parse
-        raise DatasetError(f"{path}: {name} cannot read it ({type(exc).__name__}: {exc})") from None
-    items = (
-        got.items() if isinstance(got, dict) else enumerate(got if isinstance(got, list) else [got])
-    )
-    return {str(k): v for k, v in items}
-
-
-def _dims(ds: Any) -> list[tuple[str, str, FloatArray, str]]:
-    """(name, dimension type, values, units) per dimension of a sidpy Dataset."""
-    out = []
-    for i in range(ds.ndim):
-        dim = ds._axes[i]
-        kind = str(getattr(dim.dimension_type, "name", dim.dimension_type)).upper()
-        out.append((str(dim.name), kind, np.asarray(dim.values, float), str(dim.units)))
+    with tempfile.TemporaryDirectory(prefix="combi-read-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        try:
+            opened = cls(str(copy))
+            got = opened.read()
+            items = got.items() if isinstance(got, dict) else enumerate(_as_list(got))
+            out = {str(k): snapshot(v) for k, v in items}
+        except Exception as exc:  # third-party readers raise anything on a file they cannot parse
+            raise DatasetError(
+                f"{path}: {name} cannot read it ({type(exc).__name__}: {exc})"
+            ) from None
+        getattr(opened, "close", lambda: None)()
     return out
+
+
+def _as_list(got: Any) -> list[Any]:
+    return got if isinstance(got, list) else [got]
+
+
+def _dims(ds: SidData) -> list[tuple[str, str, FloatArray, str]]:
+    return list(ds.dims)
 
 
 def _pitch_mm(dim: tuple[str, str, FloatArray, str]) -> tuple[float, float, str]:
@@ -144,13 +179,11 @@ def _affine(
 
 
 def _spectral_image(
-    key: str, ds: Any, images: dict[str, FloatArray], prov: dict[str, Any]
+    key: str, ds: SidData, images: dict[str, FloatArray], prov: dict[str, Any]
 ) -> dict[str, Any]:
     dims = _dims(ds)
     spatial, (spec,) = _layout(dims)[0], _layout(dims)[1]
-    cube = np.moveaxis(
-        np.asarray(ds, float), [spatial[1], spatial[0], spec], [0, 1, 2]
-    )  # (H=y, W=x, L)
+    cube = np.moveaxis(ds.values, [spatial[1], spatial[0], spec], [0, 1, 2])  # (H=y, W=x, L)
     h, w, n_pts = cube.shape
     affine = _affine(dims, spatial, prov)
     same = {k: v for k, v in images.items() if v.shape == (h, w)}
@@ -161,7 +194,7 @@ def _spectral_image(
         image, names = np.mean(np.abs(cube), axis=2), ("mean_abs",)
         prov["image"] = "mean |value| over the spectrum (no image of the same size in the file)"
     axis_name, _, axis_values, axis_units = dims[spec]
-    quantity = safe_name(str(ds.quantity or "signal"))
+    quantity = safe_name(ds.quantity or "signal")
     spectra = cube.reshape(h * w, n_pts)
     prov.update(
         array=f"{key} {tuple(ds.shape)} ({', '.join(d[0] for d in dims)})",
@@ -173,7 +206,7 @@ def _spectral_image(
         "grid": (h, w, 1, affine),
         "channels": {
             "spectra": Channel(
-                {quantity: DataArray(spectra, str(ds.units or "a.u."), (safe_name(axis_name),))},
+                {quantity: DataArray(spectra, ds.units or "a.u.", (safe_name(axis_name),))},
                 {safe_name(axis_name): Axis(axis_values, axis_units)},
                 kind="spectrum",
             )
@@ -228,15 +261,16 @@ def from_sidpy(
     images: dict[str, FloatArray] = {}
     units: dict[str, str] = {}
     cubes, left, image_dims = [], [], None
+    datasets = {k: v if isinstance(v, SidData) else snapshot(v) for k, v in datasets.items()}
     for k, ds in datasets.items():
         spatial, spectral = _layout(_dims(ds))
         if len(spatial) == 2 and len(spectral) == 1 and ds.ndim == 3:
             cubes.append(k)
         elif len(spatial) == 2 and ds.ndim == 2:
-            label = safe_name(str(ds.quantity or k))
+            label = safe_name(ds.quantity or k)
             label = label if label not in images else safe_name(f"{label}_{k}")
-            images[label] = np.asarray(ds, float).T  # (x, y) -> (row = y, col = x)
-            units[label], image_dims = str(ds.units or "a.u."), image_dims or _dims(ds)
+            images[label] = ds.values.T  # (x, y) -> (row = y, col = x)
+            units[label], image_dims = ds.units or "a.u.", image_dims or _dims(ds)
         else:
             left.append(f"{k} {tuple(ds.shape)}")
     chosen = key or (cubes[0] if cubes else "")

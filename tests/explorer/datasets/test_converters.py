@@ -196,3 +196,17 @@ def test_pto_sspfm_states_its_choices(tmp_path: Path) -> None:
     assert prov["image"] == "slice 25 of the cube"
     assert str(prov["normalisation"]).startswith("none found")
     assert "none found" in ds.channels["sspfm"].description
+
+
+def test_the_shipped_example_files_are_the_published_ones() -> None:
+    """campaigns/data holds byte-identical copies (a reader that writes would be caught here)."""
+    from explorer.datasets import pfm_images, pto_beps
+    from explorer.datasets.common import sha256_of
+    from tests.conftest import SHIPPED_DATA
+
+    known = {k.name: k.sha256 for k in (*pto_beps.KNOWN, *pfm_images.KNOWN)}
+    files = sorted(SHIPPED_DATA.glob("*/*.h5"))
+    assert len(files) == 3
+    for path in files:
+        name = "pto-beps-50x50" if path.parent.name == "pto-beps-50x50" else path.stem
+        assert sha256_of(path).startswith(known[name]), path

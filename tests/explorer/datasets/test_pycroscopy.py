@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from explorer.datasets import load_dataset
+from explorer.datasets.common import sha256_of
 from explorer.errors import DatasetError
 from tests.conftest import shared_data
 from tests.explorer.datasets.replay_support import replay_runs
@@ -22,7 +23,9 @@ pytest.importorskip(
 
 def test_nsid_spectral_image_matches_the_beps_converter(make_config, tmp_path: Path) -> None:
     path = shared_data("pto-beps-50x50") / "BEPS_PTO_50x50.h5"
+    before = sha256_of(path)
     ds = load_dataset(path, "nsid")
+    assert sha256_of(path) == before  # NSIDReader opens files for writing: it reads a copy
     reference = load_dataset(path, "nsid_beps", {"despike": False})
     np.testing.assert_array_equal(
         ds.channels["spectra"].data["Piezoresponse"].values,
