@@ -7,6 +7,8 @@ seems to carry (found from the values, never assumed).
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +44,9 @@ def arrays_in(path: Path) -> dict[str, FloatArray]:
         if suffix == ".npy":
             return {"": np.asarray(np.load(path, allow_pickle=False), float)}
         if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
+            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
                 return {k: np.asarray(z[k], float) for k in z.files if z[k].dtype.kind in "biuf"}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetError(f"{path}: cannot read {suffix} ({exc})") from None
     if suffix in (".h5", ".hdf5"):
         return _h5_arrays(path)

@@ -20,6 +20,8 @@ Choices, all stated in the provenance that `dataset convert` prints, none assume
 from __future__ import annotations
 
 import dataclasses
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,18 +64,18 @@ class Options(matrix.Options):
 
 
 def detect(path: Path) -> bool:
-    if path.suffix.lower() not in (".npy", ".npz"):
+    """A float (H, W, L) array in a .npy, or in an .npz that holds one."""
+    suffix = path.suffix.lower()
+    if suffix not in (".npy", ".npz"):
         return False
     try:
-        with np.load(path, mmap_mode="r", allow_pickle=False) as z:
+        if suffix == ".npy":
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+            return bool(arr.ndim == 3 and arr.dtype.kind == "f")
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # closes on errors
             return any(z[k].ndim == 3 and z[k].dtype.kind == "f" for k in z.files)
-    except (OSError, ValueError, AttributeError, TypeError):
-        pass
-    try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
         return False
-    return getattr(arr, "ndim", 0) == 3 and arr.dtype.kind == "f"
 
 
 def _image(
