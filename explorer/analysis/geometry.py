@@ -1,9 +1,10 @@
-"""The library as plots need it: candidate locations, outline, keep-outs and composition.
+"""The library as figures need it: candidate locations, outline, keep-outs and composition.
 
 Rebuilt from the `library` section of the config logged in `run_started` (the same pydantic
 model and `build()` the run used), so it needs neither the instrument nor the strategy. When that
 section cannot be rebuilt (a library kind this build does not know), the geometry falls back to
-the measured positions and their bounding box, and `note` says why. No matplotlib here.
+the measured positions and their bounding box, and `note` says why. Each region draws its own
+outline (`explorer.library.Region.outline_mm`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import TypeAdapter, ValidationError
 
 from explorer.analysis.rundata import RunData
+from explorer.config.library import LibraryConfig
+from explorer.config.replay import DatasetLibrary
+from explorer.errors import ExplorerError
+from explorer.library import Rect
 
 FloatArray = NDArray[np.float64]
 CompositionFn = Callable[[FloatArray], FloatArray]
+_LIBRARY: TypeAdapter[Any] = TypeAdapter(LibraryConfig)
 
 
 @dataclass(frozen=True)
@@ -59,35 +66,11 @@ class LibraryGeometry:
         )
 
 
-def _region_polygon(cfg: dict[str, Any]) -> FloatArray:
-    kind = cfg.get("kind")
-    if kind == "rect":
-        (x0, x1), (y0, y1) = cfg["x_mm"], cfg["y_mm"]
-        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]], float)
-    if kind == "circle":
-        (cx, cy), r = cfg["center_mm"], float(cfg["radius_mm"])
-        t = np.linspace(0.0, 2.0 * np.pi, 129)
-        return np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)])
-    if kind == "polygon":
-        v = np.asarray(cfg["vertices_mm"], float)
-        return np.vstack([v, v[:1]])
-    raise ValueError(f"unknown region kind {kind!r}")
-
-
-def _default_outline(section: dict[str, Any]) -> dict[str, Any]:
-    """The grid rectangle, or the triangle of a ternary spread (points outside it are not part
-    of the library)."""
-    comp = section.get("composition") or {}
-    if comp.get("kind") == "ternary":
-        return {"kind": "polygon", "vertices_mm": comp["corners_mm"]}
-    return {"kind": "rect", "x_mm": section["x_mm"], "y_mm": section["y_mm"]}
-
-
 def _bounding_box(xy: FloatArray) -> FloatArray:
     if len(xy) == 0:
         return np.zeros((0, 2))
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
-    return _region_polygon({"kind": "rect", "x_mm": [x0, x1], "y_mm": [y0, y1]})
+    return Rect((float(x0), float(x1)), (float(y0), float(y1))).outline_mm()
 
 
 def _fallback(run: RunData, why: str) -> LibraryGeometry:
@@ -99,28 +82,22 @@ def _fallback(run: RunData, why: str) -> LibraryGeometry:
 
 def library_geometry(run: RunData) -> LibraryGeometry:
     """Rebuild the library of a run from its logged config (see module docstring)."""
-    from pydantic import TypeAdapter, ValidationError
-
-    from explorer.config.library import LibraryConfig
-    from explorer.errors import ExplorerError
-
     section: dict[str, Any] = run.config.get("library") or {}
     try:
-        lib_cfg: Any = TypeAdapter(LibraryConfig).validate_python(section)
+        lib_cfg: Any = _LIBRARY.validate_python(section)
         library = lib_cfg.build()
     except (ValidationError, ExplorerError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _fallback(run, f"the library section could not be rebuilt ({first})")
-    if section.get("kind") == "dataset":
+    if isinstance(lib_cfg, DatasetLibrary):
         return _dataset_geometry(library, section)
-    outline_cfg = section.get("outline") or _default_outline(section)
     comp = lib_cfg.composition.build(lib_cfg.x_mm, lib_cfg.y_mm) if lib_cfg.composition else None
     fractions = comp(library.positions_mm) if comp is not None else np.zeros((len(library), 0))
     return LibraryGeometry(
         library.ids.copy(),
         library.positions_mm.copy(),
-        _region_polygon(outline_cfg),
-        tuple(_region_polygon(r) for r in section.get("keep_out", [])),
+        lib_cfg.drawn_outline().outline_mm(),
+        tuple(r.build().outline_mm() for r in lib_cfg.keep_out),
         tuple(comp.elements) if comp is not None else (),
         np.asarray(fractions, float),
         comp,

@@ -1,22 +1,21 @@
-"""Posterior mean, posterior std and acquisition maps at chosen decisions of a run.
+"""Posterior mean, posterior std and acquisition over the library at chosen decisions of a run,
+as plain frozen data (drawn by explorer.plots.posterior_figures).
 
-How they are obtained (no snapshots are saved during the run): the campaign is rebuilt from the
-config logged in `run_started` (`build_campaign`, as `Campaign.from_events` does) and replayed
-(`replay_into`) from the events that precede the chosen `suggested` event, so it holds exactly
-the observations, pending set and warm-start state of that decision. The strategy then rebuilds
-its model from the `model_state` logged with that decision (for gp_bo: the fitted GP
-hyperparameters, so the GP is *conditioned, not refitted*, and the maps are the posterior the
-decision was made with) and evaluates it and its acquisition over every library location.
-`PosteriorMaps.agrees_with_log` checks that the logged choice maximises the acquisition (up to
-round-off between locations with equal features).
-Strategies without a model (random, grid, designs) have no maps.
-"""
+How they are obtained (no snapshots are saved during the run): the campaign is restored from the
+config logged in `run_started` and the events that precede the chosen `suggested` event
+(explorer.engine.restore), so it holds exactly the observations, pending set and warm-start state of
+that decision. The strategy then rebuilds its model from the `model_state` logged with that decision
+(for gp_bo: the fitted GP hyperparameters, so the GP is *conditioned, not refitted*, and the maps
+are the posterior the decision was made with) and evaluates it and its acquisition over every
+library location. `PosteriorMaps.agrees_with_log` checks that the logged choice maximises the
+acquisition (up to round-off between locations with equal features). Strategies without a model
+(random, grid, designs) have no maps."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,11 +23,11 @@ from numpy.typing import NDArray
 from explorer.analysis.geometry import LibraryGeometry, library_geometry
 from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
-from explorer.engine.events import LogContents, Suggested
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import Suggested
+from explorer.engine.restore import campaign_before, logged_campaign, strategy_decision
+from explorer.errors import ExplorerError
 from explorer.strategies.explain import Explainable, Explanation
-
-if TYPE_CHECKING:
-    from explorer.engine.campaign import Campaign
 
 FloatArray = NDArray[np.float64]
 FIELDS = ("mean", "std", "acquisition")
@@ -113,36 +112,22 @@ def default_steps(run: RunData, k: int = 3) -> list[int]:
     return [steps[i] for i in idx]
 
 
-def _rebuild(run: RunData) -> Campaign:
-    from explorer.config import parse_config
-    from explorer.engine.build import build_campaign, build_library
-    from explorer.errors import ExplorerError
-
+def _state_before(run: RunData, step: int | None) -> tuple[Campaign, Suggested | None]:
+    """The campaign as it was at decision `step` (after the last event when None), restored
+    from the logged config and events by explorer.engine.restore."""
     try:
-        cfg = parse_config(dict(run.config), source="run_started config")
-        return build_campaign(cfg, build_library(cfg))
+        campaign = logged_campaign(run.config)
     except ExplorerError as exc:
         raise PlotUnavailableError(f"cannot rebuild the strategy from the log: {exc}") from None
-
-
-def _state_before(run: RunData, step: int | None) -> tuple[Campaign, Suggested | None]:
-    from explorer.engine.session import replay_into
-
-    campaign = _rebuild(run)
     events = run.log.events
-    decision: Suggested | None = None
-    if step is not None:
-        hits = [
-            i
-            for i, e in enumerate(events)
-            if isinstance(e, Suggested) and e.step == step and e.origin == "strategy"
-        ]
-        if not hits:
-            raise PlotUnavailableError(f"no strategy decision with step {step} in the log")
-        decision = events[hits[0]]  # type: ignore[assignment]
-        events = events[: hits[0]]
-    replay_into(campaign, LogContents(list(events), None))
-    return campaign, decision
+    if step is None:
+        return campaign_before(campaign, events, None), None
+    upto = strategy_decision(events, step)
+    if upto is None:
+        raise PlotUnavailableError(f"no strategy decision with step {step} in the log")
+    decision = events[upto]
+    assert isinstance(decision, Suggested)  # strategy_decision finds `suggested` events only
+    return campaign_before(campaign, events, upto), decision
 
 
 def _last_model_state(run: RunData) -> dict[str, Any]:

@@ -4,14 +4,55 @@ from __future__ import annotations
 
 import signal
 import threading
+from importlib import metadata
 from types import FrameType
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-app = typer.Typer(
+from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+
+
+class _ExplorerCli(ExplorerGroup):
+    """The top-level `explorer` group: commands in the order a campaign uses them."""
+
+    order = (
+        "demo",
+        "validate",
+        "run",
+        "resume",
+        "recover",
+        "replay",
+        "vote",
+        "serve",
+        "plot",
+        "report",
+        "recommend",
+        "pareto",
+        "compare",
+        "dataset",
+        "sweep",
+        "benchmark",
+        "bench",
+        "emulate",
+        "check",
+    )
+    panels = {  # noqa: RUF012 (read-only class-level table)
+        **dict.fromkeys(
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            "Run a campaign",
+        ),
+        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
+        **dict.fromkeys(("emulate", "check"), "Lab hardware"),
+    }
+    other_panel = "More"
+
+
+app = ExplorerApp(
+    cls=_ExplorerCli,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -19,6 +60,37 @@ app = typer.Typer(
     "Typical use: `explorer validate campaigns/smbfo-gp-bo.yaml`, then `explorer run ...`, then "
     "`explorer plot runs/latest`.",
 )
+
+
+def package_version() -> str:
+    """The installed combi-explorer version (from the package metadata)."""
+    try:
+        return metadata.version("combi-explorer")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"explorer (combi-explorer) {package_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Closed-loop exploration of combinatorial thin-film libraries with a PFM microscope."""
+
+
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 

@@ -13,14 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from explorer.cli.app import app, err, out
+from explorer.cli.help_format import ExplorerApp
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from explorer.bench.efficiency import StrategyCurves
+    from explorer.analysis.strategy_curves import StrategyCurves
     from explorer.bench.latency import Timing
     from explorer.bench.targets import TargetCheck
 
-bench_app = typer.Typer(
+bench_app = ExplorerApp(
     no_args_is_help=True,
     help="Benchmarks: decision latency and sample efficiency vs BoTorch and scikit-optimize.",
 )
@@ -229,7 +230,7 @@ def efficiency(
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT")] = None,
     serial: Annotated[bool, typer.Option(help="no Dask, this process")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="parent directory")] = Path("runs/bench"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Best-so-far vs measurements over seeds (median, IQR) for strategies side by side."""
     import pandas as pd

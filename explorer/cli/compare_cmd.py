@@ -20,7 +20,7 @@ def compare(
     ] = "strategy",
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="output folder (default: <parent of the first run>/comparison)"),
+        typer.Option("--out", help="output folder (default: comparison/ beside the first run)"),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="png, svg or pdf")] = "png",
     classes_scalar: Annotated[

@@ -2,8 +2,8 @@
 
 It owns the library, the objectives, the observations, the pending set and the warm-start state
 of the model. Every decision gets a fresh generator derived from (seed, step), so a campaign
-rebuilt from its event log (`from_events`) makes exactly the decisions the uninterrupted run
-would have made.
+rebuilt from its event log (explorer.engine.restore) makes exactly the decisions the
+uninterrupted run would have made.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -203,16 +202,3 @@ class Campaign:
     def cancel(self, location_id: int) -> None:
         """Forget a pending suggestion (e.g. the user removed it)."""
         self.pending.pop(location_id, None)
-
-    @classmethod
-    def from_events(cls, run_dir: Path) -> Campaign:
-        """Rebuild a campaign from a run directory's config.yaml and events.jsonl alone."""
-        from explorer.engine.build import build_campaign, validate_deep
-        from explorer.engine.events import read_events
-        from explorer.engine.rundir import EVENTS_FILE
-        from explorer.engine.session import load_run_config, replay_into
-
-        cfg = load_run_config(run_dir)
-        campaign = build_campaign(cfg, validate_deep(cfg))
-        replay_into(campaign, read_events(run_dir / EVENTS_FILE), run_dir)
-        return campaign

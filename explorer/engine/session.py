@@ -1,8 +1,8 @@
 """Starting a new run or resuming one: everything between a config file and a ready Runner.
 
-A new run validates the whole config (library, initial points, instrument requirements) before
-the run directory or the instrument exists. A resumed run rebuilds the campaign from
-`config.yaml` and `events.jsonl` alone (a torn last line is moved aside and reported) and
+A new run validates the whole config (library, initial points, instrument requirements) before the
+run directory or the instrument exists. A resumed run rebuilds the campaign from `config.yaml` and
+`events.jsonl` alone (explorer.engine.restore; a torn last line is moved aside and reported) and
 continues where the log ends: pending suggestions first, with the same seeds, the same warm-start
 state and the same instrument clock, so it makes exactly the decisions an uninterrupted run would.
 """
@@ -10,11 +10,12 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.config import CampaignConfig, parse_config
 from explorer.engine.build import (
     build_campaign,
     build_instrument,
@@ -26,36 +27,25 @@ from explorer.engine.build import (
     validate_deep,
 )
 from explorer.engine.campaign import Campaign
-from explorer.engine.events import (
-    EventLog,
-    FrontUpdated,
-    LogContents,
-    Measured,
-    QueueTaken,
-    RefPointChosen,
-    RunResumed,
-    RunStarted,
-    Suggested,
-    Voted,
-    read_events,
-)
+from explorer.engine.events import EventLog, RunResumed, RunStarted, Subscriber, read_events
 from explorer.engine.recovery import find_orphan, hardware_stale_owner, resume_warnings
+from explorer.engine.restore import load_run_config, restore_campaign
 from explorer.engine.rundir import (
-    CONFIG_FILE,
     EVENTS_FILE,
     LOCK_FILE,
     RunLock,
     check_writable,
     clean_stale_temporaries,
     create_run_dir,
-    is_run_dir,
-    load_raw,
     package_versions,
     update_latest_link,
     write_config,
 )
 from explorer.engine.runner import Runner, RunState
-from explorer.errors import EventLogError, InputFileError, RunDirError
+from explorer.errors import InputFileError
+
+#: builds one event-log subscriber of a run from its directory and config (None: not wanted)
+SubscriberFactory = Callable[[Path, CampaignConfig], Subscriber | None]
 
 
 @dataclass
@@ -91,8 +81,16 @@ def apply_overrides(
     return parse_config(data, source="command line")
 
 
-def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
-    """Validate everything, create the run directory, write config + run_started."""
+def start_new(
+    cfg: CampaignConfig,
+    *,
+    arm_hardware: bool = False,
+    subscribers: Sequence[SubscriberFactory] = (),
+) -> Session:
+    """Validate everything, create the run directory, write config + run_started.
+
+    `subscribers` build the event-log subscribers of this run from its directory and config
+    (the CLI passes the live report; a factory may return None to stay out)."""
     library = validate_deep(cfg)  # raises ConfigError before anything exists
     campaign = build_campaign(cfg, library)
     initial_ids = initial_location_ids(cfg, library)
@@ -122,16 +120,19 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     update_latest_link(run_dir)
     state = RunState(initial_ids, ref_point=explicit_ref_point(cfg))
     runner = _runner(cfg, run_dir, campaign, instrument, log, state)
-    _subscribe_outputs(cfg, run_dir, log)
+    _subscribe(subscribers, cfg, run_dir, log)
     return Session(run_dir, cfg, runner, lock, log)
 
 
-def _subscribe_outputs(cfg: CampaignConfig, run_dir: Path, log: EventLog) -> None:
-    """Event-log subscribers that write outputs while the run goes on (live report)."""
-    if cfg.output.live_report:
-        from explorer.report.live import LiveReport  # imports matplotlib only when it renders
-
-        log.subscribe(LiveReport(run_dir))
+def _subscribe(
+    factories: Sequence[SubscriberFactory], cfg: CampaignConfig, run_dir: Path, log: EventLog
+) -> None:
+    """Subscribe what the caller asked for (live report, dashboard) once the run directory and
+    its log exist, before anything of the run itself is logged."""
+    for factory in factories:
+        subscriber = factory(run_dir, cfg)
+        if subscriber is not None:
+            log.subscribe(subscriber)
 
 
 def _run_started(
@@ -179,92 +180,15 @@ def _runner(
     )
 
 
-def load_run_config(run_dir: Path) -> CampaignConfig:
-    """The resolved config stored in a run directory."""
-    if not is_run_dir(run_dir):
-        raise RunDirError(f"{run_dir} is not a run directory (no {CONFIG_FILE} + {EVENTS_FILE})")
-    data = read_yaml(run_dir / CONFIG_FILE)
-    if isinstance(data, dict):
-        data.pop("_resolved", None)
-    return parse_config(data, source=str(run_dir / CONFIG_FILE))
-
-
-@dataclass(frozen=True)
-class ReplayedState:
-    """What the event log says about a run so far."""
-
-    n_measured: int
-    pending: list[int]
-    instrument_time_s: float
-    queue_consumed: int
-    last_xy_mm: tuple[float, float] | None
-    front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
-    ref_point: dict[str, float] | None = None
-    votes_consumed: int = 0
-
-
-def replay_into(
-    campaign: Campaign, contents: LogContents, run_dir: Path | None = None
-) -> ReplayedState:
-    """Rebuild a campaign's observations, pending set and warm-start state from events; the
-    raw arrays its strategy requires are reloaded from `run_dir`/raw (when given).
-
-    Raises EventLogError (naming the event) when the log contradicts itself or the library:
-    a location measured twice, or an id the library does not have."""
-    needed = campaign.required_arrays if run_dir is not None else ()
-    suggested: dict[int, Suggested] = {}
-    measured: set[int] = set()
-    time_s, consumed, last_xy, front_missing = 0.0, 0, None, False
-    votes_consumed = 0
-    ref: dict[str, float] | None = None
-    for ev in contents.events:
-        if isinstance(ev, Suggested | Measured) and not campaign.library.contains(ev.location_id):
-            raise EventLogError(
-                f"event {ev.seq} ({ev.type}): location {ev.location_id} is not in this run's "
-                "library; the log does not belong to this config"
-            )
-        if isinstance(ev, RunStarted | RefPointChosen) and ev.ref_point is not None:
-            ref = dict(ev.ref_point)
-        if isinstance(ev, Suggested):
-            suggested[ev.location_id] = ev
-            if ev.model_state:
-                campaign.warm_start = ev.model_state
-        elif isinstance(ev, Measured):
-            if ev.location_id in measured:
-                raise EventLogError(
-                    f"event {ev.seq} (measured): location {ev.location_id} is measured twice"
-                )
-            arrays = load_raw(run_dir, ev.raw) if needed and ev.raw and run_dir else None
-            values = {**ev.objectives, **ev.outcomes}
-            campaign.record(ev.location_id, values, (ev.x_mm, ev.y_mm), arrays)
-            measured.add(ev.location_id)
-            time_s, last_xy, front_missing = ev.instrument_time_s, (ev.x_mm, ev.y_mm), True
-        elif isinstance(ev, FrontUpdated):
-            front_missing = False
-        elif isinstance(ev, QueueTaken):
-            consumed = max(consumed, ev.line)
-        elif isinstance(ev, Voted):
-            votes_consumed = max(votes_consumed, ev.line)
-            if ev.accepted and ev.location_id is not None and ev.vote in (1, -1):
-                campaign.votes[ev.location_id] = ev.vote
-    pending = [i for i in suggested if i not in measured]
-    for lid in pending:
-        campaign.propose(lid, suggested[lid].strategy)
-    multi = len(campaign.objectives) > 1
-    return ReplayedState(
-        len(measured),
-        pending,
-        time_s,
-        consumed,
-        last_xy,
-        front_missing and multi,
-        ref,
-        votes_consumed,
-    )
-
-
-def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
-    """Reopen a run directory and continue the campaign from its log.
+def resume(
+    run_dir: Path,
+    *,
+    max_points: int | None = None,
+    arm_hardware: bool = False,
+    subscribers: Sequence[SubscriberFactory] = (),
+) -> Session:
+    """Reopen a run directory and continue the campaign from its log (`subscribers` as for
+    `start_new`).
 
     Whatever a crash left is put right first (explorer.engine.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
@@ -282,8 +206,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         contents = read_events(run_dir / EVENTS_FILE)
         if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
-        campaign = build_campaign(cfg, library)
-        st = replay_into(campaign, contents, run_dir)
+        campaign, st = restore_campaign(cfg, contents, run_dir, library=library)
         orphan = find_orphan(run_dir, campaign, st.pending)
         m = orphan.measurement if orphan else None
         check_writable(run_dir)
@@ -321,7 +244,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             votes_consumed=st.votes_consumed,
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
-        _subscribe_outputs(cfg, run_dir, log)
+        _subscribe(subscribers, cfg, run_dir, log)
         if orphan is not None:
             runner.recover(orphan.suggestion, orphan.measurement, orphan.raw)
         elif st.front_missing:
@@ -338,9 +261,9 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
 
 __all__ = [
     "Session",
+    "SubscriberFactory",
     "apply_overrides",
     "build_objectives",
-    "load_run_config",
     "resume",
     "start_new",
 ]

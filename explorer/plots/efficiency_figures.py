@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.analysis.bands import MedianBand
-from explorer.bench.efficiency import StrategyCurves
+from explorer.analysis.strategy_curves import StrategyCurves
 from explorer.plots.band_figures import draw_median_bands
 
 if TYPE_CHECKING:

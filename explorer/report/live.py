@@ -1,17 +1,15 @@
 """Live report: an event-log subscriber that keeps RUN_DIR/report.html current during a run.
 
-Enabled by `output: {live_report: true}` (wired in explorer.engine.session). Rendering a report
-takes
-seconds, so it happens on one background thread and never delays the campaign: after every
-`measured` and `fault` event the subscriber asks for a refresh, and a refresh asked for while one
-is running is merged into the next (the page always ends up showing the latest state, but not
-necessarily every intermediate one). At `run_stopped` it asks for the final page (no reload tag,
-default posterior steps) and waits for it, so a finished run always has its final report.
-While the run is active only the latest decision's posterior maps are drawn, to keep a refresh
-short. matplotlib is imported on the first render, never when this module is imported. A render
-that fails is reported as a warning (once per distinct problem, on the campaign's thread) and
-never reaches the campaign loop.
-"""
+Enabled by `output: {live_report: true}`: the CLI hands `live_report_for` to the session, which
+subscribes the report to the run's event log. Rendering a report takes seconds, so it happens on one
+background thread and never delays the campaign: after every `measured` and `fault` event the
+subscriber asks for a refresh, and a refresh asked for while one is running is merged into the next
+(the page always ends up showing the latest state, but not necessarily every intermediate one). At
+`run_stopped` it asks for the final page (no reload tag, default posterior steps) and waits for it,
+so a finished run always has its final report. While the run is active only the latest decision's
+posterior maps are drawn, to keep a refresh short. matplotlib is imported on the first render, never
+when this module is imported. A render that fails is reported as a warning (once per distinct
+problem, on the campaign's thread) and never reaches the campaign loop."""
 
 from __future__ import annotations
 
@@ -19,12 +17,21 @@ import threading
 import warnings
 from pathlib import Path
 
+from explorer.analysis.posterior import default_steps
+from explorer.analysis.rundata import RunData
+from explorer.config import CampaignConfig
 from explorer.engine.events import Event, Fault, Measured, RunStopped
 from explorer.errors import ExplorerWarning
+from explorer.report.page import write_report
 
 
 class LiveReportWarning(ExplorerWarning):
     """The live report could not be written (the campaign carries on)."""
+
+
+def live_report_for(run_dir: Path, cfg: CampaignConfig) -> LiveReport | None:
+    """The session's subscriber factory for the live report: one when the config asks for it."""
+    return LiveReport(run_dir) if cfg.output.live_report else None
 
 
 class LiveReport:
@@ -93,10 +100,6 @@ class LiveReport:
                     self._cv.notify_all()
 
     def _render(self, *, live: bool) -> None:
-        from explorer.analysis.posterior import default_steps
-        from explorer.analysis.rundata import RunData
-        from explorer.report.page import write_report
-
         steps = default_steps(RunData.load(self.run_dir), k=50)[-1:] if live else None
         write_report(self.run_dir, live=live, steps=steps, refresh_s=self.refresh_s)
         with self._cv:

@@ -1,4 +1,4 @@
-"""The replay campaigns work as the README tells a new user to run them: each validates, runs
+"""The replay campaigns work as docs/replay.md tells a new user to run them: each validates, runs
 briefly through `explorer run` and (Fe-Co-Ni) plots. pto-beps-dkl reads the shipped copy in
 campaigns/data; the campaigns in campaigns/external need $COMBI_EXTERNAL_DATA and skip with the
 reason when it is absent."""

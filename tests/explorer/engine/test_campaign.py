@@ -1,15 +1,12 @@
-"""Campaign ask/tell bookkeeping and rebuilding from the log."""
+"""Campaign ask/tell bookkeeping."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from explorer.cli import main
 from explorer.config import parse_config
 from explorer.engine.build import build_campaign, validate_deep
 from explorer.engine.campaign import Campaign
-from explorer.engine.events import Measured, Suggested, read_events
 from explorer.errors import NoCandidatesLeftError, StrategyError
 
 
@@ -66,25 +63,3 @@ def test_minimised_objective_is_negated_internally(make_config) -> None:
     )
     c.record(0, {"vc": 2.5}, (0.0, 0.0))
     assert c.observations.Y[0, 0] == -2.5
-
-
-def test_from_events_reproduces_state_and_next_decision(make_config, write_yaml, tmp_path) -> None:
-    strategy = {
-        "kind": "two_phase",
-        "initial": {"kind": "sobol", "n": 3},
-        "then": {"kind": "gp_bo", "gp": {"max_iter_cold": 40, "restarts": 0}},
-    }
-    path = write_yaml(make_config(strategy=strategy, stop={"max_points": 6}, batch_size=2))
-    assert main(["run", str(path), "-q"]) == 0
-    (run,) = [p for p in (tmp_path / "runs").iterdir() if not p.is_symlink()]
-    events = read_events(run / "events.jsonl").events
-    measured = [e for e in events if isinstance(e, Measured)]
-    c = Campaign.from_events(run)
-    assert c.observations.ids.tolist() == [m.location_id for m in measured]
-    last_state = [e.model_state for e in events if isinstance(e, Suggested) and e.model_state][-1]
-    assert c.warm_start == last_state
-    batches = [e.batch_index for e in events if isinstance(e, Suggested)]
-    assert max(batches) == 1  # batch_size 2 -> two suggestions per decision
-    again = Campaign.from_events(run)
-    assert [s.location_id for s in c.ask(2)] == [s.location_id for s in again.ask(2)]
-    assert np.isfinite(c.observations.Y).all()

@@ -1,4 +1,4 @@
-"""The human gate end to end: votes.txt -> runner -> `voted` events -> Campaign.votes ->
+"""The human gate end to end: votes.txt -> runner -> `voted` events -> campaign votes ->
 the novelty strategy's vote gate; resume and replay rebuild the votes from the log."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.engine.campaign import Campaign
 from explorer.engine.events import Suggested, Voted, read_events
+from explorer.engine.restore import restore_run
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session, resume, start_new
 from explorer.engine.votes import (
@@ -21,8 +21,8 @@ from explorer.engine.votes import (
     parse_vote_line,
     read_new_votes,
 )
-from explorer.science.phases_discovery import campaign_config
 from tests.conftest import CAMPAIGNS
+from tests.science.phases_discovery import campaign_config
 
 
 def test_parse_vote_lines() -> None:
@@ -113,14 +113,14 @@ def test_runner_logs_votes_and_hands_them_to_the_strategy(voted_run) -> None:  #
 
 def test_replay_and_resume_rebuild_votes_without_rereading(voted_run) -> None:  # type: ignore[no-untyped-def]
     run_dir, ids = voted_run
-    campaign = Campaign.from_events(run_dir)
+    campaign = restore_run(run_dir)
     assert campaign.votes == {ids[2]: -1, ids[3]: -1}  # the later vote replaced the earlier
     n_voted = sum(isinstance(e, Voted) for e in _events(run_dir))
     append_vote(run_dir, ids[0], 1, "new")
     _run(resume(run_dir, max_points=14))
     voted = [e for e in _events(run_dir) if isinstance(e, Voted)]
     assert len(voted) == n_voted + 1 and voted[-1].location_id == ids[0] and voted[-1].line == 6
-    assert Campaign.from_events(run_dir).votes == {ids[2]: -1, ids[3]: -1, ids[0]: 1}
+    assert restore_run(run_dir).votes == {ids[2]: -1, ids[3]: -1, ids[0]: 1}
 
 
 def test_cli_vote_appends_and_validates(voted_run, capsys) -> None:  # type: ignore[no-untyped-def]

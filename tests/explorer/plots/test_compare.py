@@ -17,7 +17,7 @@ from explorer.errors import InputFileError
 from explorer.pareto import hypervolume
 from explorer.plots.compare_figures import compare_figure, compare_panels
 from explorer.plots.figures import Rendered, RenderResult
-from tests.explorer.plots import runs
+from tests.explorer import fixture_runs as runs
 from tests.explorer.plots.test_render import assert_no_overlaps
 
 

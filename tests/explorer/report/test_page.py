@@ -17,7 +17,7 @@ from explorer.cli import main
 from explorer.engine.rundir import RunLock
 from explorer.report.live import LiveReport, LiveReportWarning
 from explorer.report.page import REPORT_FILE, front_table, render_html, run_is_active, summary_rows
-from tests.explorer.plots import runs
+from tests.explorer import fixture_runs as runs
 
 
 class _Collect(HTMLParser):
@@ -111,6 +111,7 @@ def test_live_while_the_lock_is_held(so_run: Path, tmp_path: Path) -> None:
 def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:
     """output.live_report: pages are written in the background while the run goes on (each
     with the reload tag), and the final page (no reload) is written before the run returns."""
+    import explorer.report.live
     import explorer.report.page
 
     written: list[tuple[bool, int]] = []
@@ -122,7 +123,7 @@ def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:
         written.append((parse(page).meta_refresh, page.count("<figure")))
         return path
 
-    monkeypatch.setattr(explorer.report.page, "write_report", spy)
+    monkeypatch.setattr(explorer.report.live, "write_report", spy)
     run_dir = runs.sim_run(
         tmp_path,
         output={"dir": str(tmp_path / "runs"), "live_report": True},
@@ -139,6 +140,7 @@ def test_live_report_merges_requests_and_waits_for_the_final_page(
 ) -> None:
     import threading
 
+    import explorer.report.live
     import explorer.report.page
 
     started, gate, calls = threading.Event(), threading.Event(), []
@@ -149,7 +151,7 @@ def test_live_report_merges_requests_and_waits_for_the_final_page(
         calls.append(live)
         return run_dir / REPORT_FILE
 
-    monkeypatch.setattr(explorer.report.page, "write_report", slow)
+    monkeypatch.setattr(explorer.report.live, "write_report", slow)
     report = LiveReport(so_run)
     measured = RunData.load(so_run).measured
     report(measured[0])  # starts a render that blocks on the gate
@@ -166,7 +168,7 @@ def test_a_failing_live_report_never_stops_the_campaign(tmp_path: Path, monkeypa
     def broken(*args: object, **kwargs: object) -> Path:
         raise OSError("disk full")
 
-    monkeypatch.setattr("explorer.report.page.write_report", broken)
+    monkeypatch.setattr("explorer.report.live.write_report", broken)
     with pytest.warns(LiveReportWarning, match="disk full") as record:
         run_dir = runs.sim_run(
             tmp_path,

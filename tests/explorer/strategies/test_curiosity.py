@@ -12,8 +12,8 @@ from explorer.config import StopConfig, StrategyBuild, parse_config
 from explorer.engine.build import rng_factory
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import EventLog, Measured, Suggested, read_events
+from explorer.engine.restore import replay_into
 from explorer.engine.runner import Runner, RunState
-from explorer.engine.session import replay_into
 from explorer.engine.stop import build_stop_rules
 from explorer.errors import ConfigError, StrategyError
 from explorer.library import CandidateSet
