@@ -182,3 +182,13 @@ def test_a_real_runs_event_table_imports(make_config, tmp_path: Path) -> None:
     np.testing.assert_allclose(
         ds.scalars["objectives_loop_height"].values, measured["objectives.loop_height"]
     )
+
+
+def test_cli_options_are_the_python_keyword_arguments() -> None:
+    import dataclasses
+    import inspect
+
+    from explorer.datasets.table import Options
+
+    kwargs = set(inspect.signature(from_table).parameters) - {"df", "source"}
+    assert kwargs <= {f.name for f in dataclasses.fields(Options)}
