@@ -56,7 +56,7 @@ CONVERTERS: dict[str, Converter] = {
             pto_sspfm.FORMAT,
             pto_sspfm.detect,
             pto_sspfm.convert,
-            ".npy (H, W, L) SS-PFM polarisation cube (pto-sspfm-curiosity)",
+            "the curiosity paper's (49, 49, 99) SS-PFM .npy only (pto-sspfm-curiosity; else: cube)",
         ),
         Converter(
             pfm_images.FORMAT,
