@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
-from explorer.config.instrument import InstrumentConfig
+from explorer.config.instrument_kinds import InstrumentConfig
 from explorer.config.library import LibraryConfig
 from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 from explorer.config.paths import PortablePath
