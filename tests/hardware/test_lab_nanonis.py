@@ -11,12 +11,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from explorer.cli import main
@@ -74,7 +76,13 @@ class TestLabNanonisEmulated(InstrumentContract):
 
 
 def test_dry_run_talks_to_an_in_process_emulator_only(tmp_path) -> None:
-    code, run_dir = run(tmp_path, campaign(tmp_path))
+    cfg = campaign(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as configured:  # the "real" Nanonis port
+        configured.setblocking(False)
+        cfg["instrument"]["pfm"]["port"] = configured.getsockname()[1]
+        code, run_dir = run(tmp_path, cfg)
+        with pytest.raises(BlockingIOError):
+            configured.accept()  # nobody ever connected to it
     assert code == 0 and len(measured(run_dir)) == 4
     records = journal(run_dir)
     assert records[0]["dry_run"] is True and records[0]["pfm"] == "nanonis"
