@@ -10,6 +10,10 @@ import sys
 import numpy as np
 import pytest
 
+from explorer.config.instrument import build_sample
+from hardware.clock import RealClock
+from hardware.emulators.nanonis import NanonisEmulator, NanonisTiming
+from hardware.emulators.nanonis_server import NanonisTCPServer
 from hardware.errors import HardwareError, HardwareTimeoutError
 from hardware.journal import Journal
 from hardware.protocols import ProbeState, Site, SSParams
@@ -105,16 +109,66 @@ def test_a_crash_on_a_clamp_is_a_probe_fault() -> None:
 
 def test_a_lost_connection_is_one_hardware_error() -> None:
     with bench() as (_emu, server, clock):
-        probe, _pfm, _journal = _devices(server, clock)
+        probe, _pfm, journal = _devices(server, clock)
         server.stop()
         with pytest.raises(HardwareError, match=r"lost the Nanonis connection during Bias\.Set"):
             probe.set_bias(0.0, ramp_v_per_s=1e6, timeout_s=5.0)
-        with pytest.raises(HardwareError, match="not connected"):
-            probe.retract(clearance_um=50.0, timeout_s=5.0)
+        with pytest.raises(HardwareError, match=r"ZCtrl\.Withdraw: the Nanonis connection is lost"):
+            probe.retract(clearance_um=50.0, timeout_s=5.0)  # one reconnect, refused
+        assert [r["message"] for r in journal.records if r["kind"] == "note"] == [
+            "reconnecting after Bias.Set"
+        ]
     settings = NanonisSettings(port=server.port)
     probe = NanonisProbe(NanonisLink(settings, Journal(None, clock.now_s)), clock, bias_limit_v=1)
     with pytest.raises(HardwareError, match="cannot reach the Nanonis software"):
         probe.connect(timeout_s=1.0)
+
+
+def test_after_a_restart_the_next_command_reconnects() -> None:
+    with bench() as (emu, server, clock):
+        probe, _pfm, journal = _devices(server, clock)
+        server.stop()
+        with pytest.raises(HardwareError):
+            probe.set_bias(1.0, ramp_v_per_s=1e6, timeout_s=5.0)
+        again = NanonisTCPServer(emu, server.port).start()
+        try:
+            probe.set_bias(2.0, ramp_v_per_s=1e6, timeout_s=5.0)
+        finally:
+            probe.close()
+            again.stop()
+        assert emu.bias_v == 2.0
+        connects = [r for r in journal.records if r.get("command") == "connect"]
+        assert len(connects) == 2
+
+
+def test_a_sweep_cut_off_by_its_timeout_is_stopped_before_the_safe_path() -> None:
+    clock = RealClock()
+    emu = NanonisEmulator(clock, build_sample("smbfo", {}, "none", 3), lambda x, y: {"Sm": 0.1},
+                          lambda: (5.0, 3.0), timing=NanonisTiming(approach_s=0.0,
+                          approach_um_per_s=1e9))  # fmt: skip
+    server = NanonisTCPServer(emu, 0).start()
+    try:
+        probe, _pfm, journal = _devices(server, clock)
+        assert probe.approach(timeout_s=5.0).ok
+        probe.link.call(
+            "BiasSpectr_MLSValsSet",
+            2,
+            [4.0, 0.0],
+            [4.0, 0.0],
+            [0.0, 0.0],
+            [0.0, 0.0],
+            [0.1, 0.1],
+            [4, 4],
+            [1, 1],
+        )  # fmt: skip  (0.8 s of sweep)
+        with pytest.raises(HardwareTimeoutError, match=r"BiasSpectr\.Start in time"):
+            probe.link.call("BiasSpectr_Start", 1, "", timeout_s=0.2)
+        probe.set_bias(0.0, ramp_v_per_s=1e6, timeout_s=5.0)  # what the facade's safe path does
+        probe.close()
+        sent = _commands(journal)
+        assert sent[-4:] == ["connect", "BiasSpectr.Stop", "Bias.Set", "Bias.Get"]
+    finally:
+        server.stop()
 
 
 def test_without_the_extra_the_error_names_it(monkeypatch) -> None:
