@@ -11,6 +11,7 @@ from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, 
 from explorer.config.instrument import InstrumentConfig
 from explorer.config.library import LibraryConfig
 from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.paths import PortablePath
 from explorer.config.strategies import (
     MULTI_OBJECTIVE_KINDS,
     SINGLE_OBJECTIVE_KINDS,
@@ -38,7 +39,7 @@ class StopConfig(Strict):
 
 
 class OutputConfig(Strict):
-    dir: Path = Path("runs")
+    dir: PortablePath = Path("runs")
     live_report: bool = False
     strict: bool = True  # False: a failed measurement is logged and skipped, the run goes on
 

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.replay import ReplayInstrumentConfig
-from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.safety import SafetyConfig, check_safety, omitted_safety_problems
 from explorer.config.sample_check import sample_problems
 
 if TYPE_CHECKING:
@@ -49,17 +49,19 @@ class SSPFMConfig(Strict):
     """Switching-spectroscopy recipe used at every location.
 
     `mode: dart` returns a DART quadruple per step (Asylum); `be` a band-excitation spectrum
-    per step, fitted with the SHO model. `spots` loops are measured at distinct fresh spots and
-    averaged."""
+    per step, fitted with the SHO model; `single` the lock-in amplitude and phase at the fixed
+    drive `single_drive_hz` (single-frequency SS-PFM, no Q or f0). `spots` loops are measured
+    at distinct fresh spots and averaged."""
 
     v_max: Annotated[float, Field(gt=0, le=200)] = 10.0
     steps_per_cycle: Annotated[int, Field(ge=8, le=1024, multiple_of=4)] = 64
     cycles: Annotated[int, Field(ge=1, le=8)] = 2
     spots: Annotated[int, Field(ge=1, le=16)] = 1
-    mode: Literal["dart", "be"] = "dart"
+    mode: Literal["dart", "be", "single"] = "dart"
     dart_width_hz: Annotated[float, Field(gt=0, le=100e3)] = 10e3
     be_bandwidth_hz: Annotated[float, Field(gt=0, le=1e6)] = 60e3
     be_bins: Annotated[int, Field(ge=8, le=512)] = 32
+    single_drive_hz: Annotated[float, Field(gt=0, le=5e6)] = 20e3
 
     def params(self) -> SSParams:
         from hardware.protocols import SSParams
@@ -105,6 +107,7 @@ class SimInstrumentConfig(Strict):
             sample_param_names(self.sample),
             sample_elements(self.sample),
         )
+        problems += omitted_safety_problems(self.safety, self.default_safety())
         problems += check_safety(
             self.safety_or_default(), self.travel_mm, self.sspfm.v_max, self.amplifier_v
         )
@@ -114,8 +117,10 @@ class SimInstrumentConfig(Strict):
 
     def safety_or_default(self) -> SafetyConfig:
         """The safety section; by default the bias limit follows the recipe's v_max."""
-        if self.safety is not None:
-            return self.safety
+        return self.safety if self.safety is not None else self.default_safety()
+
+    def default_safety(self) -> SafetyConfig:
+        """The limits without a `safety:` block: defaults, bias limit max(10 V, v_max)."""
         return SafetyConfig(bias_limit_v=max(10.0, self.sspfm.v_max))
 
     def build(

@@ -25,6 +25,7 @@ from explorer.config.instrument import (
     sample_elements,
     sample_param_names,
 )
+from explorer.config.paths import PortablePath
 from explorer.config.safety import SafetyConfig, check_safety
 from explorer.config.sample_check import sample_problems
 
@@ -94,7 +95,7 @@ class AsylumPFMConfig(Strict):
     """Asylum Research controller driven through Igor Pro (aespm-style file bridge)."""
 
     kind: Literal["asylum"]
-    exchange_dir: Path
+    exchange_dir: PortablePath
     igor_command: list[str] = Field(default_factory=list)
     command_timeout_s: PositiveFloat = 30.0
     data_timeout_s: PositiveFloat = 300.0
@@ -157,7 +158,7 @@ class LabInstrumentConfig(Strict):
     sspfm: SSPFMConfig = Field(default_factory=SSPFMConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     settle_s: NonNegFloat = 30.0
-    lock_dir: Path = Path(tempfile.gettempdir()) / "combi-explorer-locks"
+    lock_dir: PortablePath = Path(tempfile.gettempdir()) / "combi-explorer-locks"
     measure_timeout_s: PositiveFloat = 900.0
 
     @model_validator(mode="after")
@@ -165,12 +166,17 @@ class LabInstrumentConfig(Strict):
         problems = check_safety(
             self.safety, self.stage.travel_mm, self.sspfm.v_max, self.pfm.amplifier_v
         )
+        if self.pfm.kind == "asylum" and self.sspfm.mode == "be":
+            problems.append(
+                "sspfm.mode: the Asylum bridge runs dart (DART-SS) or single "
+                "(single-frequency SS-PFM), not be; choose one of those"
+            )
         if problems:
             raise ValueError(problems[0])
         if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
             raise ValueError(
                 "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
-                "remove 'mode: be'"
+                f"remove 'mode: {self.sspfm.mode}'"
             )
         return self
 
@@ -335,7 +341,8 @@ def _pfm(
         command_timeout_s=p.command_timeout_s,
         data_timeout_s=p.data_timeout_s,
     )
-    return AsylumProbe(bridge, bias_limit_v=p.amplifier_v), AsylumPFM(bridge), stage
+    pfm = AsylumPFM(bridge, mode=cfg.sspfm.mode)
+    return AsylumProbe(bridge, bias_limit_v=p.amplifier_v), pfm, stage
 
 
 def _nanonis(

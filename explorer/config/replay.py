@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.config.paths import portable_path
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
     """Absolute path of a dataset file (see module docstring); ValueError if not found."""
-    path = Path(str(value)).expanduser()
+    path = portable_path(value).expanduser()
     if path.is_absolute():
         tried = [path]
     else:

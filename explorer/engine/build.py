@@ -19,6 +19,7 @@ import numpy as np
 
 from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
+from explorer.config.foresight import foresee
 from explorer.config.instrument import SimInstrumentConfig, sample_elements
 from explorer.config.library import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
@@ -165,6 +166,7 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
             | {f"outcomes[{k}]": o.source for k, o in enumerate(cfg.outcomes)}
         )
     check_within_controller_limits(cfg, library)
+    foresee(cfg.instrument, library)
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"

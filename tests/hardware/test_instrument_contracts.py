@@ -30,6 +30,12 @@ class TestSimInstrumentBandExcitation(InstrumentContract):
         return _build(dict(BASE_CONFIG, instrument=inst), tmp_path)
 
 
+class TestSimInstrumentSingleFrequency(InstrumentContract):
+    def make_instrument(self, tmp_path):
+        inst = {"kind": "sim", "sample": "smbfo", "sspfm": {"mode": "single"}}
+        return _build(dict(BASE_CONFIG, instrument=inst), tmp_path)
+
+
 class _Lab(InstrumentContract):
     controller = "zaber"
 
