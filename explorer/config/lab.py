@@ -173,10 +173,10 @@ class LabInstrumentConfig(Strict):
             )
         if problems:
             raise ValueError(problems[0])
-        if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
+        if self.pfm.kind == "nanonis" and self.sspfm.mode != "single":
             raise ValueError(
-                "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
-                f"remove 'mode: {self.sspfm.mode}'"
+                f"sspfm.mode: {self.sspfm.mode!r}; the Nanonis back end reads its lock-in at "
+                "one frequency: set 'mode: single' (drive at single_drive_hz)"
             )
         return self
 

@@ -95,6 +95,16 @@ def test_dry_run_talks_to_an_in_process_emulator_only(tmp_path) -> None:
     assert {"armed", "bias_limit", "z_interlock", "max_step", "fresh_spot"} <= set(safety)
 
 
+def test_validate_refuses_a_mode_the_nanonis_cannot_run(tmp_path, capsys) -> None:
+    cfg = campaign(tmp_path)
+    cfg["instrument"]["sspfm"]["mode"] = "dart"
+    path = tmp_path / "dart.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "set 'mode: single'" in err[0]
+
+
 def test_armed_against_emulators_served_on_tcp(tmp_path) -> None:
     register_url_handler()
     name = f"nanonis-armed-{next(_names)}"
@@ -152,7 +162,7 @@ def test_killing_the_emulator_mid_run_faults_safely_and_the_run_resumes(tmp_path
     inst["stage"]["port"] = f"socket://127.0.0.1:{stage_port}"
     inst["pfm"].update(port=nanonis_port, tune_settle_s=0.0, segment_settling_s=0.0,
                        point_settling_s=0.0, point_integration_s=0.0, bias_step_s=0.001)  # fmt: skip
-    inst["sspfm"] = {"v_max": 8.0, "steps_per_cycle": 16, "cycles": 1}
+    inst["sspfm"] = {"mode": "single", "v_max": 8.0, "steps_per_cycle": 16, "cycles": 1}
     inst["settle_s"] = 0.0
     path = tmp_path / "kill.yaml"
     path.write_text(yaml.safe_dump(cfg))

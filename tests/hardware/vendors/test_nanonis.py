@@ -49,10 +49,12 @@ def test_withdraw_approach_tune_and_a_lockin_loop_with_names_and_units() -> None
         res = probe.tune(center_hz=350e3, width_hz=100e3, timeout_s=30.0)
         assert res.f0_hz == pytest.approx(emu.landing.spot.f0_hz, rel=2e-3)
         assert res.q == pytest.approx(emu.landing.spot.q, rel=0.2)
-        params = SSParams(v_max=8.0, steps_per_cycle=16, cycles=2)
+        params = SSParams(v_max=8.0, steps_per_cycle=16, cycles=2, mode="single")
         out = pfm.switching_spectroscopy(params, Site(1, 5.0, 3.0, 3.0, 0.0), timeout_s=300.0)
         assert emu.folme_m == pytest.approx((3e-6, 0.0))
         assert out["sspfm.lockin_on"].shape == out["sspfm.lockin_off"].shape == (32, 2)
+        assert out["sspfm.sf_on"].shape == (32, 3) and set(out["sspfm.sf_on"][:, 2]) == {20e3}
+        assert emu.lockins[1].freq_hz == 20e3  # the loop ran at the single drive frequency
         traces = {k for k in out if ".trace_" in k}
         assert traces == {"sspfm.trace_bias_calc_v", "sspfm.trace_li_demod_1_x_v",
                           "sspfm.trace_li_demod_1_y_v"}  # fmt: skip
@@ -91,6 +93,8 @@ def test_refusals_limits_and_timeouts() -> None:
             probe.approach(timeout_s=30.0)
         assert 30.0 <= clock.now_s() - t0 < 32.0
         assert _commands(journal)[-2:] == ["AutoApproach.OnOffSet", "ZCtrl.Withdraw"]
+        with pytest.raises(HardwareError, match=r"single-frequency SS-PFM \(mode: single\)"):
+            pfm.switching_spectroscopy(SSParams(mode="dart"), Site(1, 0.0, 0.0), timeout_s=5.0)
         with pytest.raises(HardwareError, match="outside the scan frame"):
             pfm.move_tip(Site(1, 0.0, 0.0, 6.0, 0.0), timeout_s=5.0)
         with pytest.raises(HardwareError, match=r"Nanonis refused BiasSpectr\.MLSModeSet"):
