@@ -353,31 +353,24 @@ def _nanonis(
     seed: int,
     composition_at: Any,
 ) -> tuple[Any, Any]:
-    """Nanonis probe + PFM. Over an emulated stage (a dry run, or an emu:// port armed or not)
-    the link goes to an in-process emulator beside the stage emulator, over the simulated
-    sample; otherwise to `host:port`."""
-    from dataclasses import replace
+    """Nanonis probe + PFM (hardware/vendors/nanonis_devices.py); an emulated stage gets an
+    emulated Nanonis over `pfm.sample` (without one: SmBFO at Sm = 0.1)."""
+    from hardware.vendors.nanonis_devices import nanonis_devices
 
-    from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
-    from hardware.vendors.nanonis_sspfm import NanonisPFM
-
-    client_class()  # the optional extra is missing: say so before anything is opened
-    settings = p.settings()
-    server = None
-    if port.startswith("emu://"):  # a dry run, or an emulated stage
-        from hardware.emulators import emulator_for
-        from hardware.emulators.nanonis_lab import serve_beside
-
+    def emulated_sample() -> tuple[Any, Any]:
         name = p.sample if p.sample is not None and composition_at is not None else "smbfo"
-        composition = composition_at or _constant_composition  # `sample: null`: no map given
-        sample = build_sample(name, {}, "realistic", seed)
-        server = serve_beside(emulator_for(port), sample, composition, seed=seed)
-        settings = replace(settings, host="127.0.0.1", port=server.port)
-    link = NanonisLink(settings, journal)
-    if server is not None:
-        link.on_close.append(server.stop)
-    probe = NanonisProbe(link, clock, bias_limit_v=p.amplifier_v)
-    return probe, NanonisPFM(probe)
+        composition = composition_at or _constant_composition
+        return build_sample(name, {}, "realistic", seed), composition
+
+    return nanonis_devices(
+        p.settings(),
+        stage_port=port,
+        clock=clock,
+        journal=journal,
+        bias_limit_v=p.amplifier_v,
+        emulated_sample=emulated_sample,
+        seed=seed,
+    )
 
 
 def _constant_composition(x_mm: float, y_mm: float) -> dict[str, float]:
