@@ -4,7 +4,6 @@ raised as HardwareError, lock-in loops recorded with channel names and units."""
 
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
@@ -18,7 +17,7 @@ from hardware.errors import HardwareError, HardwareTimeoutError
 from hardware.journal import Journal
 from hardware.protocols import ProbeState, Site, SSParams
 from hardware.vendors.nanonis import NanonisLink, NanonisProbe, NanonisSettings, client_class
-from hardware.vendors.nanonis_sspfm import NanonisPFM, channel_key
+from hardware.vendors.nanonis_sspfm import NanonisPFM
 from tests.hardware.nanonis_bench import bench
 
 
@@ -179,10 +178,3 @@ def test_without_the_extra_the_error_names_it(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "nanonis_spm", None)  # import fails as if not installed
     with pytest.raises(HardwareError, match=r"pip install 'combi-explorer\[nanonis\]'"):
         client_class()
-
-
-def test_channel_keys_carry_name_and_unit() -> None:
-    assert channel_key("LI Demod 1 X (V)") == "li_demod_1_x_v"
-    assert channel_key("Bias calc (V)") == "bias_calc_v"
-    assert channel_key("Current (A)") == "current_a"
-    assert math.isclose(NanonisSettings().lockin_v_per_au, 1e-3)
