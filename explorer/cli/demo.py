@@ -43,12 +43,11 @@ def demo(
     from explorer.cli.app import run_session
     from explorer.cli.plot import plot, report
     from explorer.config import load_config
-    from explorer.config.paths import portable_path
     from explorer.engine.session import apply_overrides, start_new
     from explorer.report.live import live_report_for
 
     cfg = load_config(campaign or demo_campaign())
-    cfg = apply_overrides(cfg, max_points=max_points, seed=None, out=portable_path(str(out_dir)))
+    cfg = apply_overrides(cfg, max_points=max_points, seed=None, out=out_dir)
     session = start_new(cfg, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     try:

@@ -149,13 +149,15 @@ def _nanonis_timing(time_scale: float) -> Any:
 
 
 def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
-    from explorer.config.instrument import build_sample
+    from hardware.assembly.lab import constant_composition
+    from hardware.assembly.samples import build_sample
+    from hardware.assembly.specs import SampleSpec
 
     if campaign is None:
-        return build_sample("smbfo", {}, "realistic", 0), lambda x, y: {"Sm": 0.1}, 0
+        return build_sample(SampleSpec("smbfo"), 0), constant_composition, 0
     from explorer.config.loading import load_config
     from explorer.engine.build import composition_function
 
     cfg = load_config(campaign)
     name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None) or "smbfo"
-    return build_sample(name, {}, "realistic", cfg.seed), composition_function(cfg), cfg.seed
+    return build_sample(SampleSpec(name), cfg.seed), composition_function(cfg), cfg.seed

@@ -21,6 +21,8 @@ import numpy as np
 
 from explorer.errors import ConfigError
 from explorer.library import CandidateSet
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.move_plan import HOME_XY_MM, outside_limits, plan_legs
 
 
@@ -48,9 +50,7 @@ def surface_problems(instrument: Any, library: CandidateSet) -> list[str]:
     sample = simulated_sample(instrument)
     if sample is None:
         return []
-    from explorer.config.instrument import build_sample
-
-    model = build_sample(sample[0], sample[1], "none", 0)
+    model = build_sample(SampleSpec(sample[0], "none", sample[1]), 0)
     ids, pos = library.ids, library.positions_mm
     where = np.array([model.surface_at(float(x), float(y)) for x, y in pos])
     layout = getattr(model, "layout", None)

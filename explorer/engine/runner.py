@@ -22,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 
+from explorer.config.steering import SteeringConfig
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import (
     EventLog,
@@ -36,6 +37,7 @@ from explorer.engine.events import (
     WarningEvent,
 )
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
+from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
 from explorer.engine.user_queue import read_new_entries
 from explorer.engine.votes import VOTES_FILE, read_new_votes
@@ -60,6 +62,8 @@ class RunState:
     ref_point: dict[str, float] | None = None
     consecutive_skips: int = 0
     votes_consumed: int = 0
+    steering: SteeringState = field(default_factory=SteeringState)
+    gated: set[int] = field(default_factory=set)  # pending strategy choices awaiting approval
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Runner:
         batch_size: int = 1,
         strict: bool = True,
         measure_timeout_s: float = 600.0,
+        steering: SteeringConfig | None = None,
     ) -> None:
         self.run_dir = run_dir
         self.campaign = campaign
@@ -103,6 +108,9 @@ class Runner:
         self.strict = strict
         self.measure_timeout_s = measure_timeout_s
         self._abort = threading.Event()
+        self.steering = Steering(
+            run_dir, campaign, log, steering or SteeringConfig(), state.steering, self._read_votes
+        )
 
     # ---- control ---------------------------------------------------------------------------
     def request_abort(self) -> None:
@@ -129,7 +137,9 @@ class Runner:
                     break
                 for s in batch:
                     self._check_abort()
-                    self._measure(s)
+                    self.steering.wait_while_paused(self._check_abort)
+                    if self._released(s):
+                        self._measure(s)
         except _StopRunError as stop:
             status, reason = stop.status, stop.reason
         except KeyboardInterrupt:
@@ -169,10 +179,24 @@ class Runner:
     def _check_abort(self) -> None:
         if self._abort.is_set():
             raise _StopRunError("abort", "aborted by user (Ctrl-C / SIGTERM)")
+        if self.state.steering.abort_reason:
+            raise _StopRunError("abort", self.state.steering.abort_reason)
+
+    def _released(self, s: Suggestion) -> bool:
+        """The approval gate: a strategy's choice moves only once approved (control.txt); False
+        when it was vetoed meanwhile (the strategy then chooses again)."""
+        if s.location_id not in self.campaign.pending:
+            return False  # vetoed while an earlier point of the batch was measured
+        if s.location_id not in self.state.gated:
+            return True
+        ok = self.steering.approve(s.location_id, self._check_abort)
+        self.state.gated.discard(s.location_id)
+        return ok
 
     # ---- choosing --------------------------------------------------------------------------
     def _next_batch(self) -> list[Suggestion]:
-        self._read_votes()
+        self.steering.poll()  # control.txt, and votes.txt through on_poll
+        self.steering.wait_while_paused(self._check_abort)
         if self.state.resumed_pending:
             ids, self.state.resumed_pending = self.state.resumed_pending, []
             return [self.campaign.pending[i] for i in ids if i in self.campaign.pending]
@@ -191,6 +215,7 @@ class Runner:
         suggestions = self.campaign.ask(n)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
+            self.state.gated.add(s.location_id)
         self._warn_model(suggestions[0])
         self._note_ref_point(suggestions)
         return suggestions

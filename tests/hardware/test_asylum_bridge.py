@@ -7,7 +7,16 @@ import re
 import numpy as np
 import pytest
 
+from hardware.assembly.lab import assemble_lab
+from hardware.assembly.specs import (
+    AsylumPFMSpec,
+    InstrumentBuild,
+    LabInstrumentSpec,
+    Recipe,
+    ZaberStageSpec,
+)
 from hardware.clock import SimClock
+from hardware.emulators import emulator_for
 from hardware.errors import HardwareTimeoutError
 from hardware.instrument import PFMInstrument
 from hardware.journal import Journal
@@ -19,6 +28,7 @@ from hardware.sim import SimTiming, SimWorld
 from hardware.stages.sim import SimStage
 from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
 from tests.hardware.fake_igor import FakeIgor
+from tests.hardware.simkit import composition
 
 pytest.importorskip("igor2")
 
@@ -86,35 +96,24 @@ def test_igor_that_never_answers_times_out(tmp_path) -> None:
         bridge.execute(['PV("XOffset", 0)'])
 
 
-def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
-    """`instrument: {kind: lab, stage: zaber (emulated), pfm: asylum}` built from the YAML."""
-    import yaml
-
-    from explorer.config import parse_config
-    from explorer.engine.build import build_instrument, composition_function
-    from hardware.emulators import emulator_for
-    from tests.conftest import CAMPAIGNS
-
-    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
+def test_lab_assembly_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
+    """A lab spec (Zaber stage on the emulator, Asylum PFM) assembled by hardware.assembly.lab."""
     port = "emu://zaber?name=asylum-lab&travel_mm=50"
-    cfg["instrument"]["stage"]["port"] = port
-    cfg["instrument"]["pfm"] = {
-        "kind": "asylum",
-        "exchange_dir": str(tmp_path / "igor"),
-        "command_timeout_s": 10,
-        "data_timeout_s": 10,
-    }
-    cfg["instrument"]["safety"]["tip_check_every"] = 0
-    campaign = parse_config(cfg)
-    emulator = emulator_for(port)
-    world = SimWorld(
-        SmBFOSample(SmBFOParams(), 4), composition_function(campaign), 4, emulator.clock
+    spec = LabInstrumentSpec(
+        ZaberStageSpec(port, travel_mm=((0.0, 50.0), (0.0, 50.0))),
+        AsylumPFMSpec(tmp_path / "igor", command_timeout_s=10, data_timeout_s=10),
+        Recipe(),
+        SafetyPolicy(((0.0, 12.0), (0.0, 6.0)), settle_s=30.0, tip_check_every=0),
+        lock_dir=tmp_path / "locks",
     )
+    build = InstrumentBuild(seed=4, composition_at=composition, run_dir=tmp_path)
+    emulator = emulator_for(port)
+    world = SimWorld(SmBFOSample(SmBFOParams(), 4), composition, 4, emulator.clock)
     um = emulator.position_um
     igor = FakeIgor(tmp_path / "igor", world, where=lambda: (um()[0] / 1000, um()[1] / 1000))
     igor.start()
     try:
-        inst = build_instrument(campaign, run_dir=tmp_path)
+        inst = assemble_lab(spec, build)
         assert inst.channels == ("sspfm",)
         m = inst.measure_at(47, 6.0, 3.0, timeout_s=900)
         assert (m.x_mm, m.y_mm) == (6.0, 3.0)
@@ -129,61 +128,6 @@ def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
 # ---- golden transcripts: every command file of a whole campaign ------------------------------
 
 IGOR_BUILTINS = {"Make", "Save", "ReadOut"}
-
-
-def _campaign_transcript(tmp_path, mode: str) -> tuple[str, list[list[str]]]:
-    """Run tests/hardware/golden/asylum-campaign.yaml with `mode`; its command files as text."""
-    import yaml
-
-    from explorer.config import parse_config
-    from explorer.engine.build import composition_function
-    from explorer.engine.session import start_new
-    from hardware.emulators import emulator_for
-    from hardware.vendors.asylum import igor_path
-    from tests.hardware.golden_files import GOLDEN_DIR
-
-    cfg = yaml.safe_load((GOLDEN_DIR / "asylum-campaign.yaml").read_text())
-    port = f"emu://zaber?name=asylum-golden-{mode}-{tmp_path.name}&microstep_um=0.1&travel_mm=50"
-    exchange = tmp_path / "exchange"
-    cfg["instrument"]["stage"]["port"] = port
-    cfg["instrument"]["pfm"]["exchange_dir"] = str(exchange)
-    cfg["instrument"]["sspfm"]["mode"] = mode
-    cfg["output"] = {"dir": str(tmp_path / "runs")}
-    campaign = parse_config(cfg)
-    emulator = emulator_for(port)
-    world = SimWorld(
-        SmBFOSample(SmBFOParams(), 7), composition_function(campaign), 7, emulator.clock
-    )
-    um = emulator.position_um
-    exchange.mkdir()
-    igor = FakeIgor(exchange, world, where=lambda: (um()[0] / 1000, um()[1] / 1000)).start()
-    try:
-        session = start_new(campaign)
-        try:
-            outcome = session.runner.run()
-        finally:
-            session.close()
-    finally:
-        igor.stop()
-    assert outcome.status == "success" and outcome.n_measured == 3
-    root = igor_path(exchange)
-    lines = [
-        "# Every command file the Asylum bridge wrote for Igor over one short campaign",
-        f"# (golden/asylum-campaign.yaml, sspfm.mode: {mode}), in order, one Igor line per line.",
-        "# Regenerate: COMBI_UPDATE_GOLDEN=1 pytest tests/hardware/test_asylum_bridge.py -k golden",
-    ]
-    for k, block in enumerate(igor.command_files, 1):
-        lines.append(f"--- command file {k}")
-        lines += [line.replace(root, "<EXCHANGE>") for line in block]
-    return "\n".join(lines) + "\n", igor.command_files
-
-
-@pytest.mark.parametrize("mode", ["dart", "single"])
-def test_golden_transcript_of_a_campaign(tmp_path, mode) -> None:
-    from tests.hardware.golden_files import assert_golden
-
-    text, _ = _campaign_transcript(tmp_path, mode)
-    assert_golden(text, f"asylum-{mode}.txt")
 
 
 @pytest.mark.parametrize("mode", ["dart", "single"])
@@ -240,21 +184,11 @@ def test_single_frequency_measurement_through_igor(rig) -> None:
     inst.close()
 
 
-def test_band_excitation_is_refused_by_the_bridge_and_the_config(tmp_path) -> None:
-    import yaml
-
-    from explorer.config import parse_config
-    from explorer.errors import ConfigError
+def test_band_excitation_is_refused_by_the_bridge() -> None:
     from hardware.errors import HardwareError
-    from tests.conftest import CAMPAIGNS
 
     with pytest.raises(HardwareError, match="dart or single, not 'be'"):
         AsylumPFM(None, mode="be")  # type: ignore[arg-type]
-    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
-    cfg["instrument"]["pfm"] = {"kind": "asylum", "exchange_dir": str(tmp_path)}
-    cfg["instrument"]["sspfm"] = {"mode": "be"}
-    with pytest.raises(ConfigError, match=r"sspfm\.mode: the Asylum bridge runs dart"):
-        parse_config(cfg)
 
 
 @pytest.mark.parametrize("sense", [1.0, -1.0])

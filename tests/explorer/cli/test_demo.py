@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from explorer.cli import main
 
 
@@ -22,3 +26,11 @@ def test_demo_with_a_missing_campaign_is_one_line(tmp_path, capsys) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "file not found" in err[0]
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(Path("C:/").drive == "C:", reason="on Windows the path is valid")
+def test_a_windows_out_folder_elsewhere_is_one_line(tmp_path, capsys) -> None:
+    assert main(["demo", "--out", r"C:\Users\lab\runs", "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: command line: output.dir: ")
+    assert "is a Windows path" in err[0]

@@ -1,6 +1,7 @@
-"""`explorer emulate nanonis` as a separate process, driven by SPECS' unmodified client through
-approach, bias set/get, a Follow Me move, a bias spectroscopy and a withdraw; a bad option is
-one line."""
+"""`explorer emulate`: the Zaber and Prior emulators serve and stop; `explorer emulate nanonis`
+as a separate process, driven by SPECS' unmodified client through approach, bias set/get, a
+Follow Me move, a bias spectroscopy and a withdraw; a bad option is one line. Every example
+campaign validates."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from explorer.cli import main
 from hardware.emulators.server import free_port
+from tests.conftest import CAMPAIGNS
 from tests.hardware.nanonis_bench import nanonis_spm
 
 REPO = Path(__file__).resolve().parents[3]
@@ -69,3 +72,27 @@ def test_bad_options_are_one_line(capsys) -> None:
     assert "--time-scale 0.0: give a positive factor" in capsys.readouterr().err
     assert main(["emulate", "xyz"]) == 2
     assert "is not one of: zaber, prior, nanonis" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted(CAMPAIGNS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_campaign_validates(path, capsys, tmp_path) -> None:
+    from tests.campaigns.test_examples import example  # replay examples: data prepared or skip
+
+    assert main(["validate", str(example(path, tmp_path))]) == 0, capsys.readouterr().err
+
+
+def test_emulate_serves_and_stops(capsys) -> None:
+    assert main(["emulate", "zaber", "--port", "0", "--serve-s", "0"]) == 0
+    assert "zaber emulator listening on socket://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_emulate_on_a_pty(capsys) -> None:
+    assert main(["emulate", "prior", "--pty", "--serve-s", "0"]) == 0
+    assert "prior emulator listening on /dev/" in capsys.readouterr().out
+
+
+def test_emulate_rejects_bad_input(capsys) -> None:
+    assert main(["emulate", "newport", "--serve-s", "0"]) == 2
+    assert main(["emulate", "zaber", "--fault", "explode@1", "--serve-s", "0"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert "not one of: zaber, prior" in err[0] and "--fault" in err[1]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.config.instrument import build_sample
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.clock import SimClock
 from hardware.emulators.nanonis_lab import serve_beside, stage_position
 from hardware.emulators.prior import PriorEmulator
@@ -20,7 +21,9 @@ def test_the_tip_follows_the_stage_emulators() -> None:
     prior = PriorEmulator(clock, um_per_count=1.0)
     prior.pos = [1000.0, 4000.0]
     assert stage_position(prior)() == pytest.approx((1.0, 4.0))
-    server = serve_beside(zaber, build_sample("smbfo", {}, "none", 1), lambda x, y: {"Sm": 0.1})
+    server = serve_beside(
+        zaber, build_sample(SampleSpec("smbfo", "none"), 1), lambda x, y: {"Sm": 0.1}
+    )
     try:
         assert server.server_address[0] == "127.0.0.1" and server.emulator.clock is clock
         zaber.axes[0].pos = 50000.0

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from explorer.config.instrument import build_sample
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.clock import RealClock
 from hardware.emulators.nanonis import NanonisEmulator, NanonisTiming
 from hardware.emulators.nanonis_server import NanonisTCPServer
@@ -146,7 +147,7 @@ def test_after_a_restart_the_next_command_reconnects() -> None:
 
 def test_a_sweep_cut_off_by_its_timeout_is_stopped_before_the_safe_path() -> None:
     clock = RealClock()
-    emu = NanonisEmulator(clock, build_sample("smbfo", {}, "none", 3), lambda x, y: {"Sm": 0.1},
+    emu = NanonisEmulator(clock, build_sample(SampleSpec("smbfo", "none"), 3), lambda x, y: {"Sm": 0.1},
                           lambda: (5.0, 3.0), timing=NanonisTiming(approach_s=0.0,
                           approach_um_per_s=1e9))  # fmt: skip
     server = NanonisTCPServer(emu, 0).start()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.config.instrument import build_sample
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.clock import SimClock
 from hardware.emulators import emulator_for, register_url_handler
 from hardware.errors import HardwareError
@@ -20,7 +21,7 @@ assert nanonis_spm  # imported for its skip
 def _devices(stage_port: str, calls: list[str]):
     def sample():
         calls.append("sample")
-        return build_sample("smbfo", {}, "none", 1), lambda x, y: {"Sm": 0.1}
+        return build_sample(SampleSpec("smbfo", "none"), 1), lambda x, y: {"Sm": 0.1}
 
     clock = SimClock()
     return nanonis_devices(NanonisSettings(port=1), stage_port=stage_port, clock=clock,
