@@ -149,5 +149,7 @@ def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
         return build_sample(SampleSpec("smbfo"), 0), constant_composition, 0
 
     cfg = load_config(campaign)
-    name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None) or "smbfo"
+    name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None)
+    if name is None:  # the campaign names no simulated sample: SmBFO at a fixed composition
+        return build_sample(SampleSpec("smbfo"), cfg.seed), constant_composition, cfg.seed
     return build_sample(SampleSpec(name), cfg.seed), composition_function(cfg), cfg.seed
