@@ -12,6 +12,8 @@ from explorer.cli.help_format import ExplorerApp
 from explorer.config import load_config
 from explorer.datasets import CONVERTERS, detect_format, load_dataset
 from explorer.datasets.common import OptionValue
+from explorer.datasets.from_run import from_run
+from explorer.datasets.nsid_export import write_nsid
 from explorer.datasets.simulate import simulate_dataset
 from explorer.datasets.summary import describe
 from explorer.engine.replay_config import replay_config
@@ -100,9 +102,6 @@ def from_run_cmd(
 ) -> None:
     """Write the measured locations of a run (raw arrays, scalars, objectives) as a library
     dataset, to replay the session later."""
-    from explorer.datasets.from_run import from_run
-    from hardware.replay import write_dataset
-
     for path in (target, nsid):
         if path is not None and path.exists() and not force:
             raise DatasetError(f"{path} exists; choose another name or pass --force")
@@ -110,8 +109,6 @@ def from_run_cmd(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     if nsid is not None:
-        from explorer.datasets.nsid_export import write_nsid
-
         write_nsid(ds, nsid)
         out.print(f"wrote {nsid}: NSID for the pycroscopy tools")
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
