@@ -148,7 +148,9 @@ def _edges() -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                # `from package import submodule` depends on the submodule, not on the package
+                subs = [f"{node.module}.{a.name}" for a in node.names]
+                names = [s for s in subs if s in sources] or [node.module]
             elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "heavy":
                 names = [a.value for a in node.args[:1] if isinstance(a, ast.Constant)]
             graph[mod] |= {n for n in names if n in sources and n != mod}
