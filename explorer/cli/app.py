@@ -45,10 +45,12 @@ class _ExplorerCli(ExplorerGroup):
     )
     panels = {  # noqa: RUF012 (read-only class-level table)
         **dict.fromkeys(
-            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote"),
             "Run a campaign",
         ),
-        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(
+            ("serve", "plot", "report", "recommend", "pareto", "compare"), "Look at runs"
+        ),
         **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
         **dict.fromkeys(("emulate", "check-igor", "check-nanonis", "check"), "Lab hardware"),
     }
