@@ -117,11 +117,24 @@ def _shared_objectives(runs: Sequence[RunData]) -> list[str]:
 
 
 def comparison_ref_point(runs: Sequence[RunData], names: Sequence[str]) -> RefPoint:
-    logged = [logged_ref_point(r) for r in runs]
-    if all(ref is not None and set(names) <= set(ref) for ref in logged):
-        first = {n: float(logged[0][n]) for n in names}  # type: ignore[index]
-        if all({n: float(ref[n]) for n in names} == first for ref in logged):  # type: ignore[index]
-            return RefPoint(first, "logged")
+    """The one reference point all runs are scored against: the one they logged (runs that
+    logged none share it), or, when no run logged one, a point derived from all their data.
+    Runs that logged different points are refused, naming them."""
+    logged = {str(r.run_dir): logged_ref_point(r) for r in runs}
+    points = {
+        run: {n: float(ref[n]) for n in names}
+        for run, ref in logged.items()
+        if ref is not None and set(names) <= set(ref)
+    }
+    distinct = {tuple(sorted(p.items())) for p in points.values()}
+    if len(distinct) > 1:
+        listed = "; ".join(f"{run}: {p}" for run, p in points.items())
+        raise InputFileError(
+            f"runs logged different hypervolume reference points ({listed}); compare runs of "
+            "one campaign-level `ref_point:` or give them the same one"
+        )
+    if points:
+        return RefPoint(next(iter(points.values())), "logged")
     pooled = np.vstack([objective_matrix(r, names) for r in runs])
     return derived_ref_point(pooled, names, [runs[0].directions[n] for n in names])
 
