@@ -6,9 +6,11 @@ Curves, against the measurement number (1-based):
 * `best_so_far` of each objective the runs share (user units and direction);
 * `hypervolume` when the runs share >= 2 objectives: recomputed for every run from its measured
   values against ONE reference point, so runs are comparable. It is the logged reference point
-  when every run logged the same one, otherwise derived from the pooled values of all runs
+  (the campaign's `ref_point:`; runs that logged none share it; runs that logged different ones
+  are refused), or, when no run logged one, derived from the pooled values of all runs
   (`reference` says which; derived values are comparable only within this comparison);
-* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`);
+* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`), or,
+  with `classes=NAME`, from the ground-truth label NAME of the dataset each (replayed) run read;
 * `stage_travel`: cumulative straight-line stage travel in mm between measured locations (the
   cost SANE-style strategies trade against discovery).
 
@@ -38,6 +40,7 @@ from explorer.analysis.metrics import (
 )
 from explorer.analysis.rundata import RunData
 from explorer.engine.rundir import is_run_dir
+from explorer.analysis.ground_truth import classes_found_from_dataset
 from explorer.errors import InputFileError
 
 CURVE_COLUMNS = ["run", "group", "seed", "metric", "objective", "step", "value"]
@@ -158,7 +161,11 @@ def _rows(
 
 
 def compare_runs(
-    paths: Sequence[Path], *, by: str = "strategy", classes_scalar: str = CLASS_SCALAR
+    paths: Sequence[Path],
+    *,
+    by: str = "strategy",
+    classes_scalar: str = CLASS_SCALAR,
+    classes: str | None = None,
 ) -> Comparison:
     """Curves and group statistics of the runs at `paths` (see module docstring)."""
     runs, skipped = load_runs(paths)
@@ -173,9 +180,10 @@ def compare_runs(
             dirs = [run.directions[n] for n in names]
             hv = hypervolume_curve(objective_matrix(run, names), dirs, ref.internal(names, dirs))
             rows += _rows(run, g, "hypervolume", "", hv)
-        classes = classes_found_curve(run, classes_scalar)
         if classes is not None:
-            rows += _rows(run, g, "classes_found", classes_scalar, classes)
+            rows += _rows(run, g, "classes_found", classes, classes_found_from_dataset(run, classes))
+        elif (found := classes_found_curve(run, classes_scalar)) is not None:
+            rows += _rows(run, g, "classes_found", classes_scalar, found)
         rows += _rows(run, g, "stage_travel", "", travel_distance_mm(run.positions_mm))
     curves = pd.DataFrame(rows, columns=CURVE_COLUMNS)
     labels = {n: _label(runs[0], n) for n in names}
