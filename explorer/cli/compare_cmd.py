@@ -28,6 +28,13 @@ def compare(
     classes_scalar: Annotated[
         str, typer.Option(help="measured scalar holding a class label, for classes-found curves")
     ] = "class_label",
+    classes: Annotated[
+        str | None,
+        typer.Option(
+            help="ground-truth label of the replayed dataset (e.g. phase_class) whose classes "
+            "found are scored; replaces --classes-scalar"
+        ),
+    ] = None,
 ) -> None:
     """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and
     IQR bands per group, plus compare_curves.csv and compare_summary.csv."""
@@ -38,9 +45,11 @@ def compare(
 
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    c = compare_runs(run_dirs, by=by, classes_scalar=classes_scalar)
+    c = compare_runs(run_dirs, by=by, classes_scalar=classes_scalar, classes=classes)
     for s in c.skipped:
         err.print(f"note: skipped {s}", markup=False)
+    if c.reference is not None:
+        out.print(f"hypervolume reference ({c.reference.source}): {c.reference.values}", markup=False)
     target = out_dir or run_dirs[0].resolve().parent / "comparison"
     for p in write_csv(c, target):
         out.print(f"wrote {p}")

@@ -143,10 +143,11 @@ class SkoptConfig(_SingleObjective):
 class MOBOConfig(Strict):
     """Multi-objective GP BO (explorer.strategies.mobo): one GP per objective.
 
-    `ref_point` is `{objective: value}` in user units for every objective (hypervolumes of runs
-    of one campaign are then comparable), or `auto`: chosen once, at the first model-based
-    decision, as worst observed value − 0.1 × observed range per objective (logged as a
-    `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
+    The reference point is the campaign's top-level `ref_point:` (`{objective: value}` in user
+    units, shared by every strategy so hypervolumes of all runs compare). `ref_point` here is a
+    deprecated alias that must agree with it. Without either (`auto`) it is chosen once, at the
+    first model-based decision, as worst observed value − 0.1 × observed range per objective
+    (logged as a `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
     """
 
     kind: Literal["mobo"]
@@ -161,9 +162,9 @@ class MOBOConfig(Strict):
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
-        if self.ref_point == "auto":
+        ref = self.ref_point if isinstance(self.ref_point, dict) else b.ref_point
+        if ref is None:
             return None
-        ref = self.ref_point
         return tuple(b.sign(name) * ref[name] for name in b.objective_names)
 
     def build(self, b: StrategyBuild) -> Strategy:

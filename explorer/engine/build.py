@@ -77,7 +77,10 @@ def build_constraints(cfg: CampaignConfig) -> tuple[OutcomeConstraint, ...]:
 
 
 def explicit_ref_point(cfg: CampaignConfig) -> dict[str, float] | None:
-    """The reference point written in the YAML (user units), if a strategy gives one."""
+    """The campaign's reference point (user units): the top-level `ref_point`, else the one a
+    strategy gives (the deprecated alias, checked to agree by the config)."""
+    if isinstance(cfg.ref_point, dict):
+        return {o.name: float(cfg.ref_point[o.name]) for o in cfg.objectives}
     for c in walk(cfg.strategy):
         ref = getattr(c, "ref_point", None)
         if isinstance(ref, dict):
@@ -197,7 +200,10 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     constraints = build_constraints(cfg)
     strategy = cfg.strategy.build(
         StrategyBuild(
-            tuple(o.name for o in objectives), tuple(o.direction for o in objectives), constraints
+            tuple(o.name for o in objectives),
+            tuple(o.direction for o in objectives),
+            constraints,
+            explicit_ref_point(cfg),
         )
     )
     return Campaign(
