@@ -27,7 +27,7 @@ from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
-from explorer.objectives import Objective
+from explorer.objectives import Objective, load_function
 from explorer.stop import StopRule, build_stop_rules
 from hardware.protocols import Instrument
 
@@ -165,6 +165,9 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
             | {f"outcomes[{k}]": o.source for k, o in enumerate(cfg.outcomes)}
         )
     check_within_controller_limits(cfg, library)
+    for quantity in (*cfg.objectives, *cfg.outcomes):
+        if quantity.function is not None:
+            load_function(quantity.function)  # imported and its signature checked now
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"

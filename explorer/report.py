@@ -10,7 +10,7 @@ after every measurement. The file is replaced atomically, so a reload never sees
 from __future__ import annotations
 
 import base64
-import fcntl
+import contextlib
 import html
 import io
 import os
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
+from filelock import lock_descriptor, unlock_descriptor
 
 from explorer.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
 from explorer.metrics import (
@@ -53,12 +54,13 @@ def run_is_active(run: RunData) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True  # held by the running campaign
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        if not lock_descriptor(fd, blocking=False):
+            return True  # held by the running campaign
+        with contextlib.suppress(OSError):
+            unlock_descriptor(fd)
         return False
+    except OSError:
+        return True
     finally:
         os.close(fd)
 

@@ -10,10 +10,11 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from explorer.arming import arming_state, check_arming, recorded_arming
 from explorer.build import (
     build_campaign,
     build_instrument,
@@ -28,6 +29,7 @@ from explorer.campaign import Campaign
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.errors import EventLogError, InputFileError, RunDirError
 from explorer.events import (
+    ArmingChanged,
     EventLog,
     FrontUpdated,
     LogContents,
@@ -40,6 +42,7 @@ from explorer.events import (
     Voted,
     read_events,
 )
+from explorer.integrity import check_run_dir
 from explorer.recovery import find_orphan, hardware_stale_owner, resume_warnings
 from explorer.rundir import (
     CONFIG_FILE,
@@ -101,12 +104,13 @@ def start_new(cfg: CampaignConfig, *, arm_hardware: bool = False) -> Session:
     instrument: Any = None
     log: EventLog | None = None
     try:
-        check_writable(run_dir)
+        check_writable(run_dir, then="run again", where=cfg.output.dir)
         versions = package_versions()
         write_config(run_dir, resolved_config(cfg, versions))
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
-        log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+        arming = arming_state(cfg, arm_hardware)
+        log.emit(run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming))
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
             log.emit(warning)
     except BaseException:
@@ -134,12 +138,13 @@ def _subscribe_outputs(cfg: CampaignConfig, run_dir: Path, log: EventLog) -> Non
         log.subscribe(LiveReport(run_dir))
 
 
-def _run_started(
+def run_started_event(
     cfg: CampaignConfig,
     run_dir: Path,
     campaign: Campaign,
     channels: tuple[str, ...],
     versions: dict[str, str],
+    arming: str,
 ) -> RunStarted:
     return RunStarted(
         run_id=run_dir.name,
@@ -155,6 +160,7 @@ def _run_started(
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
         ref_point=explicit_ref_point(cfg),
+        arming=arming,
     )
 
 
@@ -201,6 +207,7 @@ class ReplayedState:
     front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
     ref_point: dict[str, float] | None = None
     votes_consumed: int = 0
+    suggestion_seqs: dict[int, int] = field(default_factory=dict)  # pending id -> its seq
 
 
 def replay_into(
@@ -260,15 +267,26 @@ def replay_into(
         front_missing and multi,
         ref,
         votes_consumed,
+        {lid: suggested[lid].seq for lid in pending},
     )
 
 
-def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool = False) -> Session:
+def resume(
+    run_dir: Path,
+    *,
+    max_points: int | None = None,
+    arm_hardware: bool = False,
+    change_arming: bool = False,
+) -> Session:
     """Reopen a run directory and continue the campaign from its log.
 
     Whatever a crash left is put right first (explorer.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
-    raw file, a run killed while writing `run_started` started properly; each is logged."""
+    raw file, a run killed while writing `run_started` started properly; each is logged.
+    Anything else the log does not account for (raw files, journal visits; a raw file whose
+    hash, location or suggestion disagrees with its event) refuses the resume with nothing
+    changed (explorer.integrity), and so does a change of arming state without
+    `change_arming`."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
         cfg = apply_overrides(cfg, max_points=max_points)
@@ -282,6 +300,10 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         contents = read_events(run_dir / EVENTS_FILE)
         if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
+        check_run_dir(run_dir, contents, action="resume")
+        arming = arming_state(cfg, arm_hardware)
+        recorded = recorded_arming(contents.events)
+        changed = check_arming(recorded, arming, change_arming=change_arming, run_dir=run_dir)
         campaign = build_campaign(cfg, library)
         st = replay_into(campaign, contents, run_dir)
         orphan = find_orphan(run_dir, campaign, st.pending)
@@ -299,7 +321,9 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
         log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
-            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+            log.emit(
+                run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming)
+            )
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,
@@ -312,6 +336,8 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             removed, lock.stale_owner, contents.torn_tail, hardware_stale_owner(instrument, run_dir)
         ):
             log.emit(warning)
+        if changed:
+            log.emit(ArmingChanged(previous=recorded, current=arming, step=st.n_measured))
         state = RunState(
             initial_location_ids(cfg, library),
             [i for i in st.pending if orphan is None or i != orphan.suggestion.location_id],
@@ -319,6 +345,7 @@ def resume(run_dir: Path, *, max_points: int | None = None, arm_hardware: bool =
             st.instrument_time_s,
             st.ref_point,
             votes_consumed=st.votes_consumed,
+            suggestion_seqs=dict(st.suggestion_seqs),
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
         _subscribe_outputs(cfg, run_dir, log)

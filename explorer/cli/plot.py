@@ -37,7 +37,9 @@ def parse_steps(text: str | None) -> list[int | None] | None:
     return steps
 
 
-def load_run(run_dir: Path) -> RunData:
+def load_run(run_dir: Path, action: str = "plot") -> RunData:
+    """The run's data once the log and raw/ agree (explorer.integrity), else one refusal."""
+    from explorer.integrity import check_run_dir
     from explorer.rundata import RunData
     from explorer.rundir import is_run_dir
 
@@ -46,6 +48,7 @@ def load_run(run_dir: Path) -> RunData:
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"
         )
     data = RunData.load(run_dir)
+    check_run_dir(run_dir, data.log, action=action)
     if not data.measured:
         raise ConfigError(f"{run_dir} has no measurements to plot yet")
     return data
@@ -91,6 +94,6 @@ def report(
     warnings); it reloads itself while the run is still active."""
     from explorer.report import write_report
 
-    load_run(run_dir)
+    load_run(run_dir, "report")
     path = write_report(run_dir, steps=parse_steps(steps))
     out.print(f"wrote {path}")
