@@ -48,7 +48,7 @@ from explorer.pareto import front_snapshot
 from explorer.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.stop import RunProgress, StopRule, first_reason
 from explorer.strategies.base import Suggestion
-from explorer.user_queue import read_new_entries
+from explorer.user_queue import location_at, read_new_entries
 from explorer.votes import VOTES_FILE, read_new_votes
 from hardware.errors import AbortedError, HardwareError
 from hardware.protocols import Instrument, Measurement
@@ -296,11 +296,11 @@ class Runner:
             if e.error == "blank":
                 continue
             lid = e.location_id
-            if e.xy_mm is not None:
-                lid = self.campaign.library.nearest(*e.xy_mm)
             try:
                 if e.error:
                     raise StrategyError(e.error)
+                if e.xy_mm is not None:
+                    lid = location_at(self.campaign.library, *e.xy_mm)
                 assert lid is not None
                 s = self.campaign.propose(lid, "queue")
             except StrategyError as exc:

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
-from explorer.errors import ConfigError
+from explorer.errors import ConfigError, DatasetError
 
 if TYPE_CHECKING:
     from explorer.library import CandidateSet
@@ -52,6 +52,13 @@ def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
     for p in tried:
         if p.is_file():
             return p.resolve()
+        if p.exists():  # a directory, FIFO or device: say so rather than "not found"
+            from explorer.datasets.paths import check_dataset_path
+
+            try:
+                check_dataset_path(p)
+            except DatasetError as exc:
+                raise ValueError(str(exc)) from None
     raise ValueError(
         f"dataset file {str(value)!r} not found (looked at {', '.join(map(str, tried))}); "
         "relative paths resolve against the campaign file's folder, then the current directory"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from explorer.datasets import nist_ternary, pfm_images, pto_beps, pto_sspfm, smbfo_digitized
 from explorer.datasets.common import OptionValue
+from explorer.datasets.paths import check_dataset_path
 from explorer.errors import DatasetError
 from hardware.replay import LibraryDataset, is_library_dataset, read_dataset
 
@@ -69,8 +70,7 @@ FORMAT_NAMES: tuple[str, ...] = ("auto", NATIVE, *CONVERTERS)
 
 def detect_format(path: Path) -> str:
     """Name of the format of a file ('native' for a library dataset); DatasetError if unknown."""
-    if not path.is_file():
-        raise DatasetError(f"{path}: file not found")
+    check_dataset_path(path)
     if is_library_dataset(path):
         return NATIVE
     for conv in CONVERTERS.values():
@@ -91,10 +91,7 @@ def load_dataset(
     immutable, so a library and an instrument built from the same file share one copy.
     """
     path = Path(path).resolve()
-    try:
-        st = path.stat()
-    except OSError:
-        raise DatasetError(f"{path}: file not found") from None
+    st = check_dataset_path(path)
     opts = tuple(sorted((options or {}).items()))
     return _load_cached(str(path), st.st_mtime_ns, st.st_size, fmt, opts)
 
