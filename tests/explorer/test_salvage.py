@@ -59,7 +59,7 @@ def test_recover_moves_aside_what_it_cannot_account_for(run) -> None:
     gap = run / "raw" / f"{n_logged + 1:06d}.npz"
     data = gap.read_bytes()
     gap.unlink()
-    code, out, err = run_cli(["recover", str(run)])
+    code, _, err = run_cli(["recover", str(run)])
     assert code == 0, err
     (rec,) = read_events(run / "events.jsonl").of_type(Recovered)
     assert len(rec.rebuilt) == 1 and rec.moved_aside, rec
@@ -74,7 +74,7 @@ def test_recover_moves_aside_what_it_cannot_account_for(run) -> None:
 def test_recover_lists_damaged_raw_files_as_lost_and_keeps_them(run) -> None:
     dmg.truncate_raw(run)
     before = dmg.npz_digests(run)
-    code, out, err = run_cli(["recover", str(run)])
+    code, _, err = run_cli(["recover", str(run)])
     assert code == 0, err
     (rec,) = read_events(run / "events.jsonl").of_type(Recovered)
     assert rec.raw_lost == ["raw/000004.npz"] and rec.moved_aside == ["raw/000004.npz"]
