@@ -23,7 +23,15 @@ import numpy as np
 import yaml
 from filelock import lock_descriptor, unlock_descriptor
 
-from explorer.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
+from explorer.arming import DESCRIPTIONS
+from explorer.events import (
+    ArmingChanged,
+    Fault,
+    RunResumed,
+    RunStarted,
+    RunStopped,
+    WarningEvent,
+)
 from explorer.metrics import (
     best_values,
     classes_found_curve,
@@ -94,6 +102,7 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
         SummaryRow("run", run.started.run_id),
         SummaryRow("strategy", run.strategy_label),
         SummaryRow("seed", str(run.started.seed)),
+        SummaryRow("hardware", arming_summary(run)),
         SummaryRow(
             "status",
             "running"
@@ -188,9 +197,21 @@ def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[
     return title, header, rows
 
 
+def arming_summary(run: RunData) -> str:
+    """The arming state the run started on, and every change (measurement number: new state)."""
+    text = DESCRIPTIONS.get(run.arming, "not recorded")
+    for c in run.arming_changes:
+        text += f"; from measurement {c.step + 1}: {DESCRIPTIONS.get(c.current, c.current)}"
+    return text
+
+
 def problems_table(run: RunData) -> list[list[str]]:
     rows = []
     for e in run.log.events:
+        if isinstance(e, ArmingChanged):
+            what = f"{e.previous} -> {e.current}"
+            msg = f"resumed on another arming state from measurement {e.step + 1}"
+            rows.append([e.time, "arming", what, "–", msg])
         if isinstance(e, WarningEvent):
             rows.append([e.time, "warning", e.category, str(e.location_id or "–"), e.message])
         elif isinstance(e, Fault):

@@ -311,19 +311,17 @@ def ensure_room(
     what the user does once space is free ("resume" for a run that exists, "run again" for
     one whose start was refused and whose directory is removed: `where` then names the output
     directory instead)."""
-    shown = run_dir if where is None else where
+    shown = f"run directory {run_dir}" if where is None else f"output directory {where}"
     try:
         free = shutil.disk_usage(run_dir).free
         read_only = _read_only(run_dir)
     except OSError as exc:
         raise RunDirError(f"cannot check run directory {run_dir}: {exc.strerror}") from None
     if read_only:
-        raise RunDirError(
-            f"run directory {shown} is on a read-only filesystem; remount it read-write and {then}"
-        )
+        raise RunDirError(f"{shown} is on a read-only filesystem; remount it read-write and {then}")
     if free < min_free_bytes:
         raise RunDirError(
-            f"disk almost full: {free / 2**20:.1f} MiB free where the run directory {shown} "
+            f"disk almost full: {free / 2**20:.1f} MiB free where the {shown} "
             f"is, at least {min_free_bytes / 2**20:.0f} MiB needed; free some space and {then}"
         )
 
@@ -332,7 +330,7 @@ def check_writable(run_dir: Path, *, then: str = "resume", where: Path | None = 
     """Fail before any hardware moves if the run directory cannot take a write (read-only FS,
     disk full); `then` and `where` as in `ensure_room`."""
     ensure_room(run_dir, then=then, where=where)
-    shown = run_dir if where is None else where
+    shown = f"run directory {run_dir}" if where is None else f"output directory {where}"
     probe = run_dir / f".write-probe-{os.getpid()}"
     try:
         with open(probe, "wb") as fh:
@@ -343,6 +341,4 @@ def check_writable(run_dir: Path, *, then: str = "resume", where: Path | None = 
     except OSError as exc:
         with contextlib.suppress(OSError):
             probe.unlink()
-        raise RunDirError(
-            f"run directory {shown} is not writable: {exc.strerror}; fix it and {then}"
-        ) from None
+        raise RunDirError(f"{shown} is not writable: {exc.strerror}; fix it and {then}") from None

@@ -38,6 +38,8 @@ class TraceData:
         origins: (m,) who chose each location.
         instrument_h: (m,) instrument clock after each measurement, hours.
         model_from: first measurement chosen by a model (None for model-free runs).
+        arming_changes: (first measurement number on the new state, the new state) for every
+            resume that changed the arming state (real and simulated data are told apart).
     """
 
     objective: str
@@ -49,6 +51,7 @@ class TraceData:
     origins: tuple[str, ...]
     instrument_h: FloatArray
     model_from: int | None
+    arming_changes: tuple[tuple[int, str], ...] = ()
 
 
 def trace_data(run: RunData, objective: str | None = None) -> TraceData:
@@ -64,6 +67,7 @@ def trace_data(run: RunData, objective: str | None = None) -> TraceData:
         tuple(origins(run)),
         run.instrument_hours.copy(),
         first_model_step(run),
+        tuple((c.step + 1, c.current) for c in run.arming_changes),
     )
 
 
@@ -85,6 +89,18 @@ def draw_trace(d: TraceData, ax: Axes) -> Axes:
         marker, colour = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["unknown"])
         ax.plot(d.step[sel], d.values[sel], marker, ms=3.5, color=colour, alpha=0.8, label=origin)
     ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best so far")
+    for first, state in d.arming_changes:
+        ax.axvline(first - 0.5, color=PALETTE[3], lw=1.0, ls=":")
+        ax.text(
+            first - 0.5,
+            0.02,
+            f" from here: {state.replace('_', ' ')}",
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            fontsize=7,
+            color=PALETTE[3],
+            va="bottom",
+        )
     ax.set_xlabel("measurement number")
     ax.set_ylabel(d.label)
     arrow = "↑" if d.direction == "maximize" else "↓"
