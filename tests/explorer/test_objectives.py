@@ -44,9 +44,7 @@ def test_the_guard_turns_system_exit_into_a_location_fault() -> None:
 
 def test_validate_and_run_refuse_an_unimportable_function(make_config, write_yaml) -> None:
     cfg = make_config(
-        objectives=[
-            {"name": "v", "from": "sspfm", "metric": "x", "function": "no_such_mod_x:fly"}
-        ]
+        objectives=[{"name": "v", "from": "sspfm", "metric": "x", "function": "no_such_mod_x:fly"}]
     )
     path = write_yaml(cfg)
     for argv in (["validate", str(path)], ["run", str(path), "-q"]):
