@@ -10,7 +10,6 @@ the query lock.
 from __future__ import annotations
 
 import contextlib
-
 import threading
 from typing import Any
 

@@ -53,5 +53,5 @@ def test_rejected_lines_are_logged_short_and_the_run_goes_on(make_config) -> Non
     assert [t.accepted for t in taken] == [False] * 5 + [True]
     assert all(len(t.entry) <= EXCERPT_CHARS for t in taken)
     assert "not on the library" in taken[1].reason and "not in the library" in taken[3].reason
-    assert [e.location_id for e in events if isinstance(e, Measured)][0] == 20
+    assert next(e.location_id for e in events if isinstance(e, Measured)) == 20
     assert (session.run_dir / "events.jsonl").stat().st_size < 200_000

@@ -3,6 +3,7 @@ is 'sent, not acknowledged' and the position unknown, never `stage_stopped: true
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from pathlib import Path
@@ -53,10 +54,8 @@ class CuttableLink:
 
     def cut(self) -> None:
         for s in [self.listener, *self.sockets]:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
 
