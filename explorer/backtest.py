@@ -24,10 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import TypeAdapter
 
-from explorer.build import Seeds, rng_factory
-from explorer.campaign import Campaign
 from explorer.config.strategies import StrategyBuild, StrategyConfig
 from explorer.constraints import OutcomeConstraint, feasible_mask
+from explorer.engine.build import Seeds, rng_factory
+from explorer.engine.campaign import Campaign
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
 from explorer.pareto import hypervolume_trace, true_front

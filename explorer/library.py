@@ -114,6 +114,10 @@ class CandidateSet:
 class Region(Protocol):
     def contains(self, xy_mm: FloatArray) -> NDArray[np.bool_]: ...
 
+    def outline_mm(self) -> FloatArray:
+        """(m, 2) closed polygon of the region's boundary (first point repeated last)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Rect:
@@ -126,6 +130,10 @@ class Rect:
             (x >= self.x_mm[0]) & (x <= self.x_mm[1]) & (y >= self.y_mm[0]) & (y <= self.y_mm[1])
         )
 
+    def outline_mm(self) -> FloatArray:
+        (x0, x1), (y0, y1) = self.x_mm, self.y_mm
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]], float)
+
 
 @dataclass(frozen=True)
 class Circle:
@@ -135,6 +143,11 @@ class Circle:
     def contains(self, xy_mm: FloatArray) -> NDArray[np.bool_]:
         d = np.hypot(xy_mm[:, 0] - self.center_mm[0], xy_mm[:, 1] - self.center_mm[1])
         return np.asarray(d <= self.radius_mm)
+
+    def outline_mm(self) -> FloatArray:
+        t = np.linspace(0.0, 2.0 * np.pi, 129)
+        (cx, cy), r = self.center_mm, float(self.radius_mm)
+        return np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)])
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,10 @@ class Polygon:
         with np.errstate(divide="ignore", invalid="ignore"):
             x_at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
         return np.asarray(np.sum(crosses & (x < x_at), axis=1) % 2 == 1)
+
+    def outline_mm(self) -> FloatArray:
+        v = np.asarray(self.vertices_mm, float)
+        return np.vstack([v, v[:1]])
 
 
 def inset_distance_ok(region: Region, xy_mm: FloatArray, margin_mm: float) -> NDArray[np.bool_]:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
+from explorer.analysis.strategy_curves import StrategyCurves
 from explorer.sweep.spec import SweepPlan, plan_sweep
 
 FloatArray = NDArray[np.float64]
@@ -80,27 +80,6 @@ def efficiency_plan(
         "output": {"dir": str(out_dir)},
     }
     return plan_sweep(sweep, source=f"bench efficiency ({name})")
-
-
-@dataclass(frozen=True)
-class StrategyCurves:
-    """One strategy on one library.
-
-    Attributes:
-        best: best-so-far of the measured objective (user units).
-        true_gap: (optimum − best noise-free value measured so far) / |optimum| (0 = found
-            the optimum), or None when the instrument knows no truth.
-        n_runs / n_failed: successful and failed campaigns.
-    """
-
-    dataset: str
-    strategy: str
-    objective: str
-    direction: str
-    best: MedianBand
-    true_gap: MedianBand | None
-    n_runs: int
-    n_failed: int
 
 
 def summarise(results: Any, curves: Any) -> list[StrategyCurves]:

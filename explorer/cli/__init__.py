@@ -18,7 +18,8 @@ import typer
 # command modules register themselves on `app` when imported
 from explorer.cli import bench as _bench  # noqa: F401
 from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
-from explorer.cli import compare as _compare  # noqa: F401
+from explorer.cli import check_nanonis as _check_nanonis  # noqa: F401
+from explorer.cli import compare_cmd as _compare_cmd  # noqa: F401
 from explorer.cli import dataset as _dataset  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import pareto as _pareto  # noqa: F401
@@ -26,7 +27,7 @@ from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli import sweep as _sweep  # noqa: F401
 from explorer.cli import vote as _vote  # noqa: F401
-from explorer.cli.common import app, err
+from explorer.cli.app import app, err
 from explorer.errors import ExplorerError
 
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("EXPLORER_DEBUG") == "1"
     try:
         # with standalone_mode=False click returns (not raises) the code of typer.Exit(n)
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False, prog_name="explorer")
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:

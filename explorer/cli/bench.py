@@ -12,15 +12,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
+from explorer.cli.help_format import ExplorerApp
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from explorer.bench.efficiency import StrategyCurves
+    from explorer.analysis.strategy_curves import StrategyCurves
     from explorer.bench.latency import Timing
     from explorer.bench.targets import TargetCheck
 
-bench_app = typer.Typer(
+bench_app = ExplorerApp(
     no_args_is_help=True,
     help="Benchmarks: decision latency and sample efficiency vs BoTorch and scikit-optimize.",
 )
@@ -92,7 +93,7 @@ def latency(
     """Time one decision (fit + acquisition over all candidates) per method on identical data."""
     from explorer.bench.latency import LatencySettings, run_latency, to_json
     from explorer.bench.targets import check_targets
-    from explorer.threads import current_threads, limit_threads
+    from explorer.engine.threads import current_threads, limit_threads
 
     if objectives not in (1, 2) or repeats < 1 or threads < 1 or candidates < 1:
         raise ConfigError("--objectives must be 1 or 2; --repeats, --threads, --candidates >= 1")
@@ -229,14 +230,14 @@ def efficiency(
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT")] = None,
     serial: Annotated[bool, typer.Option(help="no Dask, this process")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="parent directory")] = Path("runs/bench"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Best-so-far vs measurements over seeds (median, IQR) for strategies side by side."""
     import pandas as pd
 
     from explorer.bench.efficiency import efficiency_plan, summarise, to_json
     from explorer.cli.sweep import SweepReport
-    from explorer.plots.efficiency import save_efficiency_plots
+    from explorer.plots.efficiency_figures import save_efficiency_plots
     from explorer.sweep.execute import execute
 
     if seeds < 1 or max_points < 1:

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
+from explorer.cli.app import err, out
 from explorer.cli.bench import bench_app
-from explorer.cli.common import err, out
 from explorer.errors import ConfigError
 
 DEFAULT_CUBE = Path("../shared/data/pto-sspfm-curiosity/norm_polarization.npy")
@@ -87,16 +87,14 @@ def curiosity(
     device: Annotated[
         str, typer.Option(help="torch device of the trial models: cpu, cuda or cuda:N")
     ] = "cpu",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
     measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
     from dataclasses import replace
     from functools import partial
 
-    from explorer.plots.curiosity import save_curiosity_plots
-    from explorer.science.curiosity import GridSpec, TrialResult, TrialSettings
-    from explorer.science.curiosity_bench import (
+    from explorer.bench.curiosity_benchmark import (
         BenchSettings,
         compare_with_paper,
         format_table,
@@ -104,6 +102,9 @@ def curiosity(
         run_in_dir,
         write_json,
     )
+    from explorer.bench.curiosity_figure_data import curve_data, histogram_data
+    from explorer.bench.curiosity_trial import GridSpec, TrialResult, TrialSettings
+    from explorer.plots.curiosity_figures import save_curiosity_plots
     from novelty.curiosity.acquisition import AcquisitionParams
     from novelty.curiosity.learner import resolve_device
 
@@ -160,7 +161,12 @@ def curiosity(
         finally:
             client.close()
     path = write_json(result, out_dir / "curiosity_results.json")
-    pngs = save_curiosity_plots(result, out_dir)
+    pngs = save_curiosity_plots(
+        histogram_data(result, "loss"),
+        histogram_data(result, "max_loss"),
+        curve_data(result),
+        out_dir,
+    )
     out.print(format_table(result))
     out.print(f"wrote {path}, " + ", ".join(str(p) for p in pngs))
     if check_paper and not (

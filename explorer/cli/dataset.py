@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
+from explorer.cli.help_format import ExplorerApp
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
 
-dataset_app = typer.Typer(
+dataset_app = ExplorerApp(
     no_args_is_help=True,
     help="Library datasets for offline replay: inspect, convert external formats, simulate.",
 )
@@ -84,7 +85,7 @@ def simulate(
     """Measure every library location with the simulator and write a library dataset."""
     from explorer.config import load_config
     from explorer.datasets.simulate import simulate_dataset
-    from explorer.session import apply_overrides
+    from explorer.engine.session import apply_overrides
     from hardware.replay import write_dataset
 
     if target.exists() and not force:
@@ -123,10 +124,11 @@ def replay(
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """`run` the campaign with its instrument replaced by a replay of DATASET."""
+    """`run` the campaign with its instrument replaced by a replay of the --dataset file."""
     from explorer.config import load_config
-    from explorer.replay import replay_config
-    from explorer.session import apply_overrides, start_new
+    from explorer.engine.replay_config import replay_config
+    from explorer.engine.session import apply_overrides, start_new
+    from explorer.report.live import live_report_for
 
     cfg = replay_config(
         load_config(campaign),
@@ -137,6 +139,6 @@ def replay(
         noise_relative=noise,
     )
     cfg = apply_overrides(cfg, max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg)
+    session = start_new(cfg, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.app import app, out
 from explorer.errors import ConfigError
 
 
@@ -21,9 +21,9 @@ def pareto(
     """Print the final (feasible) Pareto front of a run and write it as CSV."""
     from rich.table import Table
 
-    from explorer.pareto_report import pareto_table, write_csv
-    from explorer.rundata import RunData
-    from explorer.rundir import is_run_dir
+    from explorer.analysis.pareto_report import pareto_table, write_csv
+    from explorer.analysis.rundata import RunData
+    from explorer.engine.rundir import is_run_dir
 
     if not is_run_dir(run_dir):
         raise ConfigError(

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from explorer.rundata import RunData
+    from explorer.analysis.rundata import RunData
 
 STEPS_HELP = (
     "decisions to draw posterior maps for, as 1-based decision numbers and/or 'final', "
@@ -38,10 +38,11 @@ def parse_steps(text: str | None) -> list[int | None] | None:
 
 
 def load_run(run_dir: Path, action: str = "plot") -> RunData:
-    """The run's data once the log and raw/ agree (explorer.integrity), else one refusal."""
-    from explorer.integrity import check_run_dir
-    from explorer.rundata import RunData
-    from explorer.rundir import is_run_dir
+    """The run's data once the log and raw/ agree (explorer.engine.integrity), else one
+    refusal naming the files."""
+    from explorer.analysis.rundata import RunData
+    from explorer.engine.integrity import check_run_dir
+    from explorer.engine.rundir import is_run_dir
 
     if not is_run_dir(run_dir):
         raise ConfigError(
@@ -92,7 +93,7 @@ def report(
 ) -> None:
     """Write RUN_DIR/report.html: one self-contained page (config, summary, figures, front,
     warnings); it reloads itself while the run is still active."""
-    from explorer.report import write_report
+    from explorer.report.page import write_report
 
     load_run(run_dir, "report")
     path = write_report(run_dir, steps=parse_steps(steps))

@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.common import app, out, run_session
+from explorer.cli.app import app, out, run_session
+from explorer.config import load_config
+from explorer.engine.build import validate_deep
+from explorer.engine.session import apply_overrides, start_new
+from explorer.engine.session import resume as resume_run
+from explorer.report.live import live_report_for
 
 ARM_HELP = (
     "allow a lab instrument to move real hardware; without it a lab config is a dry run "
@@ -32,11 +37,8 @@ def run(
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
-    from explorer.config import load_config
-    from explorer.session import apply_overrides, start_new
-
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg, arm_hardware=arm_hardware)
+    session = start_new(cfg, arm_hardware=arm_hardware, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
 
@@ -45,17 +47,19 @@ def run(
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="run directory to continue")],
     max_points: Annotated[int | None, typer.Option(help="raise stop.max_points")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
     change_arming: Annotated[
         bool, typer.Option("--change-arming", help=CHANGE_ARMING_HELP)
     ] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
-    from explorer.session import resume as resume_run
-
     session = resume_run(
-        run_dir, max_points=max_points, arm_hardware=arm_hardware, change_arming=change_arming
+        run_dir,
+        max_points=max_points,
+        arm_hardware=arm_hardware,
+        change_arming=change_arming,
+        subscribers=(live_report_for,),
     )
     n = len(session.runner.campaign.observations)
     out.print(f"resuming {run_dir} after {n} measurements")
@@ -66,7 +70,7 @@ def resume(
 def recover(run_dir: Annotated[Path, typer.Argument(help="run directory to put right")]) -> None:
     """Rebuild lost log entries from raw files; move aside (never delete) what they cannot
     account for. Moves no hardware; run `explorer resume` afterwards."""
-    from explorer.salvage import recover as recover_run
+    from explorer.engine.salvage import recover as recover_run
 
     report = recover_run(run_dir)
     if not report.changed:
@@ -91,9 +95,6 @@ def recover(run_dir: Annotated[Path, typer.Argument(help="run directory to put r
 @app.command()
 def validate(campaign: Annotated[Path, typer.Argument(help="campaign YAML file")]) -> None:
     """Check a campaign file; prints 'ok' or one line per problem (exit code 2)."""
-    from explorer.build import validate_deep
-    from explorer.config import load_config
-
     cfg = load_config(campaign)
     library = validate_deep(cfg)
     out.print(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from explorer.cli.common import app, err, out
+from explorer.cli.app import app, err, out
 
 if TYPE_CHECKING:
     from explorer.sweep.execute import SweepOutcome

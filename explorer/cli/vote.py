@@ -3,7 +3,7 @@
 With `--location ID --good|--bad` one verdict is appended to RUN_DIR/votes.txt; without them the
 latest measured locations are listed (id, position, the novelty the model logged for them) and
 the user is asked for verdicts one at a time. The running (or a later resumed) campaign reads
-the file before its next decision and logs each vote as a `voted` event (explorer/votes.py).
+the file before its next decision and logs each vote as a `voted` event (explorer/engine/votes.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from explorer.cli.common import app, out
+from explorer.cli.app import app, out
 from explorer.errors import ConfigError
 
 
@@ -31,9 +31,9 @@ def vote(
 ) -> None:
     """Vote a measured location's spectrum good or bad; the strategy's vote model penalises the
     regions around bad ones (novelty strategy). Interactive without --location."""
-    from explorer.rundata import RunData
-    from explorer.rundir import is_run_dir
-    from explorer.votes import append_vote
+    from explorer.analysis.rundata import RunData
+    from explorer.engine.rundir import is_run_dir
+    from explorer.engine.votes import append_vote
 
     if not is_run_dir(run_dir):
         raise ConfigError(
@@ -81,7 +81,7 @@ def novelty_by_location(data: Any) -> dict[int, dict[str, float]]:
 def _interactive(run_dir: Path, data: Any, last: int) -> None:
     from rich.table import Table
 
-    from explorer.votes import append_vote
+    from explorer.engine.votes import append_vote
 
     latest = data.measured[-max(1, last) :]
     info = novelty_by_location(data)

@@ -1,10 +1,11 @@
 """`instrument: {kind: lab, ...}`: a real stage driver (Zaber ASCII or Prior ProScan over any
-pyserial URL) plus a PFM back end (the simulated probe/PFM, or the Asylum/Igor bridge), behind
-the same safety facade as `kind: sim`.
+pyserial URL) plus a PFM back end (the simulated probe/PFM, the Asylum/Igor bridge, or a
+Nanonis controller over TCP), behind the same safety facade as `kind: sim`.
 
 Arming: a port that is not `emu://` is real hardware. Without `--arm-hardware` the run is a dry
-run: the driver talks to an in-process emulator named `dryrun` instead of the port, so every
-command that *would* be sent is journaled and nothing reaches the hardware.
+run: the driver talks to an in-process emulator named `dryrun` instead of the port (and the
+Nanonis client to an in-process Nanonis emulator beside it), so every command that *would* be
+sent is journaled and nothing reaches the hardware.
 """
 
 from __future__ import annotations
@@ -101,7 +102,49 @@ class AsylumPFMConfig(Strict):
     sample: Literal["smbfo", "alscbn"] | None = None  # only used to name the composition keys
 
 
-PFMConfig = Annotated[SimPFMConfig | AsylumPFMConfig, Field(discriminator="kind")]
+class NanonisPFMConfig(Strict):
+    """A Nanonis SPM controller (SPECS) over its TCP programming interface (`nanonis_spm`).
+
+    Signal slots are indexes in the Signals Manager; `motor_step_um` is the coarse motor's
+    step (open loop: the clearance is counted in steps); `lockin_v_per_au` converts the
+    demodulator output to response units at 1 V drive on resonance. Unarmed, the run talks to
+    an in-process Nanonis emulator over the simulated `sample` instead of `host:port`."""
+
+    kind: Literal["nanonis"]
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 6501
+    connect_timeout_s: PositiveFloat = 5.0
+    command_timeout_s: PositiveFloat = 10.0
+    poll_s: Annotated[float, Field(gt=0, le=5)] = 0.2
+    motor_step_um: PositiveFloat = 0.1
+    motor_group: Annotated[int, Field(ge=0, le=5)] = 0
+    deflection_signal: Annotated[int, Field(ge=0, le=127)] = 1
+    lockin_x_signal: Annotated[int, Field(ge=0, le=127)] = 2
+    lockin_y_signal: Annotated[int, Field(ge=0, le=127)] = 3
+    modulator: Annotated[int, Field(ge=1, le=8)] = 1
+    drive_amp_v: Annotated[float, Field(gt=0, le=10)] = 0.1
+    lockin_v_per_au: PositiveFloat = 1e-3
+    tune_points: Annotated[int, Field(ge=16, le=1024)] = 81
+    tune_settle_s: NonNegFloat = 0.005
+    points_per_segment: Annotated[int, Field(ge=1, le=1000)] = 5
+    segment_settling_s: NonNegFloat = 0.01
+    point_settling_s: NonNegFloat = 0.002
+    point_integration_s: NonNegFloat = 0.005
+    bias_step_s: PositiveFloat = 0.05
+    crash_deflection_v: PositiveFloat = 4.0
+    amplifier_v: Annotated[float, Field(gt=0, le=220)] = 10.0
+    # what the dry-run emulator measures (and the composition keys); none: SmBFO at Sm = 0.1
+    sample: Literal["smbfo", "alscbn"] | None = None
+
+    def settings(self) -> Any:
+        from hardware.vendors.nanonis import NanonisSettings
+
+        return NanonisSettings(**self.model_dump(exclude={"kind", "amplifier_v", "sample"}))
+
+
+PFMConfig = Annotated[
+    SimPFMConfig | AsylumPFMConfig | NanonisPFMConfig, Field(discriminator="kind")
+]
 
 
 class LabInstrumentConfig(Strict):
@@ -123,6 +166,11 @@ class LabInstrumentConfig(Strict):
         )
         if problems:
             raise ValueError(problems[0])
+        if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
+            raise ValueError(
+                "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
+                "remove 'mode: be'"
+            )
         return self
 
     @property
@@ -155,9 +203,12 @@ class LabInstrumentConfig(Strict):
         journal = Journal(run_dir / JOURNAL_FILE if run_dir else None, clock.now_s)
         try:
             stage = _stage(self.stage, port, journal, clock, simulated=port.startswith("emu://"))
-            probe, pfm, stage = _pfm(
-                self, stage, clock, journal, seed, composition_at, prior_measurements
-            )
+            if isinstance(self.pfm, NanonisPFMConfig):
+                probe, pfm = _nanonis(self.pfm, port, dry_run, clock, journal, seed, composition_at)
+            else:
+                probe, pfm, stage = _pfm(
+                    self, stage, clock, journal, seed, composition_at, prior_measurements
+                )
         except BaseException:
             journal.close()
             raise
@@ -272,6 +323,7 @@ def _pfm(
             SimPFM(world, timing),
             TrackedStage(stage, world),
         )
+    assert isinstance(p, AsylumPFMConfig), "Nanonis is assembled by _nanonis"
     from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
 
     bridge = AsylumBridge(
@@ -283,3 +335,43 @@ def _pfm(
         data_timeout_s=p.data_timeout_s,
     )
     return AsylumProbe(bridge, bias_limit_v=p.amplifier_v), AsylumPFM(bridge), stage
+
+
+def _nanonis(
+    p: NanonisPFMConfig,
+    port: str,
+    dry_run: bool,
+    clock: Clock,
+    journal: Any,
+    seed: int,
+    composition_at: Any,
+) -> tuple[Any, Any]:
+    """Nanonis probe + PFM; unarmed (or over an emulated stage without arming), the link goes
+    to an in-process emulator beside the stage emulator, over the simulated sample."""
+    from dataclasses import replace
+
+    from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
+    from hardware.vendors.nanonis_sspfm import NanonisPFM
+
+    client_class()  # the optional extra is missing: say so before anything is opened
+    settings = p.settings()
+    server = None
+    if dry_run or port.startswith("emu://"):
+        from hardware.emulators import emulator_for
+        from hardware.emulators.nanonis_lab import serve_beside
+
+        name = p.sample if p.sample is not None and composition_at is not None else "smbfo"
+        composition = composition_at or _constant_composition  # `sample: null`: no map given
+        sample = build_sample(name, {}, "realistic", seed)
+        server = serve_beside(emulator_for(port), sample, composition, seed=seed)
+        settings = replace(settings, host="127.0.0.1", port=server.port)
+    link = NanonisLink(settings, journal)
+    if server is not None:
+        link.on_close.append(server.stop)
+    probe = NanonisProbe(link, clock, bias_limit_v=p.amplifier_v)
+    return probe, NanonisPFM(probe)
+
+
+def _constant_composition(x_mm: float, y_mm: float) -> dict[str, float]:
+    """SmBFO at Sm = 0.1 everywhere (what `explorer emulate nanonis` uses without a campaign)."""
+    return {"Sm": 0.1}

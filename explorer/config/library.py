@@ -148,5 +148,14 @@ class GridLibrary(Strict):
     def extent_mm(self) -> tuple[Range, Range]:
         return self.x_mm, self.y_mm
 
+    def drawn_outline(self) -> Region:
+        """The outline a map draws: the configured one, else the triangle of a ternary spread
+        (points outside it are not part of the library), else the grid rectangle."""
+        if self.outline is not None:
+            return self.outline.build()
+        if isinstance(self.composition, TernaryComposition):
+            return Polygon(tuple(self.composition.corners_mm))
+        return Rect(self.x_mm, self.y_mm)
+
 
 LibraryConfig = Annotated[GridLibrary | DatasetLibrary, Field(discriminator="kind")]

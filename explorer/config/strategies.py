@@ -7,40 +7,18 @@ lazily (so a random campaign never imports torch) and returns a Strategy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from explorer.config.base import PositiveFloat, PositiveInt, Strict
-from explorer.config.curiosity import CuriosityConfig
-from explorer.config.dkl import DKLBOConfig
+from explorer.config.curiosity_config import CuriosityConfig
+from explorer.config.dkl_config import DKLBOConfig
 from explorer.config.library import RegionConfig
-from explorer.constraints import OutcomeConstraint
+from explorer.config.strategy_build import StrategyBuild
 
 if TYPE_CHECKING:
     from explorer.strategies.base import Strategy
-
-
-@dataclass(frozen=True)
-class StrategyBuild:
-    """What a strategy config may need to build itself.
-
-    Attributes:
-        objective_names: objectives in column order.
-        directions: "maximize" / "minimize" per objective (empty: all maximised).
-        constraints: the campaign's outcome constraints (user units).
-    """
-
-    objective_names: tuple[str, ...]
-    directions: tuple[str, ...] = ()
-    constraints: tuple[OutcomeConstraint, ...] = ()
-
-    def sign(self, name: str) -> float:
-        """+1 for a maximised objective (or an outcome), -1 for a minimised one."""
-        if name in self.objective_names and self.directions:
-            return -1.0 if self.directions[self.objective_names.index(name)] == "minimize" else 1.0
-        return 1.0
 
 
 class _SingleObjective(Strict):

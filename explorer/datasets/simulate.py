@@ -1,8 +1,9 @@
 """`explorer dataset simulate`: record a whole simulated library as a library dataset.
 
-Uses only the public entry points: the campaign's library (`explorer.build.build_library`) and
-its simulated instrument (`explorer.build.build_instrument` + `Instrument.measure_at`). Every
-library location is measured once, in id order (a raster, as a grid scan would be recorded),
+Uses only the public entry points: the campaign's library
+(`explorer.engine.build.build_library`) and its simulated instrument
+(`explorer.engine.build.build_instrument` + `Instrument.measure_at`).
+Every library location is measured once, in id order (a raster, as a grid scan would be recorded),
 so tip wear and per-spot variability are as in a live run. Where the instrument stops (the tip
 check refuses a worn tip; an approach fails twice), a fresh instrument - a new tip - carries on
 from that location, as an operator recording a whole library would; provenance records how
@@ -29,10 +30,10 @@ from importlib import metadata
 
 import numpy as np
 
-from explorer.build import Seeds, build_instrument, build_library
 from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.config.library import GridLibrary
+from explorer.engine.build import Seeds, build_instrument, build_library
 from explorer.errors import AbortedError, ConfigError, HardwareError
 from explorer.library import CandidateSet, grid_positions
 from explorer.objectives import Objective, evaluate

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.plots.common import suggestion_of_each_measurement
+from explorer.analysis.run_views import suggestion_of_each_measurement
+from explorer.analysis.rundata import RunData
 from explorer.plots.style import PALETTE, TIME_LABELS
-from explorer.rundata import RunData
 from hardware.protocols import TIME_CATEGORIES
 
 if TYPE_CHECKING:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from explorer.plots import budget, fronts, maps, posterior, spectra, ternary, traces
-from explorer.plots.posterior import PlotUnavailableError
+from explorer.analysis import posterior
+from explorer.analysis.posterior import PlotUnavailableError
+from explorer.analysis.rundata import RunData
+from explorer.plots import budget, fronts, maps, posterior_figures, spectra, ternary, traces
 from explorer.plots.style import DOUBLE_COLUMN_IN, figure, rc_context, save
-from explorer.rundata import RunData
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,7 +43,7 @@ Steps = Sequence[int | None] | None
 
 
 def _aspect(run: RunData) -> float:
-    from explorer.plots.geometry import library_geometry
+    from explorer.analysis.geometry import library_geometry
 
     (x0, x1), (y0, y1) = library_geometry(run).extent_mm
     return max(min((y1 - y0) / max(x1 - x0, 1e-9), 1.5), 0.1)
@@ -115,9 +116,9 @@ def _posterior_profiles(data: list[posterior.PosteriorMaps]) -> Figure:
     fig = figure(DOUBLE_COLUMN_IN, 2.1 * len(data))
     axes = fig.subplots(len(data), 2, squeeze=False, width_ratios=[1.3, 1])
     for (ax1, ax2), d in zip(axes, data, strict=True):
-        posterior.draw_posterior_profile(d, ax1)
+        posterior_figures.draw_posterior_profile(d, ax1)
         if d.acquisition is not None:
-            posterior.draw_acquisition_profile(d, ax2)
+            posterior_figures.draw_acquisition_profile(d, ax2)
         else:
             ax2.set_visible(False)
     axes[0, 0].legend(loc="best", ncols=2)
@@ -132,7 +133,7 @@ def _posterior_maps(data: list[posterior.PosteriorMaps], aspect: float) -> Figur
             if which == "acquisition" and d.acquisition is None:
                 ax.set_visible(False)
                 continue
-            posterior.draw_posterior(d, ax, which)
+            posterior_figures.draw_posterior(d, ax, which)
     return fig
 
 
@@ -235,7 +236,7 @@ def render(run: RunData, *, steps: Steps = None) -> RenderResult:
 
 
 def _ternary(run: RunData, result: RenderResult) -> None:
-    from explorer.plots.geometry import library_geometry
+    from explorer.analysis.geometry import library_geometry
 
     if not library_geometry(run).is_ternary:
         result.notes.append("ternary plots: not applicable (the library is not ternary)")

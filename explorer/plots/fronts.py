@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.constraints import feasible_mask
-from explorer.metrics import (
+from explorer.analysis.metrics import (
     RefPoint,
     front_staircase,
     hypervolume_curve,
     objective_matrix,
     run_ref_point,
 )
-from explorer.plots.common import objective_config, objective_label
-from explorer.plots.style import HIGHLIGHT, NEUTRAL, STEP_CMAP, objective_unit, with_unit
-from explorer.rundata import RunData
+from explorer.analysis.run_views import objective_config, objective_label, objective_unit, with_unit
+from explorer.analysis.rundata import RunData
+from explorer.constraints import feasible_mask
+from explorer.plots.style import HIGHLIGHT, NEUTRAL, STEP_CMAP
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

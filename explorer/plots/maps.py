@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.plots.common import best_index, objective_label, origins
-from explorer.plots.geometry import LibraryGeometry, library_geometry
+from explorer.analysis.geometry import LibraryGeometry, library_geometry
+from explorer.analysis.run_views import best_index, objective_label, origins
+from explorer.analysis.rundata import RunData
 from explorer.plots.style import HIGHLIGHT, NEUTRAL, VALUE_CMAP
-from explorer.rundata import RunData
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

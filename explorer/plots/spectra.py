@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.analysis.metrics import best_values
+from explorer.analysis.run_views import suggestion_of_each_measurement
+from explorer.analysis.rundata import RunData
 from explorer.errors import RunDirError
-from explorer.metrics import best_values
 from explorer.objectives import last_cycle
-from explorer.plots.common import suggestion_of_each_measurement
 from explorer.plots.style import HIGHLIGHT, PALETTE
-from explorer.rundata import RunData
 from hardware.pfm.loops import branch_directions, fit_loop, loop_model
 
 if TYPE_CHECKING:

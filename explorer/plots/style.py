@@ -66,21 +66,6 @@ RC: dict[str, Any] = {
     "figure.constrained_layout.use": True,
 }
 
-#: Units of the loop metrics computed by explorer.objectives (response is in arbitrary units).
-METRIC_UNITS: dict[str, str] = {
-    "loop_area": "a.u.·V",
-    "loop_area_numeric": "a.u.·V",
-    "loop_height": "a.u.",
-    "loop_height_raw": "a.u.",
-    "coercive_bias": "V",
-    "imprint": "V",
-    "vc_plus": "V",
-    "vc_minus": "V",
-    "remanent_response": "a.u.",
-    "saturation_response": "a.u.",
-    "fit_r2": "",
-}
-
 #: Human labels of the instrument time categories (hardware.protocols.TIME_CATEGORIES + decide).
 TIME_LABELS: dict[str, str] = {
     "move": "stage move",
@@ -91,20 +76,6 @@ TIME_LABELS: dict[str, str] = {
     "overhead": "mode switch / overhead",
     "decide": "decide (computer)",
 }
-
-
-def objective_unit(objective_cfg: dict[str, Any]) -> str:
-    """Unit of an objective: its `unit:` in the YAML, else the loop metric's unit, else ''."""
-    unit = objective_cfg.get("unit")
-    if unit:
-        return str(unit)
-    return METRIC_UNITS.get(str(objective_cfg.get("metric", "")), "")
-
-
-def with_unit(label: str, unit: str) -> str:
-    """'loop height (a.u.)' from ('loop_height', 'a.u.'); no brackets when unit is ''."""
-    text = label.replace("_", " ")
-    return f"{text} ({unit})" if unit else text
 
 
 def figure(width_in: float = DOUBLE_COLUMN_IN, height_in: float = 2.6) -> Figure:

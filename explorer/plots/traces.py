@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.plots.common import first_model_step, objective_label, origins
+from explorer.analysis.run_views import first_model_step, objective_label, origins
+from explorer.analysis.rundata import RunData
 from explorer.plots.style import NEUTRAL, PALETTE
-from explorer.rundata import RunData
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

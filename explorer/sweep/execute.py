@@ -3,7 +3,7 @@ results into Parquet tables.
 
 * Default: a `LocalCluster` of worker processes, one per core, one thread each (and one torch /
   BLAS thread per worker: Dask's nanny sets OMP_NUM_THREADS=1 before a worker starts and every
-  task calls `explorer.threads.limit_threads`).
+  task calls `explorer.engine.threads.limit_threads`).
 * `scheduler="tcp://host:port"`: an existing cluster (`dask scheduler` + `dask worker`, or
   dask-jobqueue on SLURM). Workers must import this package and see the output directory.
 * `serial=True`: no Dask, every task in this process (debugging, tiny benchmarks).

@@ -158,7 +158,7 @@ def _base_campaign(cfg: SweepConfig, source: str, base_dir: Path) -> Partial:
 def _expand(
     cfg: SweepConfig, base: Partial, sweep_dir: Path, source: str
 ) -> tuple[list[SweepTask], list[str]]:
-    from explorer.build import validate_deep
+    from explorer.engine.build import validate_deep
 
     tasks: list[SweepTask] = []
     problems: list[str] = []

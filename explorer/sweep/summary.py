@@ -1,8 +1,8 @@
 """One finished run directory -> one row of the results table and its best-so-far curves.
 
-Read from the event log only (explorer.rundata), so a task run by any worker, a reused run and a
-resumed run are summarised identically. When the instrument knows the noise-free truth (the
-simulators' `expected_metrics`; never used for decisions), each curve also carries the best
+Read from the event log only (explorer.analysis.rundata), so a task run by any worker, a reused
+run and a resumed run are summarised identically. When the instrument knows the noise-free truth
+(the simulators' `expected_metrics`; never used for decisions), each curve also carries the best
 noise-free value among the locations measured so far and the library's noise-free optimum, so
 efficiency can be scored without the luck of measurement noise.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
-from explorer.rundata import RunData
 
 FloatArray = NDArray[np.float64]
 
@@ -41,7 +41,7 @@ class TaskResult:
 
 def ground_truth(cfg: CampaignConfig) -> dict[str, Truth]:
     """Truth per objective name, for instruments that expose `expected_metrics(x_mm, y_mm)`."""
-    from explorer.build import build_instrument, build_library
+    from explorer.engine.build import build_instrument, build_library
 
     instrument = build_instrument(cfg)
     try:

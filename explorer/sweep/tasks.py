@@ -1,10 +1,10 @@
 """Running one sweep task on whichever process gets it (a Dask worker or this one).
 
-A task is an ordinary campaign: `explorer.session.start_new` + the runner, writing its own run
-directory under the task directory. Before starting, the task directory is checked: a run of the
+A task is an ordinary campaign: `explorer.engine.session.start_new` + the runner, writing its own
+run directory under the task directory. Before starting, the task directory is checked: a run of the
 same campaign that finished successfully is reused (a rerun skips it); an unfinished one (crash,
-abort, fault) is resumed with `explorer.session.resume`, which continues exactly where its log
-ends. Nothing escapes `run_task`: any exception becomes a row with status "error" and the
+abort, fault) is resumed with `explorer.engine.session.resume`, which continues exactly where
+its log ends. Nothing escapes `run_task`: any exception becomes a row with status "error" and the
 traceback, so one failed task never stops the others.
 """
 
@@ -15,8 +15,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from explorer.analysis.rundata import RunData
 from explorer.config import parse_config
+from explorer.engine.restore import load_run_config
+from explorer.engine.rundir import is_run_dir
+from explorer.engine.session import resume, start_new
+from explorer.engine.threads import limit_threads
 from explorer.errors import RunDirError
+from explorer.report.live import live_report_for
 from explorer.sweep.spec import SweepTask
 from explorer.sweep.summary import TaskResult, ground_truth, summarise
 
@@ -33,8 +39,6 @@ def base_columns(task: SweepTask) -> dict[str, Any]:
 
 def existing_run(task_dir: Path) -> Path | None:
     """The newest run directory in a task directory (None if there is none)."""
-    from explorer.rundir import is_run_dir
-
     if not task_dir.is_dir():
         return None
     runs = sorted(p for p in task_dir.iterdir() if not p.is_symlink() and is_run_dir(p))
@@ -42,17 +46,12 @@ def existing_run(task_dir: Path) -> Path | None:
 
 
 def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
-    from explorer.session import load_run_config
-
     stored = load_run_config(run_dir).model_dump(mode="json")
     return stored == parse_config(campaign).model_dump(mode="json")
 
 
 def _execute(task: SweepTask) -> tuple[Path, bool]:
     """Run (or reuse, or resume) the task's campaign; returns (run_dir, reused)."""
-    from explorer.rundata import RunData
-    from explorer.session import resume, start_new
-
     previous = existing_run(Path(task.task_dir))
     if previous is not None:
         if not _same_campaign(previous, task.campaign):
@@ -63,9 +62,10 @@ def _execute(task: SweepTask) -> tuple[Path, bool]:
         stopped = RunData.load(previous).stopped
         if stopped is not None and stopped.status == "success":
             return previous, True
-        session = resume(previous)
+        session = resume(previous, subscribers=(live_report_for,))
     else:
-        session = start_new(parse_config(task.campaign, source=task.key))
+        cfg = parse_config(task.campaign, source=task.key)
+        session = start_new(cfg, subscribers=(live_report_for,))
     try:
         session.runner.run()
     finally:
@@ -75,15 +75,11 @@ def _execute(task: SweepTask) -> tuple[Path, bool]:
 
 def run_task(task: SweepTask) -> TaskResult:
     """Execute one task and summarise it; never raises."""
-    from explorer.threads import limit_threads
-
     t0 = time.perf_counter()
     base = base_columns(task)
     try:
         limit_threads(task.threads)
         run_dir, reused = _execute(task)
-        from explorer.rundata import RunData
-
         cfg = parse_config(task.campaign, source=task.key)
         result = summarise(RunData.load(run_dir), base, ground_truth(cfg))
     except Exception:

@@ -2,9 +2,10 @@
 
 Grammar: OK/RJ, IDLE/BUSY, warning flags, device addressing (0 = broadcast), message ids,
 optional checksums. Commands: `home`, `move abs|rel|min|max N`, `stop`, `estop`, `get pos`,
-`get limit.min|limit.max|maxspeed|accel|deviceid|resolution|system.serial`, `set limit.min|
-limit.max|maxspeed|accel N`, `warnings [clear]`, and an empty command (status). Axis 0 addresses
-the whole device (`get pos` answers one value per axis).
+`get limit.min|limit.max|maxspeed|accel`, the identification settings a real controller
+answers (`version`, `system.axiscount`, `peripheralid`, `comm.*`: `zaber_identity.py`),
+`set limit.min|limit.max|maxspeed|accel N`, `warnings [clear]`, and an empty command
+(status). Axis 0 addresses the whole device (`get pos` answers one value per axis).
 
 Faults (`FaultPlan`, one-shot, counted from power-on): `stall@N` (the N-th axis move stalls
 half-way: FS, stopped), `limit@N` (limit switch trips half-way: WL), `unhomed@N` (reference lost
@@ -22,6 +23,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 
+from hardware.emulators.zaber_identity import identity_value
 from hardware.protocols import Clock
 from hardware.stages.zaber_codec import (
     FAULT_FLAGS,
@@ -345,10 +347,10 @@ class ZaberEmulator:
         }
         if name in values:
             return " ".join(str(values[name](a)) for a in axes)
-        device = {"deviceid": "30222", "resolution": "64", "system.serial": "55501"}
-        if name in device:
-            return device[name]
-        raise _RejectError("BADCOMMAND")
+        value = identity_value(name, len(axes))
+        if value is None:
+            raise _RejectError("BADCOMMAND")
+        return value
 
     def _set(self, args: list[str], axes: list[Axis]) -> str:
         if len(args) != 2 or args[0] not in SETTABLE:

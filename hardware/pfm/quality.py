@@ -1,7 +1,8 @@
 """Is a raw SS-PFM readout usable? Non-finite values and ADC clipping, checked by the facade.
 
 Raw readouts (see `hardware/pfm/sspfm.py`) are `<channel>.dart_on|dart_off` (steps, 6) with
-amplitude columns A1, A2, and `<channel>.be_on|be_off` (steps, bins, 2) real/imag. A controller
+amplitude columns A1, A2, `<channel>.be_on|be_off` (steps, bins, 2) real/imag, and
+`<channel>.lockin_on|lockin_off` (steps, 2) lock-in X/Y. A controller
 returns NaN/inf when a lock-in or fit inside it failed; a saturated input stage clips the
 signal at its full scale, which shows as a flat top: many samples exactly at the largest
 magnitude. Noisy analogue data practically never repeats its maximum exactly, so
@@ -23,7 +24,7 @@ MIN_CLIPPED_FRACTION = 0.03
 def _amplitudes(quantity: str, a: np.ndarray) -> np.ndarray | None:
     if quantity.startswith("dart_") and a.ndim == 2 and a.shape[1] >= 2:
         return np.abs(a[:, :2])
-    if quantity.startswith("be_") and a.shape[-1:] == (2,):
+    if quantity.startswith(("be_", "lockin_")) and a.shape[-1:] == (2,):
         return np.abs(a)
     return None
 
@@ -42,7 +43,7 @@ def readout_problem(arrays: Mapping[str, Any]) -> str | None:
     """Why a raw readout is unusable (non-finite values, clipped amplitude), or None."""
     for key, value in arrays.items():
         quantity = key.rsplit(".", 1)[-1]
-        if not quantity.startswith(("dart_", "be_")):
+        if not quantity.startswith(("dart_", "be_", "lockin_")):
             continue
         a = np.asarray(value, float)
         bad = int(np.count_nonzero(~np.isfinite(a)))

@@ -4,7 +4,7 @@ A `LibraryDataset` is what a replayed campaign measures instead of a sample. Row
 (n of them); everything per-location has n as its first dimension and row k belongs to
 `location_ids[k]` at `positions_mm[k]`. Validation happens on construction, so a dataset that
 exists is consistent: every violation is one `DatasetError` line naming the array and the fix.
-The on-disk layout (HDF5 or .npz) is in `hardware.replay.io` and the README.
+The on-disk layout (HDF5 or .npz) is in `hardware.replay.io` and docs/replay.md.
 """
 
 from __future__ import annotations
@@ -216,7 +216,9 @@ class LibraryDataset:
     def __post_init__(self) -> None:
         for attr, what in (("name", "name"), ("source", "source"), ("license", "license")):
             if not str(getattr(self, attr)).strip():
-                raise DatasetError(f"dataset attribute {what!r} is empty; set it (see README)")
+                raise DatasetError(
+                    f"dataset attribute {what!r} is empty; set it (see docs/replay.md)"
+                )
         pos = _frozen_float(self.positions_mm, "positions_mm")
         n = pos.shape[0] if pos.ndim == 2 else -1
         if pos.ndim != 2 or pos.shape[1] != 2 or n == 0:

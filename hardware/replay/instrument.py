@@ -13,7 +13,7 @@ derived from (seed, location_id), so a resumed run sees the same values. Duratio
 while running instantly.
 
 The software fence of the safety policy (`hardware.safety.SoftFence`, derived from the campaign's
-library by `explorer.build.safety_fence`) is enforced exactly as the hardware facade does: a
+library by `explorer.engine.build.safety_fence`) is enforced exactly as the hardware facade does: a
 position outside it raises `SafetyError` before anything is served, so a campaign that replays
 cleanly would not be refused on the instrument for its geometry.
 """

@@ -1,6 +1,6 @@
 """Reading and writing library datasets: HDF5 (h5py) or .npz (never pickled).
 
-Both files hold the same tree of named arrays with attributes (layout table in the README):
+Both files hold the same tree of named arrays with attributes (layout table in docs/replay.md):
 
     /                        attrs format, format_version, name, source, license, description,
                              citation, timing (JSON), provenance (JSON)
@@ -125,14 +125,16 @@ class _Tree:
 
     def array(self, path: str) -> np.ndarray:
         if path not in self.nodes:
-            raise self.fail(f"missing array {path!r}; every library dataset has one (see README)")
+            raise self.fail(
+                f"missing array {path!r}; every library dataset has one (see docs/replay.md)"
+            )
         return self.nodes[path]
 
     def attr(self, path: str, key: str, default: Any = ...) -> Any:
         value = self.attrs.get(path, {}).get(key, default)
         if value is ...:
             shown = path or "/"
-            raise self.fail(f"attribute {key!r} missing on {shown!r}; add it (see README)")
+            raise self.fail(f"attribute {key!r} missing on {shown!r}; add it (see docs/replay.md)")
         return value
 
     def _str(self, value: Any, path: str, key: str) -> str:
@@ -351,7 +353,7 @@ def _h5_values(path: Path, name: str, obj: Any) -> np.ndarray:
         return np.asarray(obj[()])
     raise DatasetError(
         f"{path}: {name}: unsupported dtype {obj.dtype}; store float64 (or int64 / strings "
-        "where the README says)"
+        "where docs/replay.md says)"
     )
 
 

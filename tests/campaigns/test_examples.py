@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from explorer.build import validate_deep
 from explorer.cli import main
 from explorer.config import load_config
+from explorer.engine.build import validate_deep
 from tests.conftest import CAMPAIGNS, shared_data
 
 EXAMPLES = sorted(CAMPAIGNS.glob("*.yaml"))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from explorer.events import to_jsonable
+from explorer.engine.events import to_jsonable
 from explorer.library import CandidateSet, LinearGradient, build_library, grid_positions
 from explorer.observations import Observations
 from explorer.strategies.base import Strategy, SuggestContext

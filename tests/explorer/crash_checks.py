@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from explorer.events import Measured, RunResumed, RunStopped, read_events
-from explorer.rundir import load_raw
+from explorer.engine.events import Measured, RunResumed, RunStopped, read_events
+from explorer.engine.rundir import load_raw
 from hardware.journal import read_journal
 from tests.conftest import BASE_CONFIG, CAMPAIGNS
 from tests.explorer.kill_harness import KillPoint, run_child, warm_up

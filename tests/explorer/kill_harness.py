@@ -64,7 +64,7 @@ def _half(data: bytes) -> bytes:
 
 def install(kill: KillPoint) -> None:
     """Patch the three writers of this process so that it dies at `kill`."""
-    from explorer import events, rundir
+    from explorer.engine import events, rundir
     from hardware import journal
 
     count = dict.fromkeys(TARGETS, 0)

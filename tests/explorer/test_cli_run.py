@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.events import read_events
+from explorer.engine.events import read_events
 
 
 def _run_dirs(out: Path) -> list[Path]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.events import FrontUpdated, Measured, RefPointChosen, RunStarted, read_events
+from explorer.engine.events import FrontUpdated, Measured, RefPointChosen, RunStarted, read_events
 
 TWO = [
     {"name": "loop_area", "from": "sspfm", "metric": "loop_area", "direction": "maximize"},
@@ -172,9 +172,9 @@ def test_pareto_refuses_single_objective_runs(make_config, write_yaml, tmp_path,
 
 
 def test_no_improvement_stop_watches_the_hypervolume(make_config) -> None:
-    from explorer.build import build_objectives, build_stop
     from explorer.config import parse_config
-    from explorer.stop import NoImprovement
+    from explorer.engine.build import build_objectives, build_stop
+    from explorer.engine.stop import NoImprovement
 
     cfg = parse_config(
         make_config(
@@ -198,7 +198,7 @@ def test_batches_are_measured_in_order(make_config, write_yaml, tmp_path) -> Non
         stop={"max_points": 10},
     )
     log = read_events(run / "events.jsonl")
-    from explorer.events import Suggested
+    from explorer.engine.events import Suggested
 
     suggested = log.of_type(Suggested)
     assert [s.location_id for s in suggested] == [m.location_id for m in log.of_type(Measured)]

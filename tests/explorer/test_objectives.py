@@ -53,8 +53,8 @@ def test_validate_and_run_refuse_an_unimportable_function(make_config, write_yam
     assert not Path(cfg["output"]["dir"]).exists() or not any(Path(cfg["output"]["dir"]).iterdir())
 
 
-def test_readme_says_function_runs_installed_code() -> None:
+def test_the_yaml_reference_says_function_runs_installed_code() -> None:
     from tests.conftest import REPO
 
-    text = (REPO / "README.md").read_text()
-    assert "`function:` imports and runs installed code" in text
+    text = (REPO / "docs" / "campaign-yaml.md").read_text()
+    assert "`function:` entry imports and runs that installed Python code" in text

@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from explorer.config import parse_config
-from explorer.events import Measured, RunStopped, Suggested, WarningEvent, read_events
-from explorer.rundir import MIN_FREE_BYTES
-from explorer.session import apply_overrides, start_new
+from explorer.engine.events import Measured, RunStopped, Suggested, WarningEvent, read_events
+from explorer.engine.rundir import MIN_FREE_BYTES
+from explorer.engine.session import apply_overrides, start_new
 from hardware.journal import lock_path_for, read_journal
 from tests.explorer.crash_checks import Reference, only_run, reference_run, sim_config, verify
 from tests.explorer.crash_checks import zaber_config as zaber

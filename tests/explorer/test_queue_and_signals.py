@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from explorer.cli import main
-from explorer.events import Measured, QueueTaken, RunStopped, read_events
-from explorer.user_queue import parse_line
+from explorer.engine.events import Measured, QueueTaken, RunStopped, read_events
+from explorer.engine.user_queue import parse_line
 from tests.conftest import REPO
 
 
@@ -25,7 +25,7 @@ def test_parse_queue_lines() -> None:
 
 def test_queue_entries_are_measured_next_and_logged(make_config, write_yaml, tmp_path) -> None:
     from explorer.config import parse_config
-    from explorer.session import start_new
+    from explorer.engine.session import start_new
 
     cfg = parse_config(make_config(stop={"max_points": 5}))
     session = start_new(cfg)
@@ -97,7 +97,7 @@ def test_sigterm_stops_safely_and_resumes(make_config, write_yaml, tmp_path) -> 
 
 def test_strict_false_skips_failed_point(make_config, write_yaml, tmp_path, monkeypatch) -> None:
     from explorer.config import parse_config
-    from explorer.session import start_new
+    from explorer.engine.session import start_new
     from hardware.errors import MeasurementError
 
     cfg = parse_config(make_config(output={"dir": str(tmp_path / "r"), "strict": False}))
@@ -126,7 +126,7 @@ def test_strict_false_skips_failed_point(make_config, write_yaml, tmp_path, monk
 
 def test_strict_true_stops_with_fault(make_config, tmp_path, monkeypatch) -> None:
     from explorer.config import parse_config
-    from explorer.session import start_new
+    from explorer.engine.session import start_new
     from hardware.errors import HardwareError
 
     session = start_new(parse_config(make_config()))

@@ -1,4 +1,4 @@
-"""The shipped replay campaigns work as the README tells a new user to run them: each validates,
+"""The shipped replay campaigns work as docs/replay.md tells a new user to run them: each validates,
 runs briefly through `explorer run` and (Fe-Co-Ni) plots. They need ../shared/data and skip with
 the reason when it is absent."""
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import yaml
 
-from explorer.build import validate_deep
 from explorer.cli import main
 from explorer.config import load_config
-from explorer.events import FrontUpdated, Measured, read_events
+from explorer.engine.build import validate_deep
+from explorer.engine.events import FrontUpdated, Measured, read_events
 from tests.conftest import CAMPAIGNS, shared_data
 
 FECONI_MAT = "FeCoNi_benchmark_dataset_220501a.mat"

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import yaml
 
+from explorer.analysis.rundata import RunData
 from explorer.cli import main
-from explorer.events import Measured, RunResumed, Suggested, read_events
-from explorer.rundata import RunData
+from explorer.engine.events import Measured, RunResumed, Suggested, read_events
 from tests.conftest import BASE_CONFIG, REPO
 
 DKL_STRATEGY = {

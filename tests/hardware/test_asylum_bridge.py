@@ -88,8 +88,8 @@ def test_lab_config_with_zaber_stage_and_asylum_pfm(tmp_path) -> None:
     """`instrument: {kind: lab, stage: zaber (emulated), pfm: asylum}` built from the YAML."""
     import yaml
 
-    from explorer.build import build_instrument, composition_function
     from explorer.config import parse_config
+    from explorer.engine.build import build_instrument, composition_function
     from hardware.emulators import emulator_for
     from tests.conftest import CAMPAIGNS
 

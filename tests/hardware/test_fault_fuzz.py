@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.events import Fault, Measured, read_events
+from explorer.engine.events import Fault, Measured, read_events
 from hardware.emulators import get_emulator
 from tests.explorer.crash_checks import _unsafe_moves
 from tests.hardware.test_lab_campaign import emu_url, journal, lab_config, run

@@ -35,7 +35,7 @@ import pytest
 import yaml
 
 from explorer.cli import main
-from explorer.events import Fault, Measured, RunStopped, WarningEvent, read_events
+from explorer.engine.events import Fault, Measured, RunStopped, WarningEvent, read_events
 from hardware.emulators import get_emulator
 from tests.conftest import BASE_CONFIG
 from tests.hardware.test_lab_campaign import emu_url, journal, lab_config

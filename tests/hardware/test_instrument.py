@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from explorer.config import parse_config
-from explorer.events import Fault, Measured, read_events
-from explorer.session import start_new
+from explorer.engine.events import Fault, Measured, read_events
+from explorer.engine.session import start_new
 from hardware.emulators import emulator_for
 from hardware.emulators.server import EmulatorTCPServer
 from hardware.journal import read_journal

@@ -6,8 +6,8 @@ import itertools
 
 import yaml
 
-from explorer.build import build_instrument
 from explorer.config import parse_config
+from explorer.engine.build import build_instrument
 from tests.conftest import BASE_CONFIG, CAMPAIGNS
 from tests.contracts.instrument_contract import InstrumentContract
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from explorer.cli import main
-from explorer.events import Fault, Measured, RunStopped, read_events
+from explorer.engine.events import Fault, Measured, RunStopped, read_events
 from hardware.emulators import emulator_for, get_emulator, register_url_handler
 from hardware.emulators.server import EmulatorTCPServer
 from tests.conftest import CAMPAIGNS

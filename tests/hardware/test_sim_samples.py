@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from explorer.cli import main
-from explorer.events import read_events
+from explorer.engine.events import read_events
 from tests.conftest import CAMPAIGNS
 
 

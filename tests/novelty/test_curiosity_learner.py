@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer.science.curiosity import GridSpec, PatchGrid, load_grid
+from explorer.bench.curiosity_trial import GridSpec, PatchGrid, load_grid
 from novelty.curiosity.learner import (
     FeaturiserSettings,
     SurrogateLearner,

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from explorer.bands import MedianBand
+from explorer.analysis.bands import MedianBand
 from explorer.bench.efficiency import LIBRARIES, efficiency_plan, summarise
 from explorer.cli import main
-from explorer.plots.efficiency import draw_efficiency, efficiency_data
+from explorer.plots.efficiency_figures import draw_efficiency, efficiency_data
 
 
 def test_band_is_median_and_quartiles_over_seeds() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli.signals import STOP_SIGNAL_NAMES, stop_signals
-from explorer.events import Measured, RunStopped, read_events
+from explorer.engine.events import Measured, RunStopped, read_events
 from hardware.journal import read_journal
 from tests.conftest import REPO
 from tests.crash_free import journal_ends_safe

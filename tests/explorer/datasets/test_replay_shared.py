@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.analysis.rundata import RunData
 from explorer.cli import main
-from explorer.events import FrontUpdated, Measured, RunStopped, read_events
-from explorer.rundata import RunData
+from explorer.engine.events import FrontUpdated, Measured, RunStopped, read_events
 from tests.conftest import shared_data
 
 CASES = {

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.build import Seeds, build_instrument
 from explorer.config import CampaignConfig, parse_config, read_yaml
 from explorer.config.instrument import SimInstrumentConfig, build_sample
 from explorer.datasets.simulate import simulate_dataset
+from explorer.engine.build import Seeds, build_instrument
 from explorer.errors import DatasetError, HardwareError
 from explorer.objectives import Objective, evaluate
 from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS

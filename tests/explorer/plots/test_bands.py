@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from explorer.bands import MedianBand
-from explorer.plots.bands import draw_median_bands
+from explorer.analysis.bands import MedianBand
+from explorer.plots.band_figures import draw_median_bands
 
 
 def test_lines_bands_colours_and_run_counts_in_the_legend() -> None:

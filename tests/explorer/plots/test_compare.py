@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from explorer.analysis.metrics import objective_matrix, signs
+from explorer.analysis.run_compare import compare_runs, final_table
+from explorer.analysis.rundata import RunData
 from explorer.cli import main
-from explorer.compare import compare_runs, final_table
 from explorer.errors import InputFileError
-from explorer.metrics import objective_matrix, signs
 from explorer.pareto import hypervolume
-from explorer.plots.compare import compare_figure, compare_panels
+from explorer.plots.compare_figures import compare_figure, compare_panels
 from explorer.plots.figures import Rendered, RenderResult
-from explorer.rundata import RunData
-from tests.explorer.plots import runs
+from tests.explorer import fixture_runs as runs
 from tests.explorer.plots.test_render import assert_no_overlaps
 
 

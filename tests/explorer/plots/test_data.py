@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.events import Measured, Suggested
+from explorer.analysis.geometry import library_geometry
+from explorer.analysis.posterior import PlotUnavailableError, default_steps, posterior_data
+from explorer.analysis.rundata import RunData
+from explorer.engine.events import Measured, Suggested
 from explorer.objectives import last_cycle
 from explorer.pareto import non_dominated_mask
 from explorer.plots.budget import time_budget_data
 from explorer.plots.fronts import choose_snapshots, hypervolume_data, pareto_data
-from explorer.plots.geometry import library_geometry
 from explorer.plots.maps import library_map_data
-from explorer.plots.posterior import PlotUnavailableError, default_steps, posterior_data
 from explorer.plots.spectra import _spectrum_curve, choose_locations, spectra_data
 from explorer.plots.ternary import ternary_data, ternary_xy
 from explorer.plots.traces import trace_data
-from explorer.rundata import RunData
 from hardware.pfm.loops import loop_metrics
 from tests.conftest import REPO
 
@@ -207,7 +207,7 @@ def test_data_functions_never_import_matplotlib(so_run: Path, synthetic_run: Pat
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from explorer.rundata import RunData\n"
+        "from explorer.analysis.rundata import RunData\n"
         "from explorer.plots import budget, fronts, maps, spectra, traces\n"
         f"so, syn = RunData.load(Path({str(so_run)!r})), RunData.load(Path({str(synthetic_run)!r}))\n"
         "maps.library_map_data(so); traces.trace_data(so); budget.time_budget_data(so)\n"

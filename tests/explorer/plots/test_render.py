@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from explorer.analysis.rundata import RunData
 from explorer.cli import main
 from explorer.plots.figures import RenderResult, render, write
-from explorer.rundata import RunData
 
 EXPECTED = {
     "so_run": {"map_loop_height", "traces", "posterior", "spectra", "time_budget"},

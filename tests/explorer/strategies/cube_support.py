@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from explorer.bench.curiosity_trial import GridSpec, load_cube, patch_grid
 from explorer.library import CandidateSet
-from explorer.science.curiosity import GridSpec, load_cube, patch_grid
 from hardware.protocols import Measurement
 from tests.conftest import shared_data
 

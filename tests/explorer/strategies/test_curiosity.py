@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.build import rng_factory
-from explorer.campaign import Campaign
 from explorer.config import StopConfig, StrategyBuild, parse_config
+from explorer.engine.build import rng_factory
+from explorer.engine.campaign import Campaign
+from explorer.engine.events import EventLog, Measured, Suggested, read_events
+from explorer.engine.restore import replay_into
+from explorer.engine.runner import Runner, RunState
+from explorer.engine.stop import build_stop_rules
 from explorer.errors import ConfigError, StrategyError
-from explorer.events import EventLog, Measured, Suggested, read_events
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
 from explorer.observations import Observations
-from explorer.runner import Runner, RunState
-from explorer.session import replay_into
-from explorer.stop import build_stop_rules
 from explorer.strategies.base import SuggestContext
 from explorer.strategies.curiosity import CuriosityStrategy
 from novelty.curiosity.acquisition import AcquisitionParams

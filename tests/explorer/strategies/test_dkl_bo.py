@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from explorer.events import to_jsonable
+from explorer.engine.events import to_jsonable
 from explorer.library import CandidateSet
 from explorer.models.dkl import DKLOptions
 from explorer.observations import Observations

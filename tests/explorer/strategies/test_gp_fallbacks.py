@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer.cli import main
-from explorer.events import Measured, WarningEvent, read_events
+from explorer.engine.events import Measured, WarningEvent, read_events
 from explorer.library import CandidateSet
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions
 from explorer.observations import Observations

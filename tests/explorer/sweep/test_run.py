@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from explorer.cli import main
-from explorer.events import RunStopped, read_events
+from explorer.engine.events import RunStopped, read_events
 from explorer.sweep.execute import execute
 from explorer.sweep.spec import plan_sweep
 from explorer.sweep.tasks import existing_run

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.events import read_events
+from explorer.engine.events import read_events
 from hardware.pfm.loops import triangle_waveform
 from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS, PhaseLibrarySample, PhaseParams
 from hardware.pfm.sspfm import reduce, synthesize, true_loops

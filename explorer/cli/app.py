@@ -1,0 +1,163 @@
+"""Shared CLI pieces: the typer app, consoles, signal handling and the progress view."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.cli.signals import install_stop_handlers
+
+
+class _ExplorerCli(ExplorerGroup):
+    """The top-level `explorer` group: commands in the order a campaign uses them."""
+
+    order = (
+        "demo",
+        "validate",
+        "run",
+        "resume",
+        "recover",
+        "replay",
+        "vote",
+        "serve",
+        "plot",
+        "report",
+        "recommend",
+        "pareto",
+        "compare",
+        "dataset",
+        "sweep",
+        "benchmark",
+        "bench",
+        "emulate",
+        "check",
+    )
+    panels = {  # noqa: RUF012 (read-only class-level table)
+        **dict.fromkeys(
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            "Run a campaign",
+        ),
+        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
+        **dict.fromkeys(("emulate", "check"), "Lab hardware"),
+    }
+    other_panel = "More"
+
+
+app = ExplorerApp(
+    cls=_ExplorerCli,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Closed-loop exploration of combinatorial thin-film libraries with a PFM microscope.\n\n"
+    "Typical use: `explorer validate campaigns/smbfo-gp-bo.yaml`, then `explorer run ...`, then "
+    "`explorer plot runs/latest`.",
+)
+
+
+def package_version() -> str:
+    """The installed combi-explorer version (from the package metadata)."""
+    try:
+        return metadata.version("combi-explorer")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"explorer (combi-explorer) {package_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Closed-loop exploration of combinatorial thin-film libraries with a PFM microscope."""
+
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+EXIT_FOR_STATUS = {"success": 0, "abort": 130, "fault": 3, "fail": 1}
+
+
+def _install_signal_handlers(abort: Any) -> None:
+    """Every stop signal of this platform makes the instrument safe and stops the run after the
+    current step (explorer.cli.signals)."""
+    install_stop_handlers(abort, lambda text: err.print(f"[yellow]{text}[/yellow]"))
+
+
+class _ProgressView:
+    """Event-log subscriber that drives a rich progress bar (the runner knows nothing of it)."""
+
+    def __init__(self, total: int | None, objective: str, direction: str) -> None:
+        self.objective, self.sign = objective, (1.0 if direction == "maximize" else -1.0)
+        self.best: float | None = None
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} points"),
+            TextColumn("best {task.fields[best]}"),
+            TextColumn("instrument {task.fields[hours]} h"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
+
+    def __call__(self, event: Any) -> None:
+        from explorer.engine.events import Measured
+
+        if not isinstance(event, Measured):
+            return
+        v = event.objectives.get(self.objective)
+        if v is not None and (self.best is None or self.sign * v > self.sign * self.best):
+            self.best = v
+        self.progress.update(
+            self.task,
+            advance=1,
+            hours=f"{event.instrument_time_s / 3600:.2f}",
+            best="–" if self.best is None else f"{self.best:.4g}",
+        )
+
+
+def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
+    from explorer.engine.session import Session
+
+    assert isinstance(session, Session)
+    cfg = session.config
+    first = cfg.objectives[0]
+    view = None if quiet else _ProgressView(cfg.stop.max_points, first.name, first.direction)
+    if view is not None:
+        view.progress.update(view.task, completed=already)
+        session.log.subscribe(view)
+        view.progress.start()
+    _install_signal_handlers(session.runner.request_abort)
+    try:
+        outcome = session.runner.run()
+    finally:
+        if view is not None:
+            view.progress.stop()
+        session.close()
+    out.print(
+        f"{outcome.status}: {outcome.reason} — {outcome.n_measured} measurements, "
+        f"{outcome.instrument_time_s / 3600:.2f} h instrument time\n"
+        f"run directory: {session.run_dir}"
+    )
+    if outcome.status != "success":
+        out.print(f"continue with: explorer resume {session.run_dir}")
+    raise typer.Exit(EXIT_FOR_STATUS[outcome.status])

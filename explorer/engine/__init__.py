@@ -1,0 +1,1 @@
+"""The closed loop: campaign state, its run directory and event log, the runner and sessions."""

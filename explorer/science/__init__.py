@@ -1,1 +1,0 @@
-"""Reproducible scientific checks (run by `make check-science`; each prints its table)."""
