@@ -28,10 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/explorer run campaigns/smbfo-gp-bo.yaml --out $(DEMO_DIR) --max-points 30
-	$(BIN)/explorer plot $(DEMO_DIR)/latest
-	$(BIN)/explorer report $(DEMO_DIR)/latest
-	@echo "demo finished: open $(DEMO_DIR)/latest/report.html (figures in $(DEMO_DIR)/latest/plots/)"
+	$(BIN)/explorer demo --out $(DEMO_DIR) --max-points 30
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -21,6 +21,7 @@ from hardware.errors import (
     MeasurementError,
     SafetyError,
 )
+from hardware.move_plan import XY, plan_legs
 from hardware.pfm.quality import readout_problem
 from hardware.protocols import ProbeState, Site
 
@@ -96,6 +97,7 @@ class FacadeSteps:
     _last_f0: float | None
     _tip_baseline: tuple[float, float] | None
     _visits: int
+    _first_move_pending: bool
     _deadline: float
     _aborted: threading.Event
 
@@ -182,6 +184,7 @@ class FacadeSteps:
             )
             self._check_flags(status)
         self._to(State.REFERENCED, "homed" if not referenced else "controller already referenced")
+        self._first_move_pending = True
         self._to(State.RETRACTED, "probe retracted")
 
     def _safe_z(self, clearance_um: float) -> None:
@@ -215,8 +218,12 @@ class FacadeSteps:
             "in this session; it was power-cycled or never homed",
             referenced=False,
         )
-        self.gate.check_target(x_mm, y_mm, here)
-        distance = math.dist(here, (x_mm, y_mm))
+        legs = self._plan(here, (x_mm, y_mm))
+        starts = (here, *legs[:-1])
+        for k in range(len(legs) - 1):  # pass-through points: controller limits, step length
+            self.gate.check_waypoint(*legs[k], starts[k])
+        self.gate.check_target(x_mm, y_mm, starts[-1])
+        distance = math.dist(here, (x_mm, y_mm))  # the tilt acts over the whole path
         if self.state is State.ENGAGED:
             self._to(State.RETRACTED, "retract before a lateral move")
         self._safe_z(p.required_clearance_um(distance))
@@ -226,6 +233,29 @@ class FacadeSteps:
             bias_v=self.probe.bias_v,
             distance_mm=distance,
         )
+        for leg in legs:
+            xy = self._move_leg(*leg)
+        self._first_move_pending = False
+        return xy
+
+    def _plan(self, here: tuple[float, float], target: tuple[float, float]) -> tuple[XY, ...]:
+        """One leg, or for the first move of a session (from home) legs of ≤ max_step_mm."""
+        if not self._first_move_pending or math.dist(here, target) <= self.policy.max_step_mm:
+            return (target,)
+        legs = plan_legs(here, target, self.policy.max_step_mm)
+        self.journal.write(
+            "plan",
+            "facade",
+            message="first move of the session: straight legs of at most max_step_mm",
+            from_xy_mm=list(here),
+            legs_mm=[list(leg) for leg in legs],
+            max_step_mm=self.policy.max_step_mm,
+        )
+        return legs
+
+    def _move_leg(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        """One controller move with read-back (one retry, then the readback rule refuses)."""
+        p = self.policy
         for attempt in range(p.max_move_retries + 1):
             self._to(State.MOVING, f"to ({x_mm:.4f}, {y_mm:.4f}) mm")
             status = self._call(

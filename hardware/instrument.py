@@ -82,6 +82,7 @@ class PFMInstrument(FacadeSteps):
         self._last_f0: float | None = None
         self._tip_baseline: tuple[float, float] | None = None
         self._visits = 0
+        self._first_move_pending = False
         if lock is not None:  # claim the hardware first: a second campaign is refused at once
             try:
                 lock.acquire()

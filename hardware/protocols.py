@@ -199,10 +199,11 @@ class SSParams:
     v_max: float = 10.0
     steps_per_cycle: int = 64
     cycles: int = 2
-    mode: str = "dart"  # "dart" (quadruple per step) or "be" (SHO spectrum per step)
+    mode: str = "dart"  # "dart" (quadruple per step), "be" (SHO spectrum), "single" (A, φ)
     dart_width_hz: float = 10e3
     be_bandwidth_hz: float = 60e3
     be_bins: int = 32
+    single_drive_hz: float = 20e3  # fixed drive of single-frequency SS-PFM (below resonance)
 
 
 @runtime_checkable

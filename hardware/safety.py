@@ -133,6 +133,11 @@ class SafetyGate:
             x_mm=x_mm,
             y_mm=y_mm,
         )
+        self.check_waypoint(x_mm, y_mm, from_xy_mm)
+
+    def check_waypoint(self, x_mm: float, y_mm: float, from_xy_mm: tuple[float, float]) -> None:
+        """A point the stage moves through (or to): the controller limits and the step limit."""
+        p = self.policy
         (x0, x1), (y0, y1) = p.controller_limits_mm
         inside = x0 <= x_mm <= x1 and y0 <= y_mm <= y1
         self.require(

@@ -29,6 +29,7 @@ import numpy as np
 
 from hardware.emulators.zaber import FaultPlan
 from hardware.errors import HardwareError
+from hardware.pfm.quality import RAW_PREFIXES
 from hardware.pfm.sample import SampleModel
 from hardware.pfm.sspfm import reduce, synthesize
 from hardware.protocols import (
@@ -262,13 +263,14 @@ class SimPFM:
 def _corrupt(raw: dict[str, FloatArray], *, nan: bool) -> dict[str, FloatArray]:
     """Injected bad readouts: NaN on a few steps, or the amplitude clipped at half its peak."""
     out = dict(raw)
-    for key in [k for k in raw if k.startswith(("dart_", "be_"))]:
+    for key in [k for k in raw if k.startswith(RAW_PREFIXES)]:
         a = np.array(raw[key], float)
         if nan:
             a[len(a) // 3 : len(a) // 3 + 4] = np.nan
-        elif key.startswith("dart_"):
-            top = 0.5 * float(np.max(a[:, :2]))
-            a[:, :2] = np.minimum(a[:, :2], top)
+        elif key.startswith(("dart_", "sf_")):
+            cols = 2 if key.startswith("dart_") else 1  # the amplitude columns
+            top = 0.5 * float(np.max(a[:, :cols]))
+            a[:, :cols] = np.minimum(a[:, :cols], top)
         else:
             top = 0.5 * float(np.max(np.abs(a)))
             a = np.clip(a, -top, top)

@@ -2,13 +2,13 @@
 
 `run_benchmark` trains the patch featuriser once (as the authors do), then runs T trials of each
 strategy with the same initial points and model initialisation per trial, in parallel processes
-(`concurrent.futures.ProcessPoolExecutor`, spawn start method, one torch thread each), and
+(`explorer.sweep.executors.spawn_pool`: spawn start method, one torch thread each), and
 summarises loss and max-loss (mean ± std over trials, standard error, paired difference).
 
 Parallel back ends: pass any `concurrent.futures.Executor` as `executor` to run the trials
-elsewhere, e.g. a Dask cluster through `distributed.Client(...).get_executor()` (the sweep
-machinery of issue 10); `run_trial` is a top-level function of a picklable `TrialTask`, and
-every result depends only on its task (not on the worker, the worker count or the order).
+elsewhere, e.g. a Dask cluster through `explorer.sweep.executors.dask_executor`; `run_trial` is
+a top-level function of a picklable `TrialTask`, and every result depends only on its task
+(not on the worker, the worker count or the order).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from explorer.bench.curiosity_trial import (
     trial_seed,
 )
 from explorer.errors import ConfigError
+from explorer.sweep.executors import process_executor, run_all
 from novelty.curiosity.learner import encode_patches, limit_threads, train_featuriser
 
 #: Table of the paper (`curiosity_sampling.ipynb` output, 50 trials, 100 measurements):
@@ -194,28 +194,11 @@ def run_tasks(
     executor: Executor | None = None,
     on_result: Callable[[TrialResult], None] | None = None,
 ) -> list[TrialResult]:
-    """Run trials inline (workers=1), in spawned processes, or on a given executor."""
-    if executor is None and workers <= 1:
-        results = []
-        for task in tasks:
-            results.append(run_trial(task))
-            if on_result:
-                on_result(results[-1])
-        return results
+    """Run trials on `executor`, else inline (workers=1) or in `workers` spawned processes."""
     if executor is not None:
-        return _collect([executor.submit(run_trial, t) for t in tasks], on_result)
-    ctx = multiprocessing.get_context("spawn")  # torch/OpenMP state is not fork-safe
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return _collect([pool.submit(run_trial, t) for t in tasks], on_result)
-
-
-def _collect(futures: list[Any], on_result: Callable[[TrialResult], None] | None) -> list[Any]:
-    from concurrent.futures import as_completed
-
-    for fut in as_completed(futures):
-        if on_result:
-            on_result(fut.result())
-    return [f.result() for f in futures]
+        return run_all(run_trial, tasks, executor, on_result)
+    with process_executor(workers) as pool:
+        return run_all(run_trial, tasks, pool, on_result)
 
 
 def run_benchmark(

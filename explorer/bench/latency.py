@@ -36,13 +36,6 @@ def _gp_bo() -> Strategy:
     return GPBOStrategy("log_ei")
 
 
-def _gp_bo_gpytorch() -> Strategy:
-    from explorer.models.gp import GPOptions
-    from explorer.strategies.gp_bo import GPBOStrategy
-
-    return GPBOStrategy("log_ei", gp=GPOptions(engine="gpytorch"))
-
-
 def _botorch() -> Strategy:
     from explorer.strategies.botorch_recipe import BotorchStrategy
 
@@ -91,9 +84,6 @@ class Method:
 METHODS: dict[str, Method] = {
     "gp_bo": Method("gp_bo", "gp_bo", 1, _gp_bo, warm=True, ours=True),
     "gp_bo_cold": Method("gp_bo_cold", "gp_bo cold", 1, _gp_bo),
-    "gp_bo_gpytorch": Method(
-        "gp_bo_gpytorch", "gp_bo gpytorch engine", 1, _gp_bo_gpytorch, warm=True
-    ),
     "botorch": Method("botorch", "BoTorch", 1, _botorch),
     "skopt": Method("skopt", "skopt", 1, _skopt),
     "mobo": Method("mobo", "mobo (EHVI)", 2, _mobo, warm=True, ours=True),

@@ -35,6 +35,8 @@ class _ExplorerCli(ExplorerGroup):
         "benchmark",
         "bench",
         "emulate",
+        "check-igor",
+        "check-nanonis",
         "check",
     )
     panels = {  # noqa: RUF012 (read-only class-level table)
@@ -44,7 +46,7 @@ class _ExplorerCli(ExplorerGroup):
         ),
         **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
         **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
-        **dict.fromkeys(("emulate", "check"), "Lab hardware"),
+        **dict.fromkeys(("emulate", "check-igor", "check-nanonis", "check"), "Lab hardware"),
     }
     other_panel = "More"
 

@@ -153,13 +153,10 @@ def curiosity(
     if scheduler is None:
         result = run()
     else:
-        from explorer.sweep.execute import connect
+        from explorer.sweep.executors import dask_executor
 
-        _, client = connect(scheduler, None)
-        try:
-            result = run(executor=client.get_executor())
-        finally:
-            client.close()
+        with dask_executor(scheduler, None) as executor:
+            result = run(executor=executor)
     path = write_json(result, out_dir / "curiosity_results.json")
     pngs = save_curiosity_plots(
         histogram_data(result, "loss"),

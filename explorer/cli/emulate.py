@@ -103,26 +103,16 @@ def _serve_nanonis(
     serve_s: float | None,
 ) -> None:
     """A Nanonis emulator over the simulated sample, beside an optional Zaber emulator."""
-    from dataclasses import fields, replace
-
     from hardware.clock import RealClock
-    from hardware.emulators.nanonis import NanonisEmulator, NanonisTiming
+    from hardware.emulators.nanonis import NanonisEmulator
     from hardware.emulators.nanonis_lab import stage_position
     from hardware.emulators.nanonis_server import NanonisTCPServer
     from hardware.emulators.server import EmulatorTCPServer
     from hardware.emulators.zaber import ZaberEmulator
 
-    if time_scale <= 0:
-        raise ConfigError(f"--time-scale {time_scale}: give a positive factor, e.g. 0.01")
+    timing = _nanonis_timing(time_scale)
     clock = RealClock()
     sample, composition_at, seed = _nanonis_sample(campaign)
-    base = NanonisTiming()
-    scaled = {  # durations shrink, speeds grow
-        f.name: getattr(base, f.name) / time_scale if f.name.endswith("_per_s")
-        else getattr(base, f.name) * time_scale
-        for f in fields(base) if f.name.endswith("_s")
-    }  # fmt: skip
-    timing = replace(base, **scaled)
     position: Any = lambda: (0.0, 0.0)  # noqa: E731 - no stage: the tip stays at the origin
     stage_server = None
     if stage_port is not None:
@@ -141,14 +131,33 @@ def _serve_nanonis(
             stage_server.stop()
 
 
+def _nanonis_timing(time_scale: float) -> Any:
+    """The emulator's timing with durations multiplied and speeds divided by `time_scale`."""
+    from dataclasses import fields, replace
+
+    from hardware.emulators.nanonis import NanonisTiming
+
+    if time_scale <= 0:
+        raise ConfigError(f"--time-scale {time_scale}: give a positive factor, e.g. 0.01")
+    base = NanonisTiming()
+    scaled = {
+        f.name: getattr(base, f.name) / time_scale if f.name.endswith("_per_s")
+        else getattr(base, f.name) * time_scale
+        for f in fields(base) if f.name.endswith("_s")
+    }  # fmt: skip
+    return replace(base, **scaled)
+
+
 def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
-    from explorer.config.instrument import build_sample
+    from hardware.assembly.lab import constant_composition
+    from hardware.assembly.samples import build_sample
+    from hardware.assembly.specs import SampleSpec
 
     if campaign is None:
-        return build_sample("smbfo", {}, "realistic", 0), lambda x, y: {"Sm": 0.1}, 0
+        return build_sample(SampleSpec("smbfo"), 0), constant_composition, 0
     from explorer.config.loading import load_config
     from explorer.engine.build import composition_function
 
     cfg = load_config(campaign)
     name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None) or "smbfo"
-    return build_sample(name, {}, "realistic", cfg.seed), composition_function(cfg), cfg.seed
+    return build_sample(SampleSpec(name), cfg.seed), composition_function(cfg), cfg.seed

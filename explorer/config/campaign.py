@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
-from explorer.config.instrument import InstrumentConfig
+from explorer.config.instrument_kinds import InstrumentConfig
 from explorer.config.library import LibraryConfig
 from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.paths import PortablePath
+from explorer.config.steering import SteeringConfig
 from explorer.config.strategies import (
     MULTI_OBJECTIVE_KINDS,
     SINGLE_OBJECTIVE_KINDS,
@@ -38,7 +40,7 @@ class StopConfig(Strict):
 
 
 class OutputConfig(Strict):
-    dir: Path = Path("runs")
+    dir: PortablePath = Path("runs")
     live_report: bool = False
     strict: bool = True  # False: a failed measurement is logged and skipped, the run goes on
 
@@ -65,6 +67,7 @@ class CampaignConfig(Strict):
     strategy: StrategyConfig
     stop: StopConfig = Field(default_factory=StopConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    steering: SteeringConfig = Field(default_factory=SteeringConfig)
     initial_points: list[InitialPoint] = Field(default_factory=list)
     batch_size: Annotated[int, Field(ge=1, le=64)] = 1
     description: str = ""

@@ -18,13 +18,15 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.config.paths import portable_path
 from explorer.errors import ConfigError, DatasetError
+from hardware.assembly.replay import assemble_replay
+from hardware.assembly.specs import InstrumentBuild, ReplayInstrumentSpec
+from hardware.protocols import Instrument
+from hardware.replay import LibraryDataset
 
 if TYPE_CHECKING:
     from explorer.library import CandidateSet
-    from hardware.protocols import Instrument
-    from hardware.replay import LibraryDataset
-    from hardware.safety import SoftFence
 
 #: must equal explorer.datasets.FORMAT_NAMES (checked by tests; kept literal so the schema does
 #: not import the converters)
@@ -43,7 +45,7 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
     """Absolute path of a dataset file (see module docstring); ValueError if not found."""
-    path = Path(str(value)).expanduser()
+    path = portable_path(value).expanduser()
     if path.is_absolute():
         tried = [path]
     else:
@@ -244,39 +246,18 @@ class ReplayInstrumentConfig(_DatasetSource):
                     "those or replay a dataset that records it"
                 )
 
-    def build(
-        self,
-        *,
-        seed: int,
-        composition_at: object = None,
-        prior_measurements: int = 0,
-        start_time_s: float = 0.0,
-        start_xy_mm: XY | None = None,
-        run_dir: Path | None = None,
-        fence: SoftFence | None = None,
-        arm_hardware: bool = False,
-    ) -> Instrument:
-        """The replay instrument; `fence` is enforced as on hardware. `run_dir` and
-        `arm_hardware` are accepted for the common signature: nothing moves, so there is no
-        hardware journal or lock."""
-        del run_dir, arm_hardware
-        import dataclasses
-
-        from hardware.clock import SimClock
-        from hardware.replay import ReplayInstrument, ReplayTiming
-
-        ds = self.load()
-        timing = dataclasses.replace(ReplayTiming.from_mapping(ds.timing), **self.timing)
-        return ReplayInstrument(
-            ds,
-            seed=seed,
+    def spec(self) -> ReplayInstrumentSpec:
+        """The YAML fields (and the loaded recording) as hardware.assembly.replay's spec."""
+        return ReplayInstrumentSpec(
+            self.load(),
             miss=self.miss,
             noise_relative=self.noise.relative,
             recorded_std=self.noise.recorded_std,
             noise_scalars=self.noise.scalars,
-            clock=SimClock(start_time_s),
-            timing=timing,
-            start_xy_mm=start_xy_mm or self.start_xy_mm,
+            timing=dict(self.timing),
             match_tolerance_mm=self.match_tolerance_mm,
-            fence=fence,
+            start_xy_mm=self.start_xy_mm,
         )
+
+    def build(self, build: InstrumentBuild) -> Instrument:
+        return assemble_replay(self.spec(), build)

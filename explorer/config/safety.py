@@ -87,3 +87,25 @@ def check_safety(
             "lower v_max or raise the limit"
         )
     return problems
+
+
+def omitted_safety_problems(given: SafetyConfig | None, without_block: SafetyConfig) -> list[str]:
+    """Limits a partial `safety:` block changes without naming them.
+
+    `without_block` holds the limits that apply when no block is written (for a simulated
+    instrument the bias limit follows the recipe's v_max); a block that omits a key takes the
+    plain default instead. One message per such key, naming both values and the fix."""
+    if given is None:
+        return []
+    problems = []
+    for key in SafetyConfig.model_fields:
+        if key in given.model_fields_set:
+            continue
+        partial, usual = getattr(given, key), getattr(without_block, key)
+        if partial != usual:
+            problems.append(
+                f"safety.{key}: not given, so the partial safety block sets it to {partial} "
+                f"where it would be {usual} without the block; write {key}: {usual} (or the "
+                "value you want) into instrument.safety"
+            )
+    return problems

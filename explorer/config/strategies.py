@@ -93,10 +93,6 @@ class GPConfig(Strict):
     max_iter_warm: PositiveInt = 30
     restarts: Annotated[int, Field(ge=0, le=2)] = 1
     fit_subset: PositiveInt | None = 512
-    engine: Annotated[
-        Literal["closed_form", "gpytorch"],
-        Field(description="MAP objective by closed form (fast) or by gpytorch's MLL + autograd"),
-    ] = "closed_form"
 
     @field_validator("nu")
     @classmethod

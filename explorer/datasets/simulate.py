@@ -31,12 +31,13 @@ from importlib import metadata
 import numpy as np
 
 from explorer.config import CampaignConfig
-from explorer.config.instrument import SimInstrumentConfig, build_sample
+from explorer.config.instrument import SimInstrumentConfig
 from explorer.config.library import GridLibrary
 from explorer.engine.build import Seeds, build_instrument, build_library
 from explorer.errors import AbortedError, ConfigError, HardwareError
 from explorer.library import CandidateSet, grid_positions
 from explorer.objectives import Objective, evaluate
+from hardware.assembly.samples import build_sample
 from hardware.protocols import Measurement
 from hardware.replay import Axis, Channel, DataArray, DatasetImage, LibraryDataset
 
@@ -102,9 +103,7 @@ def _phase_classes(cfg: CampaignConfig, library: CandidateSet) -> dict[str, Data
     """{"phase_class": class ids} when the sample has a class map, else {}."""
     inst = cfg.instrument
     assert isinstance(inst, SimInstrumentConfig)
-    sample = build_sample(
-        inst.sample, inst.sample_params, inst.noise, Seeds.derive(cfg.seed).instrument
-    )
+    sample = build_sample(inst.sample_spec(), Seeds.derive(cfg.seed).instrument)
     if not hasattr(sample, "class_at"):
         return {}
     pos = library.positions_mm

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from explorer.config import CampaignConfig, StrategyBuild
 from explorer.config.campaign import XYPoint
-from explorer.config.instrument import SimInstrumentConfig, sample_elements
+from explorer.config.foresight import foresee
+from explorer.config.instrument import SimInstrumentConfig
 from explorer.config.library import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
@@ -29,10 +30,10 @@ from explorer.engine.stop import StopRule, build_stop_rules
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
 from explorer.objectives import Objective, load_function
+from hardware.assembly.samples import sample_elements
+from hardware.assembly.specs import InstrumentBuild
 from hardware.protocols import Instrument
-
-if TYPE_CHECKING:
-    from hardware.safety import SoftFence
+from hardware.safety import SoftFence
 
 
 def _seed_int(seed: int, *key: int) -> int:
@@ -165,6 +166,7 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
             | {f"outcomes[{k}]": o.source for k, o in enumerate(cfg.outcomes)}
         )
     check_within_controller_limits(cfg, library)
+    foresee(cfg.instrument, library)
     for quantity in (*cfg.objectives, *cfg.outcomes):
         if quantity.function is not None:
             load_function(quantity.function)  # imported and its signature checked now
@@ -216,8 +218,6 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
 def safety_fence(cfg: CampaignConfig) -> SoftFence:
     """The software fence of the safety policy: the library outline (or its grid extent) minus
     the edge margin, minus keep-outs; the same geometry that chose the candidates."""
-    from hardware.safety import SoftFence
-
     lib = cfg.library
     if isinstance(lib, DatasetLibrary):  # a recorded library: the extent of its locations
         pos = build_library(cfg).positions_mm
@@ -244,14 +244,16 @@ def build_instrument(
     inst = cfg.instrument
     needs_map = isinstance(inst, SimInstrumentConfig) or _sample_elements(cfg)
     return inst.build(
-        seed=seeds.instrument,
-        composition_at=composition_function(cfg) if needs_map else None,
-        prior_measurements=prior_measurements,
-        start_time_s=start_time_s,
-        start_xy_mm=start_xy_mm,
-        run_dir=run_dir,
-        fence=safety_fence(cfg),
-        arm_hardware=arm_hardware,
+        InstrumentBuild(
+            seed=seeds.instrument,
+            composition_at=composition_function(cfg) if needs_map else None,
+            prior_measurements=prior_measurements,
+            start_time_s=start_time_s,
+            start_xy_mm=start_xy_mm,
+            run_dir=run_dir,
+            fence=safety_fence(cfg),
+            arm_hardware=arm_hardware,
+        )
     )
 
 

@@ -45,6 +45,7 @@ class Campaign:
         arrays: raw arrays of measured locations that the strategy declared in
             `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
         votes: good (+1) / bad (−1) verdicts on measured locations, handed to the strategy.
+        vetoed: locations a person vetoed (explorer.control); never suggested again.
     """
 
     library: CandidateSet
@@ -62,6 +63,7 @@ class Campaign:
     last_decision_s: float = 0.0
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     votes: dict[int, int] = field(default_factory=dict)
+    vetoed: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(
@@ -78,7 +80,8 @@ class Campaign:
         return len(self.observations) + len(self.pending)
 
     def remaining(self) -> CandidateSet:
-        return self.library.without(set(self.observations.ids.tolist()) | set(self.pending))
+        taken = set(self.observations.ids.tolist()) | set(self.pending) | self.vetoed
+        return self.library.without(taken)
 
     def ask(self, n: int = 1) -> list[Suggestion]:
         """Up to n new, distinct, unmeasured locations from the strategy (marked pending)."""

@@ -229,6 +229,27 @@ class Voted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Steered(Event):
+    """A control action read from RUN_DIR/control.txt line `line`, or one of the approval
+    gate's own (line 0): `awaiting` when it starts waiting, and its timeout policy, logged as
+    the action it applied with by="timeout". `by` and `at` are who acted and when (as written
+    in the line); the event's `time` is when the runner took it. Rejected lines are logged with
+    accepted=False and the reason in `error`."""
+
+    type: ClassVar[str] = "steered"
+    action: Literal["approve", "veto", "pause", "resume", "abort", "weight", "awaiting", "invalid"]
+    location_id: int | None = None
+    name: str = ""  # the weight's path for `weight`
+    value: float | None = None
+    by: str = ""
+    at: str = ""
+    note: str = ""
+    line: int = 0
+    accepted: bool = True
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunStopped(Event):
     type: ClassVar[str] = "run_stopped"
     status: Literal["success", "abort", "fail", "fault"]
@@ -252,6 +273,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Fault,
         QueueTaken,
         Voted,
+        Steered,
         RunStopped,
     )
 }

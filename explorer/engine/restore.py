@@ -3,8 +3,8 @@
 A resumed run, the posterior figures of a finished run and the tests all rebuild their campaign
 here: the campaign is built from the config (`build_campaign`, with fresh generators derived from
 the seed) and the logged events are replayed into it (`replay_into`), so it holds exactly the
-observations, pending set, votes and warm-start state the run had after those events, and makes
-exactly the decisions the uninterrupted run would have made.
+observations, pending set, votes, vetoes, steered weights and warm-start state the run had after
+those events, and makes exactly the decisions the uninterrupted run would have made.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from explorer.engine.events import (
     read_events,
 )
 from explorer.engine.rundir import CONFIG_FILE, EVENTS_FILE, is_run_dir, load_raw
+from explorer.engine.steering import SteeringReplay, replay_steering, with_weight
 from explorer.errors import EventLogError, RunDirError
 from explorer.library import CandidateSet
 
@@ -56,6 +57,8 @@ class ReplayedState:
     front_missing: bool = False  # the last `measured` has no `front_updated` (k >= 2)
     ref_point: dict[str, float] | None = None
     votes_consumed: int = 0
+    steering: SteeringReplay = field(default_factory=SteeringReplay)
+    gated: tuple[int, ...] = ()  # pending strategy choices not yet approved
     suggestion_seqs: dict[int, int] = field(default_factory=dict)  # pending id -> its seq
 
 
@@ -103,9 +106,16 @@ def replay_into(
             votes_consumed = max(votes_consumed, ev.line)
             if ev.accepted and ev.location_id is not None and ev.vote in (1, -1):
                 campaign.votes[ev.location_id] = ev.vote
-    pending = [i for i in suggested if i not in measured]
+    steer = replay_steering(contents.events)
+    for path, value in steer.weights:
+        campaign.strategy = with_weight(campaign.strategy, path, value)
+    campaign.vetoed |= steer.vetoed - measured
+    pending = [i for i in suggested if i not in measured and i not in steer.vetoed]
     for lid in pending:
         campaign.propose(lid, suggested[lid].strategy)
+    gated = tuple(
+        i for i in pending if suggested[i].origin == "strategy" and i not in steer.approved
+    )
     multi = len(campaign.objectives) > 1
     return ReplayedState(
         len(measured),
@@ -116,6 +126,8 @@ def replay_into(
         front_missing and multi,
         ref,
         votes_consumed,
+        steer,
+        gated,
         {lid: suggested[lid].seq for lid in pending},
     )
 

@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from explorer.config.steering import SteeringConfig
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import (
     EventLog,
@@ -38,6 +39,7 @@ from explorer.engine.events import (
 )
 from explorer.engine.integrity import file_sha256
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
+from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
 from explorer.engine.user_queue import location_at, read_new_entries
 from explorer.engine.votes import VOTES_FILE, read_new_votes
@@ -69,6 +71,8 @@ class RunState:
     consecutive_skips: int = 0
     votes_consumed: int = 0
     suggestion_seqs: dict[int, int] = field(default_factory=dict)  # location -> suggested seq
+    steering: SteeringState = field(default_factory=SteeringState)
+    gated: set[int] = field(default_factory=set)  # pending strategy choices awaiting approval
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class Runner:
         batch_size: int = 1,
         strict: bool = True,
         measure_timeout_s: float = 600.0,
+        steering: SteeringConfig | None = None,
     ) -> None:
         self.run_dir = run_dir
         self.campaign = campaign
@@ -112,6 +117,9 @@ class Runner:
         self.strict = strict
         self.measure_timeout_s = measure_timeout_s
         self._abort = threading.Event()
+        self.steering = Steering(
+            run_dir, campaign, log, steering or SteeringConfig(), state.steering, self._read_votes
+        )
 
     # ---- control ---------------------------------------------------------------------------
     def request_abort(self) -> None:
@@ -164,7 +172,9 @@ class Runner:
                 return f"no candidates left: {exc}"
             for s in batch:
                 self._check_abort()
-                self._measure(s)
+                self.steering.wait_while_paused(self._check_abort)
+                if self._released(s):
+                    self._measure(s)
 
     def _make_safe(self) -> None:
         """Abort the instrument; a failure here must not keep `run_stopped` from the log."""
@@ -203,10 +213,24 @@ class Runner:
     def _check_abort(self) -> None:
         if self._abort.is_set():
             raise _StopRunError("abort", "aborted by user (Ctrl-C / SIGTERM)")
+        if self.state.steering.abort_reason:
+            raise _StopRunError("abort", self.state.steering.abort_reason)
+
+    def _released(self, s: Suggestion) -> bool:
+        """The approval gate: a strategy's choice moves only once approved (control.txt); False
+        when it was vetoed meanwhile (the strategy then chooses again)."""
+        if s.location_id not in self.campaign.pending:
+            return False  # vetoed while an earlier point of the batch was measured
+        if s.location_id not in self.state.gated:
+            return True
+        ok = self.steering.approve(s.location_id, self._check_abort)
+        self.state.gated.discard(s.location_id)
+        return ok
 
     # ---- choosing --------------------------------------------------------------------------
     def _next_batch(self) -> list[Suggestion]:
-        self._read_votes()
+        self.steering.poll()  # control.txt, and votes.txt through on_poll
+        self.steering.wait_while_paused(self._check_abort)
         if self.state.resumed_pending:
             ids, self.state.resumed_pending = self.state.resumed_pending, []
             return [self.campaign.pending[i] for i in ids if i in self.campaign.pending]
@@ -225,6 +249,7 @@ class Runner:
         suggestions = self.campaign.ask(n)
         for k, s in enumerate(suggestions):
             self._emit_suggested(s, "strategy", k)
+            self.state.gated.add(s.location_id)
         self._warn_model(suggestions[0])
         self._note_ref_point(suggestions)
         return suggestions

@@ -51,6 +51,7 @@ from explorer.engine.rundir import (
     write_config,
 )
 from explorer.engine.runner import Runner, RunState
+from explorer.engine.steering_loop import SteeringState
 from explorer.errors import InputFileError
 
 #: builds one event-log subscriber of a run from its directory and config (None: not wanted)
@@ -189,6 +190,7 @@ def _runner(
         batch_size=cfg.batch_size,
         strict=cfg.output.strict,
         measure_timeout_s=getattr(cfg.instrument, "measure_timeout_s", 600.0),
+        steering=cfg.steering,
     )
 
 
@@ -268,6 +270,8 @@ def resume(
             st.ref_point,
             votes_consumed=st.votes_consumed,
             suggestion_seqs=dict(st.suggestion_seqs),
+            steering=SteeringState.from_replay(st.steering),
+            gated=set(st.gated),
         )
         runner = _runner(cfg, run_dir, campaign, instrument, log, state)
         _subscribe(subscribers, cfg, run_dir, log)

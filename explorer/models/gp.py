@@ -2,12 +2,12 @@
 
 * Matérn-ν (default 5/2) ARD kernel with an output scale, constant mean, Gaussian noise
   (inferred, or fixed per point for noise-aware BO), float64. The model and its priors are
-  gpytorch's (`ScaleKernel(MaternKernel)`, `GammaPrior`s, `ExactMarginalLogLikelihood`); the
-  arithmetic is done here in closed form (explorer.models.kernels, explorer.models.gp_fit), which
-  the tests check against gpytorch itself.
+  gpytorch's (`ScaleKernel(MaternKernel)`, `GammaPrior`s, `ExactMarginalLogLikelihood`), fitted
+  through gpytorch (explorer.models.gp_fit); predictions use the closed-form Matérn kernel of
+  explorer.models.kernels, which the tests check against gpytorch itself.
 * Inputs are expected in the unit cube; outputs are standardised here.
 * Hyperparameters are the MAP of the exact marginal likelihood (L-BFGS-B on log-parameters with
-  analytic gradients), warm-started from the previous step's values when given: a warm start
+  autograd gradients), warm-started from the previous step's values when given: a warm start
   needs a handful of iterations. Cold starts screen their restarts on a small subset first.
 * One Cholesky factor serves every prediction (chunked triangular solves); `condition_on`
   extends it by a block instead of refactorising; `std_upper_bound` bounds the posterior std of
@@ -29,7 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from explorer.errors import ModelFitError
-from explorer.models.gp_fit import FAILED_LOSS, Engine, MapProblem, minimise
+from explorer.models.gp_fit import FAILED_LOSS, MapProblem, minimise
 from explorer.models.kernels import DTYPE, Matern, matern_of_r2
 
 FloatArray = NDArray[np.float64]
@@ -87,9 +87,6 @@ class GPOptions:
             and stable as points are appended); the posterior always uses every point. 512
             points pin down d + 3 hyperparameters for d <= 3 (at 2000 observations the picks
             equal those of a 1000-point fit) at an eighth of the O(n³) cost per iteration.
-        engine: how the MAP objective and its gradient are evaluated: "closed_form" (default,
-            explorer.models.gp_fit) or "gpytorch" (ExactMarginalLogLikelihood + autograd on
-            gpytorch modules, explorer.models.gp_gpytorch); the two agree to round-off.
     """
 
     nu: float = 2.5
@@ -99,7 +96,6 @@ class GPOptions:
     max_iter_warm: int = 30
     restarts: int = 1
     fit_subset: int | None = 512
-    engine: Engine = "closed_form"
 
 
 @dataclass
@@ -414,7 +410,7 @@ def _fit_hypers(
             starts = [_screen(starts, X, z, fixed, opts, rng)]
     best: tuple[float, FloatArray] | None = None
     for start in starts:
-        theta, loss = minimise(problem, start, iters, opts.engine)
+        theta, loss = minimise(problem, start, iters)
         if math.isfinite(loss) and loss < FAILED_LOSS / 10 and (best is None or loss < best[0]):
             best = (loss, theta)
     if best is None:
@@ -443,5 +439,5 @@ def _screen(
     fit (a cheap way to pick the basin before paying O(n³) per iteration)."""
     rows = np.sort(rng.choice(len(X), SCREEN_SIZE, replace=False))
     small = _problem(X[rows], z[rows], fixed[rows] if fixed is not None else None, opts)
-    results = [minimise(small, s, opts.max_iter_cold, opts.engine) for s in starts]
+    results = [minimise(small, s, opts.max_iter_cold) for s in starts]
     return min(results, key=lambda r: r[1])[0]

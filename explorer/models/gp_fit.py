@@ -1,29 +1,27 @@
-"""MAP hyperparameters of the exact GP: analytic marginal-likelihood gradients + L-BFGS-B.
+"""MAP hyperparameters of the exact GP: gpytorch's ExactMarginalLogLikelihood + priors, L-BFGS-B.
 
-The objective is gpytorch's `ExactMarginalLogLikelihood` of a constant-mean Matérn-ARD GP with
-the priors below, divided by n (checked against gpytorch's autograd value and gradient in
-tests/explorer/models/test_gp_fit.py). It is optimised over θ = (log ℓ₁..ℓ_d, log s², log σ²,
-mean) with box bounds equal to the gpytorch interval constraints. One evaluation costs one
-Cholesky factor and one inverse of the (n, n) covariance, O(n³), plus O(n²·d) for the gradient:
-no autograd graph, no lazy tensors.
-
-    loss(θ) = −[log N(z | m·1, s²·M(ℓ) + σ²·I) + Σ log Gamma priors(ℓ, s², σ²)] / n
-    ∂/∂θ_j log N = ½ tr((α αᵀ − K⁻¹) ∂K/∂θ_j),  α = K⁻¹ (z − m),  ∂/∂m log N = Σ α
+The model is a constant-mean `ScaleKernel(MaternKernel(nu, ARD))` GP with a Gaussian (or fixed
+noise) likelihood and the Gamma priors below, built from gpytorch modules. Its loss
+`−(ExactMarginalLogLikelihood + log priors)/n` and the gradient in θ = (log ℓ₁..ℓ_d, log s²,
+[log σ²], mean) come from gpytorch and autograd; L-BFGS-B optimises θ within box bounds equal to
+the gpytorch interval constraints. (tests/explorer/models/closed_form_mll.py holds an analytic
+implementation of the same objective that the tests check this one against.)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import warnings
 from dataclasses import dataclass
-from typing import Literal
 
+import gpytorch
 import numpy as np
 import torch
+from gpytorch.utils.warnings import NumericalWarning
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from explorer.models.kernels import DTYPE, matern_of_r2, matern_radial_slope, scaled_sq_dist
+from explorer.models.kernels import DTYPE
 
 FloatArray = NDArray[np.float64]
 
@@ -40,17 +38,6 @@ FAILED_LOSS = 1e10
 #: total (the loss is per point, so ftol = this / n): a likelihood ratio of e^1e-4 cannot
 #: change a decision, and warm starts converge in a few iterations instead of a dozen
 TOLERANCE_NATS = 1e-4
-
-
-def _log_gamma_pdf(x: FloatArray, prior: tuple[float, float]) -> float:
-    a, b = prior
-    return float(np.sum(a * math.log(b) - math.lgamma(a) + (a - 1.0) * np.log(x) - b * x))
-
-
-def _d_log_gamma_dlog(x: FloatArray, prior: tuple[float, float]) -> FloatArray:
-    """d/d(log x) of the log Gamma density: (a − 1) − b·x."""
-    a, b = prior
-    return np.asarray((a - 1.0) - b * x)
 
 
 @dataclass(frozen=True)
@@ -93,97 +80,101 @@ class MapProblem:
 
     def loss_and_grad(self, theta: FloatArray) -> tuple[float, FloatArray]:
         """Negative log posterior / n and its gradient in θ; (1e10, 0) if K is not PD."""
-        ls, s2, noise, mean = self.unpack(theta)
-        n, d = self.x.shape
-        ls_full = torch.as_tensor(ls if self.ard else np.repeat(ls, d), dtype=DTYPE)
-        r2 = scaled_sq_dist(self.x, self.x, ls_full, same=True)
-        corr = matern_of_r2(r2, self.nu)
-        diag = torch.full((n,), noise, dtype=DTYPE) if noise is not None else self.fixed_noise
-        assert diag is not None
-        K = s2 * corr
-        K.diagonal().add_(diag)
-        chol, info = torch.linalg.cholesky_ex(K)
-        if int(info) != 0:
-            return FAILED_LOSS, np.zeros_like(theta)
-        resid = (self.z - mean).unsqueeze(-1)
-        alpha = torch.cholesky_solve(resid, chol).squeeze(-1)
-        log_det = 2.0 * torch.log(chol.diagonal()).sum()
-        log_lik = -0.5 * float(resid.squeeze(-1) @ alpha) - 0.5 * float(log_det)
-        log_lik -= 0.5 * n * math.log(2.0 * math.pi)
-        W = torch.outer(alpha, alpha) - torch.cholesky_inverse(chol)
-        grad = self._grad_log_lik(W, alpha, r2, corr, ls, s2, noise)
-        log_prior, grad_prior = self._prior(ls, s2, noise)
-        value = -(log_lik + log_prior) / n
-        g = -(grad + grad_prior) / n
-        if not math.isfinite(value) or not np.all(np.isfinite(g)):
-            return FAILED_LOSS, np.zeros_like(theta)
-        return value, g
+        return gpytorch_loss_and_grad(self, theta)
 
-    def _grad_log_lik(
+
+class _ExactGP(gpytorch.models.ExactGP):
+    def __init__(
         self,
-        W: torch.Tensor,
-        alpha: torch.Tensor,
-        r2: torch.Tensor,
-        corr: torch.Tensor,
-        ls: FloatArray,
-        s2: float,
-        noise: float | None,
-    ) -> FloatArray:
-        """½ tr(W ∂K/∂θ_j) for every θ_j, and Σα for the mean."""
-        M = W * matern_radial_slope(r2, self.nu)
-        d = self.x.shape[1]
-        g_ls = np.empty(d)
-        for i in range(d):
-            xi = self.x[:, i] / float(ls[i] if self.ard else ls[0])
-            diff = xi[:, None] - xi[None, :]
-            g_ls[i] = float((M * diff * diff).sum())
-        g_ls *= 0.5 * s2
-        out: list[float] = [float(v) for v in g_ls] if self.ard else [float(g_ls.sum())]
-        out.append(0.5 * s2 * float((W * corr).sum()))
-        if noise is not None:
-            out.append(0.5 * noise * float(W.diagonal().sum()))
-        out.append(float(alpha.sum()))
-        return np.asarray(out)
-
-    def _prior(self, ls: FloatArray, s2: float, noise: float | None) -> tuple[float, FloatArray]:
-        value = _log_gamma_pdf(ls, LENGTHSCALE_PRIOR) + _log_gamma_pdf(
-            np.array([s2]), OUTPUTSCALE_PRIOR
+        x: torch.Tensor,
+        y: torch.Tensor,
+        likelihood: gpytorch.likelihoods.Likelihood,
+        nu: float,
+        ard: bool,
+    ) -> None:
+        super().__init__(x, y, likelihood)
+        self.mean_module = gpytorch.means.ConstantMean()
+        base = gpytorch.kernels.MaternKernel(
+            nu=nu,
+            ard_num_dims=x.shape[-1] if ard else None,
+            lengthscale_prior=gpytorch.priors.GammaPrior(*LENGTHSCALE_PRIOR),
         )
-        grad = [
-            *_d_log_gamma_dlog(ls, LENGTHSCALE_PRIOR),
-            *_d_log_gamma_dlog(np.array([s2]), OUTPUTSCALE_PRIOR),
-        ]
-        if noise is not None:
-            value += _log_gamma_pdf(np.array([noise]), NOISE_PRIOR)
-            grad += list(_d_log_gamma_dlog(np.array([noise]), NOISE_PRIOR))
-        grad.append(0.0)
-        return value, np.asarray(grad)
+        self.covar_module = gpytorch.kernels.ScaleKernel(
+            base, outputscale_prior=gpytorch.priors.GammaPrior(*OUTPUTSCALE_PRIOR)
+        )
+
+    def forward(self, x: torch.Tensor) -> gpytorch.distributions.MultivariateNormal:
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
 
 
-Engine = Literal["closed_form", "gpytorch"]
+def _log_parametrised() -> gpytorch.constraints.Positive:
+    """θ holds log-values: the raw parameter *is* θ_j and the natural value is exp(θ_j)."""
+    return gpytorch.constraints.Positive(transform=torch.exp, inv_transform=torch.log)
 
 
-def objective(
-    problem: MapProblem, engine: Engine
-) -> Callable[[FloatArray], tuple[float, FloatArray]]:
-    """θ -> (loss, gradient): the closed form here, or the same objective through gpytorch."""
-    if engine == "gpytorch":
-        from explorer.models.gp_gpytorch import gpytorch_loss_and_grad
-
-        return lambda theta: gpytorch_loss_and_grad(problem, theta)
-    return problem.loss_and_grad
+def _likelihood(problem: MapProblem) -> gpytorch.likelihoods.Likelihood:
+    if problem.fixed_noise is None:
+        return gpytorch.likelihoods.GaussianLikelihood(
+            noise_prior=gpytorch.priors.GammaPrior(*NOISE_PRIOR),
+            noise_constraint=_log_parametrised(),
+        )
+    return gpytorch.likelihoods.FixedNoiseGaussianLikelihood(problem.fixed_noise)
 
 
-def minimise(
-    problem: MapProblem, theta0: FloatArray, max_iter: int, engine: Engine = "closed_form"
-) -> tuple[FloatArray, float]:
+def _mll_of(problem: MapProblem, t: torch.Tensor) -> gpytorch.mlls.ExactMarginalLogLikelihood:
+    """The model's marginal likelihood with every parameter a view of θ = `t`, so autograd
+    differentiates with respect to θ."""
+    k = problem.n_lengthscales
+    lik = _likelihood(problem)
+    model = _ExactGP(problem.x, problem.z, lik, problem.nu, problem.ard).to(DTYPE)
+    model.train()
+    base = model.covar_module.base_kernel
+    base.raw_lengthscale_constraint = _log_parametrised()
+    model.covar_module.raw_outputscale_constraint = _log_parametrised()
+    del base.raw_lengthscale
+    del model.covar_module.raw_outputscale
+    base.raw_lengthscale = t[:k].reshape(1, -1)
+    model.covar_module.raw_outputscale = t[k]
+    if problem.fixed_noise is None:
+        del lik.noise_covar.raw_noise
+        lik.noise_covar.raw_noise = t[k + 1].reshape(1)
+    del model.mean_module.raw_constant
+    model.mean_module.raw_constant = t[-1]
+    return gpytorch.mlls.ExactMarginalLogLikelihood(lik, model)
+
+
+def gpytorch_loss_and_grad(problem: MapProblem, theta: FloatArray) -> tuple[float, FloatArray]:
+    """−(MLL + log priors)/n by gpytorch and its θ-gradient by autograd; (1e10, 0) if the
+    covariance is not positive definite or anything is not finite. gpytorch's numerical
+    warnings (jitter attempts, noise floors) are part of that outcome, not messages."""
+    t = torch.tensor(theta, dtype=DTYPE, requires_grad=True)
+    try:
+        with (
+            warnings.catch_warnings(),
+            gpytorch.settings.max_cholesky_size(1_000_000),
+            gpytorch.settings.cholesky_jitter(0.0),
+        ):
+            warnings.simplefilter("ignore", NumericalWarning)
+            mll = _mll_of(problem, t)
+            loss = -mll(mll.model(problem.x), problem.z)
+            loss.backward()
+    except (RuntimeError, ValueError):  # NotPSDError is a RuntimeError
+        return FAILED_LOSS, np.zeros_like(theta)
+    assert t.grad is not None
+    value, grad = float(loss.detach()), t.grad.numpy().astype(np.float64)
+    if not math.isfinite(value) or not np.all(np.isfinite(grad)):
+        return FAILED_LOSS, np.zeros_like(theta)
+    return value, grad
+
+
+def minimise(problem: MapProblem, theta0: FloatArray, max_iter: int) -> tuple[FloatArray, float]:
     """L-BFGS-B from θ₀ (clipped into the bounds); returns (θ, loss)."""
     bounds = problem.bounds()
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
     x0 = np.clip(theta0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
     res = minimize(
-        objective(problem, engine),
+        problem.loss_and_grad,
         x0,
         jac=True,
         method="L-BFGS-B",

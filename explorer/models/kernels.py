@@ -1,8 +1,8 @@
-"""Matérn ARD covariance in closed form (torch, float64), with its hyperparameter derivatives.
+"""Matérn ARD covariance in closed form (torch, float64).
 
 The same covariance as gpytorch's `ScaleKernel(MaternKernel(nu, ard_num_dims=d))` (checked in
 tests/explorer/models/test_kernels.py), computed without gpytorch's lazy-tensor machinery so that
-fitting can use analytic gradients and prediction can stream over candidate chunks:
+prediction can stream over candidate chunks:
 
     k(x, x') = s² · m_ν(r),   r = ‖(x − x') / ℓ‖,
     m_½(r) = e^{−r},  m_{3/2}(r) = (1 + √3 r) e^{−√3 r},  m_{5/2}(r) = (1 + √5 r + 5r²/3) e^{−√5 r}.
@@ -61,19 +61,6 @@ def matern_of_r2(r2: torch.Tensor, nu: float, scale: float = 1.0) -> torch.Tenso
     if nu == 2.5:
         poly.add_(r2, alpha=5.0 / 3.0)
     return poly.mul_(decay).mul_(scale)
-
-
-def matern_radial_slope(r2: torch.Tensor, nu: float) -> torch.Tensor:
-    """g(r) = −m_ν'(r) / r, so that ∂m_ν/∂log ℓ_i = g(r) · Δ_i² / ℓ_i² (finite at r = 0 for
-    ν ≥ 3/2; for ν = 1/2 the product with Δ_i² / ℓ_i² ≤ r is what stays finite)."""
-    _check_nu(nu)
-    r = r2.sqrt()
-    if nu == 0.5:  # Δ = 0 wherever r = 0, so the product is 0 there
-        return torch.where(r > 0, torch.exp(-r) / r.clamp_min(1e-300), torch.zeros_like(r))
-    if nu == 1.5:
-        return 3.0 * torch.exp(-math.sqrt(3.0) * r)
-    sr = math.sqrt(5.0) * r
-    return (5.0 / 3.0) * (1.0 + sr) * torch.exp(-sr)
 
 
 @dataclass(frozen=True)

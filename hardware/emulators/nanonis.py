@@ -79,9 +79,13 @@ class Segment:
 
 @dataclass
 class LockIn:
+    """A modulator (and the demodulator of the same number)."""
+
     on: bool = False
     freq_hz: float = 300e3
     amp_v: float = 0.1
+    modulated_signal: int = 0  # as found: not wired for PFM until the client sets it
+    demodulated_signal: int = 0
 
 
 @dataclass
@@ -236,17 +240,21 @@ class NanonisEmulator:
         return ELECTROSTATIC_FRACTION * abs(nominal.loop.r)
 
     def _loops(self) -> tuple[np.ndarray, np.ndarray]:
+        """On- and off-field response after each write of the spot's history (which starts
+        from 0 V: the as-grown state, so a single write has a direction too)."""
         assert self.landing is not None
-        bias = np.asarray(self.landing.writes_v, float)
-        return true_loops(self.landing.spot, bias, 1.0)
+        bias = np.asarray([0.0, *self.landing.writes_v], float)
+        on, off = true_loops(self.landing.spot, bias, 1.0)
+        return on[1:], off[1:]
 
     def lockin_signal(self, pr: np.ndarray, steps: float = 1) -> np.ndarray:
         """Demodulated X + iY (V) for piezoresponse `pr` (a.u.), through the contact resonance;
         the noise is the sample's detector noise per loop point spread over `steps` samples
         (a Signals.ValsGet averages over the acquisition period: 1/16 of a point's noise)."""
         li = self.lockins[1]
-        if not li.on or self.landing is None:
-            return np.zeros(pr.shape, complex)
+        wired = li.modulated_signal == BIAS and li.demodulated_signal == DEFLECTION
+        if not li.on or not wired or self.landing is None:  # no PFM signal: bias not modulated
+            return np.zeros(pr.shape, complex)  # or the deflection not demodulated
         spot = self.landing.spot
         phase = self.lockin_phase_rad + np.where(pr >= 0, 0.0, np.pi)
         z = sho_response(np.array(li.freq_hz), np.abs(pr), spot.f0_hz, spot.q, phase)
@@ -261,35 +269,40 @@ class NanonisEmulator:
             raise NanonisCommandError("BiasSpectr.Start: no MLS segments configured")
         if self.landing is None:
             raise NanonisCommandError("BiasSpectr.Start: the tip is not in contact")
-        biases, kinds = [], []
+        biases, writes = self._run_segments()
+        on, off = self._loops()
+        pr = np.array([
+            (on if b != 0.0 else off)[k - 1] if k else self._initial_pr()
+            for b, k in zip(biases, writes, strict=True)
+        ])  # fmt: skip
+        li = self.lockin_signal(pr, max(seg.steps for seg in self.mls))
+        rows = {BIAS: biases, LI_X: li.real, LI_Y: li.imag}
+        data = [biases] + [rows.get(ch, np.zeros(biases.size)) for ch in self.channels]
+        self.bias_v = float(biases[-1])
+        names = ["Bias calc (V)"] + [
+            SIGNAL_NAMES.get(ch, f"Input {ch} (V)") for ch in self.channels
+        ]
+        return names, np.vstack(data)
+
+    def _run_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bias of every point, and how many writes the spot had seen at that point; a
+        constant non-zero segment is one write, every point of a ramp is a write."""
+        assert self.landing is not None
+        biases: list[float] = []
+        writes: list[int] = []
         for seg in self.mls:
             self.clock.sleep(
                 seg.initial_settling_s + seg.steps * (seg.settling_s + seg.integration_s)
             )
-            constant = seg.start_v == seg.end_v  # one write held for the whole segment
+            constant = seg.start_v == seg.end_v
             if constant and seg.start_v != 0.0:
                 self.landing.writes_v.append(seg.start_v)
             for v in np.linspace(seg.start_v, seg.end_v, seg.steps):
                 biases.append(float(v))
                 if not constant and v != 0.0:
                     self.landing.writes_v.append(float(v))
-                kinds.append(len(self.landing.writes_v))
-        on, off = self._loops()
-        writes = np.asarray(kinds)
-        pr = np.array(
-            [
-                (on if b != 0.0 else off)[k - 1] if k else self._initial_pr()
-                for b, k in zip(biases, writes, strict=True)
-            ]
-        )
-        li = self.lockin_signal(pr, max(seg.steps for seg in self.mls))
-        rows = {BIAS: np.asarray(biases), LI_X: li.real, LI_Y: li.imag}
-        data = [np.asarray(biases)] + [rows.get(ch, np.zeros(len(biases))) for ch in self.channels]
-        self.bias_v = biases[-1]
-        names = ["Bias calc (V)"] + [
-            SIGNAL_NAMES.get(ch, f"Input {ch} (V)") for ch in self.channels
-        ]
-        return names, np.vstack(data)
+                writes.append(len(self.landing.writes_v))
+        return np.asarray(biases), np.asarray(writes)
 
     def _initial_pr(self) -> float:
         assert self.landing is not None

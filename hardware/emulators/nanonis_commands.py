@@ -192,6 +192,37 @@ def _li_amp_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
     return BodyWriter().scalar("f", emu.lockins[_modulator(emu, r)].amp_v)
 
 
+@command("LockIn.ModSignalSet")
+def _li_mod_signal_set(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
+    k = _modulator(emu, r)
+    emu.lockins[k].modulated_signal = _signal_index(r)
+    return _empty()
+
+
+@command("LockIn.ModSignalGet", BodyWriter().scalar("i", 0))
+def _li_mod_signal_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
+    return BodyWriter().scalar("i", emu.lockins[_modulator(emu, r)].modulated_signal)
+
+
+@command("LockIn.DemodSignalSet")
+def _li_demod_signal_set(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
+    k = _modulator(emu, r)
+    emu.lockins[k].demodulated_signal = _signal_index(r)
+    return _empty()
+
+
+@command("LockIn.DemodSignalGet", BodyWriter().scalar("i", 0))
+def _li_demod_signal_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:
+    return BodyWriter().scalar("i", emu.lockins[_modulator(emu, r)].demodulated_signal)
+
+
+def _signal_index(r: BodyReader) -> int:
+    k = int(r.scalar("i"))
+    if not 0 <= k < N_SIGNALS:
+        raise NanonisCommandError(f"signal index {k} out of 0..{N_SIGNALS - 1}")
+    return k
+
+
 # ---- signals ------------------------------------------------------------------------------------
 @command("Signals.NamesGet")
 def _names_get(emu: NanonisEmulator, r: BodyReader) -> BodyWriter:

@@ -2,6 +2,7 @@
 
 Raw readouts (see `hardware/pfm/sspfm.py`) are `<channel>.dart_on|dart_off` (steps, 6) with
 amplitude columns A1, A2, `<channel>.be_on|be_off` (steps, bins, 2) real/imag, and
+`<channel>.sf_on|sf_off` (steps, 3) with the single-frequency amplitude in column 0, and
 `<channel>.lockin_on|lockin_off` (steps, 2) lock-in X/Y. A controller
 returns NaN/inf when a lock-in or fit inside it failed; a saturated input stage clips the
 signal at its full scale, which shows as a flat top: many samples exactly at the largest
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+RAW_PREFIXES = ("dart_", "be_", "lockin_", "sf_")
 MIN_CLIPPED = 3
 MIN_CLIPPED_FRACTION = 0.03
 
@@ -26,6 +28,8 @@ def _amplitudes(quantity: str, a: np.ndarray) -> np.ndarray | None:
         return np.abs(a[:, :2])
     if quantity.startswith(("be_", "lockin_")) and a.shape[-1:] == (2,):
         return np.abs(a)
+    if quantity.startswith("sf_") and a.ndim == 2 and a.shape[1] >= 1:
+        return np.abs(a[:, :1])
     return None
 
 
@@ -43,7 +47,7 @@ def readout_problem(arrays: Mapping[str, Any]) -> str | None:
     """Why a raw readout is unusable (non-finite values, clipped amplitude), or None."""
     for key, value in arrays.items():
         quantity = key.rsplit(".", 1)[-1]
-        if not quantity.startswith(("dart_", "be_", "lockin_")):
+        if not quantity.startswith(RAW_PREFIXES):
             continue
         a = np.asarray(value, float)
         bad = int(np.count_nonzero(~np.isfinite(a)))

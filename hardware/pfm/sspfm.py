@@ -2,9 +2,12 @@
 
 `synthesize` plays the instrument: for every write step of the triangle waveform it produces the
 raw readout a real controller returns, on field (bias applied) and off field (read at 0 V):
-a DART quadruple (A1, A2, φ1, φ2 at f1, f2; `mode="dart"`, Asylum) or a complex band-excitation
-spectrum (`mode="be"`). The response amplitude is |PR| and the phase is the domain phase
-(φ_ref or φ_ref + π); the lock-in adds a global phase offset; the detector adds complex noise.
+a DART quadruple (A1, A2, φ1, φ2 at f1, f2; `mode="dart"`, Asylum), a complex band-excitation
+spectrum (`mode="be"`), or the lock-in amplitude and phase at one fixed drive frequency
+(`mode="single"`, single-frequency SS-PFM; driven well below the contact resonance, so no Q or
+f0 is measured and the amplitude carries the small SHO gain 1/(1 − (f/f0)²)). The response
+amplitude is |PR| and the phase is the domain phase (φ_ref or φ_ref + π); the lock-in adds a
+global phase offset; the detector adds complex noise.
 
 `reduce` is the analysis a lab would run on real data and never sees the ground truth: DART
 inversion or a batched SHO fit per step gives (A, φ, Q, f0); the phase reference is estimated
@@ -12,7 +15,8 @@ from the data (axial mean of 2φ, sign fixed so saturated positive bias gives po
 and the piezoresponse is PR = A·cos(φ − φ_ref). Loop metrics then come from `loops.loop_metrics`.
 
 Raw array layout (n = steps): `dart_on`/`dart_off` (n, 6) columns A1, A2, φ1, φ2, f1_hz, f2_hz;
-or `be_on`/`be_off` (n, k, 2) real/imag with `freq_hz` (k,). Reduced: `amp_*`, `phase_*`,
+`be_on`/`be_off` (n, k, 2) real/imag with `freq_hz` (k,); or `sf_on`/`sf_off` (n, 3) columns
+A, φ, drive_hz. Reduced (`q_*`, `f0_*` are NaN for single-frequency data): `amp_*`, `phase_*`,
 `q_*`, `f0_*`, `pr_*` for * in on/off, plus `bias_v`.
 """
 
@@ -86,7 +90,11 @@ def synthesize(
         phase = lockin_phase_rad + np.where(pr >= 0, 0.0, np.pi)
         f0 = f0_spot * (1.0 + rng.normal(0.0, F0_STEP_JITTER, pr.shape))
         q = np.full(pr.shape, spot.q)
-        if params.mode == "be":
+        if params.mode == "single":
+            out[f"sf_{name}"] = single_frequency_readout(
+                amp, phase, f0, q, params.single_drive_hz, rng, detector_noise
+            )
+        elif params.mode == "be":
             freq = be_frequencies(f0_spot, params.be_bandwidth_hz, params.be_bins)
             noise = detector_noise * np.sqrt(params.be_bins) * spot.q / BE_NOISE_DIV
             s = be_spectra(freq, amp, f0, q, phase, rng, noise_per_bin=noise)
@@ -125,7 +133,27 @@ def synthesize(
     return out
 
 
+def single_frequency_readout(
+    amp: FloatArray,
+    phase_rad: FloatArray,
+    f0_hz: FloatArray,
+    q: FloatArray,
+    drive_hz: float,
+    rng: np.random.Generator,
+    noise: float,
+) -> FloatArray:
+    """Lock-in (A, φ, drive_hz) per step at one drive frequency; complex noise of std `noise`."""
+    drive = np.full(np.shape(amp), float(drive_hz))
+    a, p = sho_amplitude_phase(amp, phase_rad, f0_hz, q, drive)
+    z = a * np.exp(1j * p) + noise * (rng.normal(size=a.shape) + 1j * rng.normal(size=a.shape))
+    return np.column_stack([np.abs(z), wrap_ar_phase(np.angle(z)), drive])
+
+
 def _per_step(raw: dict[str, FloatArray], name: str) -> tuple[FloatArray, ...]:
+    if f"sf_{name}" in raw:
+        c = np.asarray(raw[f"sf_{name}"], float)
+        unknown = np.full(len(c), np.nan)  # one frequency: no resonance information
+        return c[:, 0], np.angle(np.exp(1j * c[:, 1])), unknown, unknown.copy()
     if f"dart_{name}" in raw:
         c = np.asarray(raw[f"dart_{name}"], float)
         fit = invert_dart(DARTQuadruple(c[:, 0], c[:, 1], c[:, 2], c[:, 3], c[:, 4], c[:, 5]))

@@ -7,6 +7,7 @@ import math
 import threading
 
 from hardware.errors import HardwareError
+from hardware.move_plan import HOME_XY_MM
 from hardware.protocols import Range, Site, StageStatus
 from hardware.sim import SimTiming, SimWorld
 
@@ -40,9 +41,9 @@ class SimStage:
         return self._status()
 
     def home(self, *, timeout_s: float) -> StageStatus:
-        seconds = math.dist(self.world.xy_mm, (0.0, 0.0)) / self.timing.home_speed_mm_per_s
+        seconds = math.dist(self.world.xy_mm, HOME_XY_MM) / self.timing.home_speed_mm_per_s
         self.world.clock.sleep(min(seconds, timeout_s))
-        self.world.xy_mm = (0.0, 0.0)
+        self.world.xy_mm = HOME_XY_MM
         self.referenced = True
         return self._status()
 

@@ -7,16 +7,23 @@ file when done. Values are read back by making Igor save a wave as text (`readou
 measurements are detected as new `.ibw` files in the data folder and read with igor2 (an optional
 extra: `pip install combi-explorer[asylum]`). Every wait has a timeout.
 
-Control names are aespm's where aespm has them (engage, tip voltage, PFM/DART mode, zero PD,
-DART tune, DART spectroscopy); `MotorWithdrawButton_0` and the `CX*` user functions are ours
-[dk] and must be checked against the lab's Igor procedures before arming.
+Switching spectroscopy runs as DART-SS (`sspfm.mode: dart`: dual-frequency resonance tracking,
+a quadruple per step) or as single-frequency SS-PFM (`mode: single`: DART off, one drive
+frequency, amplitude and phase per step).
+
+Every Igor name the bridge sends is listed in `CONTROLS`, `USER_FUNCTIONS` and `GV_KEYS`
+(docs/asylum-igor.md; `explorer check-igor` verifies them in a running Igor without pressing
+anything). Control names are aespm's where aespm has them (engage, tip voltage, PFM/DART mode,
+zero PD, DART tune, DART spectroscopy); `DriveFrequencySetVar_0` and the `CX*` user functions
+are ours [dk] and must be checked against the lab's Igor before arming.
 """
 
 from __future__ import annotations
 
+import math
 import subprocess
 import time
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -37,10 +44,51 @@ from hardware.protocols import (
 )
 
 SS_COLUMNS = ("Amp1", "Amp2", "Phase1", "Phase2", "Freq", "Bias")
+SF_COLUMNS = ("Amp", "Phase", "Bias")  # single-frequency SS-PFM wave
+SS_MODES = ("dart", "single")
+
+# control name -> panel, for every ARExecuteControl the bridge sends
+CONTROLS: dict[str, str] = {
+    "ImagingModePopup_0": "MasterPanel",
+    "DriveFrequencySetVar_0": "MasterPanel",
+    "ClearForce_1": "MasterPanel",
+    "GoForce_1": "MasterPanel",
+    "DualACModeBox_3": "DART",
+    "DFRTFrequencyCenterSetvar": "DART",
+    "DFRTFrequencyWidthSetvar": "DART",
+    "SweepWidthSetVar_3": "DART",
+    "DoTuneDFRT_3": "DART",
+    "ZeroLDPDButton_1": "MasterMotorPanel",
+    "MotorEngageButton_0": "MasterMotorPanel",
+    "TipVoltageSetVar_0": "NapPanel",
+    "ARDoIVAmpSetVar_1": "DARTSpectroscopy",
+    "ARDoIVCyclesSetVar_1": "DARTSpectroscopy",
+    "SingleForce_2": "DARTSpectroscopy",
+}
+# functions the bridge calls: (name, what it must do); Asylum's own first, then the lab's
+AR_FUNCTIONS = ("ARExecuteControl", "PV", "GV")
+USER_FUNCTIONS: dict[str, str] = {
+    "GetTune": "save the last tune as Tune.ibw (columns Freq, Amp, Phase) in the data folder "
+    "(aespm UserFunctions.ipf)",
+    "CXWithdraw": "CXWithdraw(clearance_um): withdraw the motorised head by at least "
+    "clearance_um and return when it stands still",
+    "CXSetSSSteps": "CXSetSSSteps(n): set the number of write steps per SS cycle and write "
+    "SSSteps into the note of the next SS wave",
+}
+GV_KEYS = ("HVAGain", "MotorEngaged", "ZSensorMicrons", "DeflVolts")
 
 
-def _ctrl(name: str, panel: str, value: float | int = 0, text: str = "") -> str:
-    return f'ARExecuteControl("{name}","{panel}",{value:g},"{text}")'
+def _ctrl(name: str, value: float | int = 0, text: str = "") -> str:
+    return f'ARExecuteControl("{name}","{CONTROLS[name]}",{value:g},"{text}")'
+
+
+def igor_path(path: PurePath) -> str:
+    """A file path as Igor reads it: Windows paths in Igor's colon form (`C:Users:lab:x.txt`,
+    free of backslash escapes), anything else as a POSIX path."""
+    win = PureWindowsPath(path)
+    if win.drive:
+        return win.drive + ":".join(win.parts[1:])
+    return path.as_posix()
 
 
 class AsylumBridge:
@@ -94,16 +142,23 @@ class AsylumBridge:
 
     def read_values(self, keys: list[str]) -> list[float]:
         """aespm `read_spm`: Igor saves GV(key) for each key into readout.txt."""
+        values = self.read_expressions([([], f'GV("{k}")') for k in keys])
+        self.journal.write("reply", "igor", values=dict(zip(keys, values, strict=True)))
+        return values
+
+    def read_expressions(self, items: list[tuple[list[str], str]]) -> list[float]:
+        """Evaluate Igor expressions into readout.txt; each item is (lines to run first,
+        expression), e.g. `(["ControlInfo/W=DART DoTuneDFRT_3"], "V_Flag")`."""
         self.readout.unlink(missing_ok=True)
-        lines = [f"Make/N={len(keys)}/O ReadOut"]
-        lines += [f'ReadOut[{i}]=GV("{k}")' for i, k in enumerate(keys)]
-        lines.append(f'Save/O/G/J ReadOut as "{self.readout.as_posix()}"')
+        lines = [f"Make/N={len(items)}/O ReadOut"]
+        for i, (before, expression) in enumerate(items):
+            lines += [*before, f"ReadOut[{i}]={expression}"]
+        lines.append(f'Save/O/G/J ReadOut as "{igor_path(self.readout)}"')
         self.execute(lines)
         self._wait(self.readout.exists, self.command_timeout_s, "write readout.txt")
         values = [float(v) for v in self.readout.read_text().split()]
-        if len(values) != len(keys):
-            raise HardwareError(f"readout.txt has {len(values)} values for keys {keys}")
-        self.journal.write("reply", "igor", values=dict(zip(keys, values, strict=True)))
+        if len(values) != len(items):
+            raise HardwareError(f"readout.txt has {len(values)} values for {len(items)} items")
         return values
 
     def data_files(self) -> set[str]:
@@ -174,21 +229,55 @@ def dart_ss_from_ibw(path: Path) -> dict[str, FloatArray]:
     return out
 
 
+def single_ss_from_ibw(path: Path) -> dict[str, FloatArray]:
+    """Bias-on / bias-off (A, φ, drive_hz) per step from a single-frequency SS-PFM wave:
+    columns Amp, Phase (degrees), Bias; segments as in DART-SS; the drive from the note."""
+    data, labels, note = load_ibw(path)
+    if any(name not in labels for name in SF_COLUMNS):
+        raise HardwareError(f"{path.name}: expected columns {SF_COLUMNS}, found {labels}")
+    steps = int(note_value(note, "SSSteps", 0))
+    if steps <= 0 or data.shape[0] % (2 * steps):
+        raise HardwareError(f"{path.name}: note has no usable SSSteps for {data.shape[0]} rows")
+    drive_hz = note_value(note, "DriveFrequency", math.nan)
+    seg = {k: segment_means(data[:, labels.index(k)], 2 * steps) for k in SF_COLUMNS}
+    out: dict[str, FloatArray] = {"bias_v": seg["Bias"][0::2]}
+    for name, sl in (("on", slice(0, None, 2)), ("off", slice(1, None, 2))):
+        amp = seg["Amp"][sl]
+        out[f"sf_{name}"] = np.column_stack(
+            [amp, np.radians(seg["Phase"][sl]), np.full(amp.shape, drive_hz)]
+        )
+    return out
+
+
+def tune_resonance(freq_hz: FloatArray, amp: FloatArray, phase_deg: FloatArray) -> Resonance:
+    """f0 and Q of a tune sweep by an SHO fit. The sign of a tune's phase axis depends on the
+    software version and the lock-in set-up, so both senses are fitted and the better fit
+    (higher R²) is kept; the amplitude curve alone fixes f0 and Q either way."""
+    z = np.asarray(amp * np.exp(1j * np.radians(phase_deg)), complex)
+    fits = [fit_sho(freq_hz, z), fit_sho(freq_hz, np.conj(z))]
+    best = max(fits, key=lambda fit: float(fit.r2[0]))
+    if not best.r2[0] > 0.5:
+        raise HardwareError(
+            f"the tune shows no resonance (SHO fit R² {float(best.r2[0]):.2f}); check the tune "
+            "window and the laser alignment"
+        )
+    return Resonance(float(best.f0_hz[0]), float(best.q[0]), float(np.max(amp)))
+
+
 def dart_tune(
     bridge: AsylumBridge, center_hz: float, width_hz: float, timeout_s: float
 ) -> Resonance:
     """A DART tune saved by aespm's `GetTune()` as Tune.ibw (Freq, Amp, Phase), SHO-fitted."""
     before = bridge.data_files()
     bridge.execute([
-        _ctrl("DFRTFrequencyCenterSetvar", "DART", center_hz),
-        _ctrl("SweepWidthSetVar_3", "DART", width_hz),
-        _ctrl("DoTuneDFRT_3", "DART"),
+        _ctrl("DFRTFrequencyCenterSetvar", center_hz),
+        _ctrl("SweepWidthSetVar_3", width_hz),
+        _ctrl("DoTuneDFRT_3"),
         "GetTune()",
     ], timeout_s=timeout_s)  # fmt: skip
     data, labels, _ = load_ibw(bridge.wait_new_file(before))
     freq, amp, phase = (data[:, labels.index(k)] for k in ("Freq", "Amp", "Phase"))
-    fit = fit_sho(freq, np.asarray(amp * np.exp(1j * np.radians(phase)), complex))
-    res = Resonance(float(fit.f0_hz[0]), float(fit.q[0]), float(np.max(amp)))
+    res = tune_resonance(freq, amp, phase)
     bridge.last_f0_hz = res.f0_hz
     return res
 
@@ -213,7 +302,7 @@ class AsylumProbe:
 
     def approach(self, *, timeout_s: float) -> ApproachResult:
         self.state = ProbeState.APPROACHING
-        self.bridge.execute([_ctrl("MotorEngageButton_0", "MasterMotorPanel")], timeout_s=timeout_s)
+        self.bridge.execute([_ctrl("MotorEngageButton_0")], timeout_s=timeout_s)
         engaged, z_um, defl = self.bridge.read_values(
             ["MotorEngaged", "ZSensorMicrons", "DeflVolts"]
         )
@@ -226,7 +315,7 @@ class AsylumProbe:
     def set_bias(self, volts: float, *, ramp_v_per_s: float, timeout_s: float) -> None:
         if abs(volts) > self.bias_limit_v:
             raise HardwareError(f"bias {volts} V beyond the amplifier range ±{self.bias_limit_v}")
-        self.bridge.execute([_ctrl("TipVoltageSetVar_0", "NapPanel", volts)], timeout_s=timeout_s)
+        self.bridge.execute([_ctrl("TipVoltageSetVar_0", volts)], timeout_s=timeout_s)
         self.bias_v = float(volts)
 
     def tune(self, *, center_hz: float, width_hz: float, timeout_s: float) -> Resonance:
@@ -237,44 +326,57 @@ class AsylumProbe:
 
 
 class AsylumPFM:
-    """PFM/DART mode switching and DART switching spectroscopy through Igor."""
+    """PFM mode switching and switching spectroscopy (DART-SS or single-frequency) via Igor."""
 
     channels: tuple[str, ...] = ("sspfm",)
 
-    def __init__(self, bridge: AsylumBridge) -> None:
+    def __init__(self, bridge: AsylumBridge, *, mode: str = "dart") -> None:
+        if mode not in SS_MODES:
+            raise HardwareError(
+                f"the Asylum bridge runs switching spectroscopy as {' or '.join(SS_MODES)}, "
+                f"not {mode!r}"
+            )
         self.bridge = bridge
+        self.mode = mode
 
     def enter_mode(self, *, timeout_s: float) -> None:
         self.bridge.execute([
-            _ctrl("ImagingModePopup_0", "MasterPanel", 0, "PFM Mode"),
-            _ctrl("DualACModeBox_3", "DART", 1),
-            _ctrl("ZeroLDPDButton_1", "MasterMotorPanel"),
+            _ctrl("ImagingModePopup_0", 0, "PFM Mode"),
+            _ctrl("DualACModeBox_3", 1 if self.mode == "dart" else 0),
+            _ctrl("ZeroLDPDButton_1"),
         ], timeout_s=timeout_s)  # fmt: skip
 
     def leave_mode(self, *, timeout_s: float) -> None:
         self.bridge.execute([
-            _ctrl("ImagingModePopup_0", "MasterPanel", 0, "AC Mode"),
-            _ctrl("DualACModeBox_3", "DART", 0),
+            _ctrl("ImagingModePopup_0", 0, "AC Mode"),
+            _ctrl("DualACModeBox_3", 0),
         ], timeout_s=timeout_s)  # fmt: skip
 
     def switching_spectroscopy(
         self, params: SSParams, site: Site, *, timeout_s: float
     ) -> dict[str, FloatArray]:
-        if params.mode != "dart":
-            raise HardwareError("the Asylum bridge runs DART switching spectroscopy (mode: dart)")
+        if params.mode != self.mode:
+            raise HardwareError(
+                f"recipe mode {params.mode!r} differs from the bridge's {self.mode!r}"
+            )
         before = self.bridge.data_files()
+        if self.mode == "dart":
+            drive = _ctrl("DFRTFrequencyWidthSetvar", params.dart_width_hz)
+        else:
+            drive = _ctrl("DriveFrequencySetVar_0", params.single_drive_hz)
         self.bridge.execute([
             f'PV("XOffset", {site.spot_dx_um * 1e-6:g})',
             f'PV("YOffset", {site.spot_dy_um * 1e-6:g})',
-            _ctrl("ARDoIVAmpSetVar_1", "DARTSpectroscopy", params.v_max),
-            _ctrl("ARDoIVCyclesSetVar_1", "DARTSpectroscopy", params.cycles),
+            _ctrl("ARDoIVAmpSetVar_1", params.v_max),
+            _ctrl("ARDoIVCyclesSetVar_1", params.cycles),
             f"CXSetSSSteps({params.steps_per_cycle})",
-            _ctrl("DFRTFrequencyWidthSetvar", "DART", params.dart_width_hz),
-            _ctrl("ClearForce_1", "MasterPanel"),
-            _ctrl("GoForce_1", "MasterPanel"),
-            _ctrl("SingleForce_2", "DARTSpectroscopy"),
+            drive,
+            _ctrl("ClearForce_1"),
+            _ctrl("GoForce_1"),
+            _ctrl("SingleForce_2"),
         ], timeout_s=timeout_s)  # fmt: skip
-        raw = dart_ss_from_ibw(self.bridge.wait_new_file(before))
+        path = self.bridge.wait_new_file(before)
+        raw = dart_ss_from_ibw(path) if self.mode == "dart" else single_ss_from_ibw(path)
         return {f"sspfm.{k}": np.asarray(v) for k, v in {**raw, **reduce(raw)}.items()}
 
     def tip_check(self, *, timeout_s: float) -> TipHealth:

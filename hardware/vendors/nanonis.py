@@ -45,6 +45,7 @@ class NanonisSettings:
     motor_step_um: float = 0.1
     motor_group: int = 0
     deflection_signal: int = 1
+    bias_signal: int = 24
     lockin_x_signal: int = 2
     lockin_y_signal: int = 3
     modulator: int = 1

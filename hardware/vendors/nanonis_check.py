@@ -47,7 +47,7 @@ def check_session(
 def _signals(link: NanonisLink, s: NanonisSettings) -> list[Finding]:
     names = link.call("Signals_NamesGet")[2]
     out = []
-    for key in ("deflection_signal", "lockin_x_signal", "lockin_y_signal"):
+    for key in ("deflection_signal", "bias_signal", "lockin_x_signal", "lockin_y_signal"):
         slot = getattr(s, key)
         if 0 <= slot < len(names):
             out.append(Finding(True, f"{key} {slot} is {names[slot]!r}: confirm it"))
@@ -75,9 +75,15 @@ def _state(link: NanonisLink, s: NanonisSettings, bias_limit_v: float) -> list[F
     z_on = bool(link.call("ZCtrl_OnOffGet")[0])
     lockin = "on" if link.call("LockIn_ModOnOffGet", s.modulator)[0] else "off"
     freq_khz = float(link.call("LockIn_ModPhasFreqGet", s.modulator)[0]) / 1e3
+    modulated = int(link.call("LockIn_ModSignalGet", s.modulator)[0])
+    demodulated = int(link.call("LockIn_DemodSignalGet", s.modulator)[0])
     z_text = "Z controller on: the tip is engaged" if z_on else "Z controller off"
+    lockin_text = f"lock-in modulator {s.modulator} {lockin} at {freq_khz:.3f} kHz"
+    wiring = (f"lock-in modulates slot {modulated} and demodulates slot {demodulated}; a run "
+              f"sets {s.bias_signal} and {s.deflection_signal}")  # fmt: skip
     return [
         Finding(abs(bias_v) <= bias_limit_v, f"bias {bias_v:g} V (limit ±{bias_limit_v:g} V)"),
         Finding(True, z_text),
-        Finding(True, f"lock-in modulator {s.modulator} {lockin} at {freq_khz:.3f} kHz"),
+        Finding(True, lockin_text),
+        Finding(True, wiring),
     ]

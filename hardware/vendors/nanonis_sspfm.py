@@ -41,6 +41,9 @@ class NanonisPFM:
 
     def enter_mode(self, *, timeout_s: float) -> None:
         s, call = self.settings, self.link.call
+        # PFM: modulate the bias, demodulate the deflection (demodulator = modulator number)
+        call("LockIn_ModSignalSet", s.modulator, s.bias_signal, timeout_s=timeout_s)
+        call("LockIn_DemodSignalSet", s.modulator, s.deflection_signal, timeout_s=timeout_s)
         call("LockIn_ModAmpSet", s.modulator, s.drive_amp_v, timeout_s=timeout_s)
         call("LockIn_ModOnOffSet", s.modulator, 1, timeout_s=timeout_s)
         call("BiasSpectr_Open", timeout_s=timeout_s)

@@ -175,7 +175,7 @@ def test_bad_sample_params_are_refused_at_load(params, words) -> None:
 
 
 def _sample_param_names(sample: str) -> list[str]:
-    from explorer.config.instrument import sample_param_names
+    from hardware.assembly.samples import sample_param_names
 
     return sorted(sample_param_names(sample))
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from explorer.config.instrument import build_sample
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.clock import SimClock
 from hardware.emulators.nanonis import NanonisEmulator, NanonisTiming
 from hardware.emulators.nanonis_server import NanonisTCPServer
@@ -26,7 +27,7 @@ def bench(
 ) -> Iterator[tuple[NanonisEmulator, NanonisTCPServer, SimClock]]:
     """An emulator (SimClock) served on a free port, tip over a fixed stage position."""
     clock = SimClock()
-    model = build_sample(sample, {}, "realistic", 7)
+    model = build_sample(SampleSpec(sample), 7)
     emulator = NanonisEmulator(
         clock,
         model,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from explorer.library import Circle, Rect
+import numpy as np
+from numpy.typing import NDArray
+
 from hardware.clock import SimClock
 from hardware.instrument import PFMInstrument
 from hardware.journal import JOURNAL_FILE, HardwareLock, Journal
@@ -16,7 +19,33 @@ from hardware.safety import SafetyPolicy, SoftFence
 from hardware.sim import SimPFM, SimProbe, SimTiming, SimWorld
 from hardware.stages.sim import SimStage
 
-FENCE = SoftFence(Rect((0.0, 8.0), (0.0, 2.0)), 0.0, (Circle((6.0, 1.0), 0.3),))
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned fence region (a `hardware.safety.Region`)."""
+
+    x_mm: tuple[float, float]
+    y_mm: tuple[float, float]
+
+    def contains(self, xy_mm: NDArray[np.float64]) -> NDArray[np.bool_]:
+        x, y = xy_mm[:, 0], xy_mm[:, 1]
+        inside = (x >= self.x_mm[0]) & (x <= self.x_mm[1])
+        return np.asarray(inside & (y >= self.y_mm[0]) & (y <= self.y_mm[1]))
+
+
+@dataclass(frozen=True)
+class Disc:
+    """A round keep-out region (a `hardware.safety.Region`)."""
+
+    center_mm: tuple[float, float]
+    radius_mm: float
+
+    def contains(self, xy_mm: NDArray[np.float64]) -> NDArray[np.bool_]:
+        d = np.hypot(xy_mm[:, 0] - self.center_mm[0], xy_mm[:, 1] - self.center_mm[1])
+        return np.asarray(d <= self.radius_mm)
+
+
+FENCE = SoftFence(Box((0.0, 8.0), (0.0, 2.0)), 0.0, (Disc((6.0, 1.0), 0.3),))
 
 
 def composition(x_mm: float, y_mm: float) -> dict[str, float]:

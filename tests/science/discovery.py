@@ -8,9 +8,7 @@ A run is scored from the ground-truth classes of its measured locations in measu
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.analysis.metrics import measurements_to_find
+from explorer.sweep.executors import process_executor, run_all
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -60,21 +59,11 @@ class DiscoveryResult:
         )
 
 
-def _threads_one(fn: Callable[[J], R], job: J) -> R:
-    from explorer.engine.threads import limit_threads
-
-    limit_threads(1)
-    return fn(job)
-
-
 def run_jobs(fn: Callable[[J], R], jobs: Sequence[J], workers: int = 1) -> list[R]:
     """`fn(job)` for every job, in order; `workers` > 1 runs them in spawned processes with one
     thread each (`fn` and the jobs must be picklable: top-level functions, plain values)."""
-    if workers > 1:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return list(pool.map(_threads_one, [fn] * len(jobs), jobs))
-    return [fn(j) for j in jobs]
+    with process_executor(workers) as pool:
+        return run_all(fn, jobs, pool)
 
 
 def summarise(results: Sequence[DiscoveryResult], budget: int) -> dict[str, dict[str, float]]:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from explorer.backtest import LookupTable, Problem
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
+from explorer.sweep.backtest import LookupTable, Problem
 
 if TYPE_CHECKING:
     import pandas as pd

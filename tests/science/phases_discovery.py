@@ -40,9 +40,10 @@ from explorer.analysis.metrics import (
 )
 from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
-from explorer.config.instrument import SimInstrumentConfig, build_sample
+from explorer.config.instrument import SimInstrumentConfig
 from explorer.engine.build import Seeds, validate_deep
 from explorer.engine.events import Measured
+from hardware.assembly.samples import build_sample
 from tests.science import discovery
 from tests.science.discovery import DiscoveryResult, run_jobs, summarise
 from tests.science.harness import campaign_config, run_quietly
@@ -82,9 +83,7 @@ class GroundTruth:
             raise ValueError(
                 "phase-discovery ground truth needs instrument: {kind: sim, sample: phases}"
             )
-        sample = build_sample(
-            inst.sample, inst.sample_params, inst.noise, Seeds.derive(cfg.seed).instrument
-        )
+        sample = build_sample(inst.sample_spec(), Seeds.derive(cfg.seed).instrument)
         library = validate_deep(cfg)
         pos = library.positions_mm
         return cls(sample, pos, library.ids, sample.class_at(pos[:, 0], pos[:, 1]))

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from explorer.backtest import simulate_scenarios, summarize
 from explorer.pareto import hypervolume, non_dominated_mask
+from explorer.sweep.backtest import simulate_scenarios, summarize
 from tests.conftest import shared_data
 from tests.science.feconi_mobo import MAT_FILE, feconi_problem, format_table, scenarios
 

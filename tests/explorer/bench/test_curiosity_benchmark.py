@@ -331,7 +331,7 @@ def test_trials_on_a_dask_cluster_equal_the_inline_ones(
 ) -> None:  # type: ignore[no-untyped-def]
     """`explorer bench curiosity --scheduler` hands run_in_dir a Dask executor: a real
     LocalCluster worker process runs the trials, with the same results as inline."""
-    from explorer.sweep.execute import close_quietly, local_client
+    from explorer.sweep.executors import close_quietly, local_client
 
     cluster, client = local_client(1)
     try:
@@ -349,7 +349,7 @@ def test_trials_on_a_dask_cluster_equal_the_inline_ones(
 
 @pytest.mark.science
 def test_cli_runs_trials_on_a_running_scheduler(cube_path: Path, tmp_path: Path) -> None:
-    from explorer.sweep.execute import close_quietly, local_client
+    from explorer.sweep.executors import close_quietly, local_client
 
     cluster, client = local_client(1)
     try:

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from explorer.config import CampaignConfig, parse_config, read_yaml
-from explorer.config.instrument import SimInstrumentConfig, build_sample
+from explorer.config.instrument import SimInstrumentConfig
 from explorer.datasets.simulate import simulate_dataset
 from explorer.engine.build import Seeds, build_instrument
 from explorer.errors import DatasetError, HardwareError
 from explorer.objectives import Objective, evaluate
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS
 from hardware.replay import DataArray, ReplayInstrument, read_dataset, write_dataset
 from tests.conftest import CAMPAIGNS
@@ -101,7 +103,7 @@ def test_phase_library_records_its_classes(tmp_path: Path) -> None:
     np.testing.assert_array_equal(gt.values, expected)
     # class fractions on the 15 x 15 grid follow the sample's area fractions; the rare one is there
     sample = build_sample(
-        "phases", inst_cfg.sample_params, "realistic", Seeds.derive(cfg.seed).instrument
+        SampleSpec("phases", "realistic", inst_cfg.sample_params), Seeds.derive(cfg.seed).instrument
     )
     fractions = np.bincount(gt.values.astype(int), minlength=len(PHASE_CLASSES)) / len(ds)
     np.testing.assert_allclose(fractions, sample.area_fractions(), atol=0.04)  # edge pixels

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.models.kernels import DTYPE, Matern, matern_of_r2, matern_radial_slope
+from explorer.models.kernels import DTYPE, Matern, matern_of_r2
+from tests.explorer.models.closed_form_mll import matern_radial_slope
 
 
 def _gpytorch_kernel(nu: float, ls: list[float], s2: float) -> gpytorch.kernels.Kernel:

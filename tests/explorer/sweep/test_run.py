@@ -186,7 +186,7 @@ def test_separately_started_scheduler_matches_serial(serial_table, tmp_path) -> 
 
 
 def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr("explorer.sweep.execute.CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("explorer.sweep.executors.CONNECT_TIMEOUT_S", 1.0)
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(_sweep(tmp_path / "out")))
     port = _free_port()

@@ -40,6 +40,9 @@ def test_vendor_client_approach_bias_move_spectroscopy_withdraw() -> None:
         assert (w, h) == (np.float32(10e-6), np.float32(10e-6))
         assert nanonis.FolMe_XYPosSet(2e-6, -1e-6, 1)[0] == ""
         assert nanonis.FolMe_XYPosGet(1)[2] == [2e-6, -1e-6]
+        nanonis.LockIn_ModSignalSet(1, BIAS)  # PFM: modulate the bias ...
+        nanonis.LockIn_DemodSignalSet(1, 1)  # ... and demodulate the deflection
+        assert nanonis.LockIn_ModSignalGet(1)[2] == [BIAS]
         nanonis.LockIn_ModAmpSet(1, 0.1)
         nanonis.LockIn_ModOnOffSet(1, 1)
         nanonis.LockIn_ModPhasFreqSet(1, emu.landing.spot.f0_hz)

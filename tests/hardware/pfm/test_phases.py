@@ -1,12 +1,10 @@
-"""The simulated phase library: ground-truth regions, distinct loop families, campaigns."""
+"""The simulated phase library: ground-truth regions and distinct loop families."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explorer.cli import main
-from explorer.engine.events import read_events
 from hardware.pfm.loops import triangle_waveform
 from hardware.pfm.phases import PHASE_CLASSES, RARE_CLASS, PhaseLibrarySample, PhaseParams
 from hardware.pfm.sspfm import reduce, synthesize, true_loops
@@ -89,17 +87,3 @@ def test_measured_spots_are_noisy_and_reduce_like_real_data(sample) -> None:
 def test_expected_metrics_expose_the_class(sample) -> None:
     x, y = _site_of(sample, RARE_CLASS)
     assert sample.expected_metrics({}, x, y)["phase_class"] == float(RARE_CLASS)
-
-
-def test_phases_campaign_runs_without_a_composition_map(make_config, write_yaml) -> None:
-    cfg = make_config(
-        library={"kind": "grid", "x_mm": [0, 10], "y_mm": [0, 10], "shape": [6, 6],
-                 "features": "position"},
-        instrument={"kind": "sim", "sample": "phases", "travel_mm": [[-1, 11], [-1, 11]]},
-        stop={"max_points": 3},
-    )  # fmt: skip
-    path = write_yaml(cfg)
-    assert main(["run", str(path), "-q"]) == 0
-    runs = [p for p in (path.parent / "runs").iterdir() if not p.is_symlink()]
-    measured = [e for e in read_events(runs[0] / "events.jsonl").events if e.type == "measured"]
-    assert len(measured) == 3

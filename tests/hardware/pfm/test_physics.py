@@ -72,7 +72,7 @@ def _spot(r: float = 30.0) -> SpotResponse:
     return SpotResponse(LoopParams(0.0, r, 2.5, -3.1, 0.6), 1.25, 0.08, 352e3, 110.0)
 
 
-@pytest.mark.parametrize("mode", ["dart", "be"])
+@pytest.mark.parametrize("mode", ["dart", "be", "single"])
 def test_reduced_piezoresponse_matches_the_truth_with_calibrated_noise(rng, mode) -> None:
     params = SSParams(mode=mode)
     errs = []

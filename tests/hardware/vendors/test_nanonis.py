@@ -41,6 +41,7 @@ def test_withdraw_approach_tune_and_a_lockin_loop_with_names_and_units() -> None
         result = probe.approach(timeout_s=60.0)
         assert result.ok and probe.state is ProbeState.ENGAGED and result.deflection_v == 0.5
         pfm.enter_mode(timeout_s=10.0)
+        assert (emu.lockins[1].modulated_signal, emu.lockins[1].demodulated_signal) == (24, 1)
         res = probe.tune(center_hz=350e3, width_hz=100e3, timeout_s=30.0)
         assert res.f0_hz == pytest.approx(emu.landing.spot.f0_hz, rel=2e-3)
         assert res.q == pytest.approx(emu.landing.spot.q, rel=0.2)

@@ -13,8 +13,8 @@ import pytest
 from explorer.cli import main
 from explorer.engine.events import Fault, Measured, read_events
 from hardware.emulators import get_emulator
+from tests.campaigns.test_lab_campaign import emu_url, journal, lab_config, run
 from tests.explorer.crash_checks import _unsafe_moves
-from tests.hardware.test_lab_campaign import emu_url, journal, lab_config, run
 from tests.reliability_summary import record
 
 STAGE_KINDS = ("stall", "limit", "unhomed", "drop", "corrupt", "busy", "powercycle", "delay")

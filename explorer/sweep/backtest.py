@@ -8,15 +8,14 @@ so scenarios and seeds are comparable; `simulate_scenarios` returns a tidy panda
 `summarize` the median and interquartile range of the fraction of the table's true hypervolume
 reached after given numbers of measurements.
 
-Nothing here imports torch: model-based strategies import it when they are built.
+Nothing here imports torch: model-based strategies import it when they are built. Runs with
+`n_jobs` > 1 go to spawned worker processes (explorer.sweep.executors).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from explorer.engine.campaign import Campaign
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
 from explorer.pareto import hypervolume_trace, true_front
+from explorer.sweep.executors import process_executor, run_all
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,12 +179,8 @@ def simulate_scenarios(
     import pandas as pd
 
     jobs = [(problem, name, cfg, int(s), n_steps) for name, cfg in scenarios.items() for s in seeds]
-    if n_jobs > 1:  # spawn: never fork a process that may hold torch threads
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            runs = list(pool.map(_one, jobs))
-    else:
-        runs = [_one(j) for j in jobs]
+    with process_executor(n_jobs) as pool:  # spawned workers: never fork torch threads
+        runs = run_all(_one, jobs, pool)
     true_hv = problem.true_hypervolume()
     frames = [
         pd.DataFrame(

@@ -18,6 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from hardware.assembly.samples import build_sample, sample_elements, sample_param_names
+from hardware.assembly.specs import SampleSpec
+from hardware.pfm.sspfm import reduce, synthesize
+from hardware.protocols import SSParams
+
 # (name fragment, test, what the value must be)
 _RULES: tuple[tuple[str, Any, str], ...] = (
     ("probability", lambda v: 0.0 <= v < 1.0, "in [0, 1)"),
@@ -48,16 +53,12 @@ def domain_problems(params: dict[str, float]) -> list[str]:
 def smoke_test(sample_name: str, params: dict[str, float], elements: tuple[str, ...]) -> str | None:
     """Evaluate the sample model with the overrides over its composition range; the first
     failure (exception, numerical warning, non-finite value) as a message, else None."""
-    from explorer.config.instrument import build_sample
-    from hardware.pfm.sspfm import reduce, synthesize
-    from hardware.protocols import SSParams
-
     rng = np.random.default_rng(0)
     fractions = np.linspace(0.0, 0.5, 6)
     try:
         with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
             warnings.simplefilter("error")
-            sample = build_sample(sample_name, params, "realistic", 0)
+            sample = build_sample(SampleSpec(sample_name, "realistic", params), 0)
             for values in itertools.product(fractions, repeat=len(elements)):
                 comp = dict(zip(elements, (float(v) for v in values), strict=True))
                 for x_mm, y_mm in ((0.0, 0.0), (7.0, 3.0)):
@@ -93,12 +94,11 @@ def _finite(value: Any) -> None:
         raise ValueError(f"non-finite model output {value}")
 
 
-def sample_problems(
-    sample_name: str, params: dict[str, float], known: set[str], elements: tuple[str, ...]
-) -> list[str]:
+def sample_problems(sample_name: str, params: dict[str, float]) -> list[str]:
     """Everything wrong with `sample_params` (empty when they are fine or absent)."""
     if not params:
         return []
+    known, elements = sample_param_names(sample_name), sample_elements(sample_name)
     bad = sorted(set(params) - known)
     if bad:
         return [

@@ -1,4 +1,5 @@
-"""`kind: sim` with `sample: smbfo | alscbn`: composition vectors reach the sample."""
+"""`kind: sim` with `sample: smbfo | alscbn | phases`: composition vectors reach the sample, a
+sample whose map follows the position runs without a composition map."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ def test_unknown_sample_param_names_the_sample(make_config, write_yaml, capsys) 
     assert main(["validate", str(write_yaml(cfg))]) == 2
     err = capsys.readouterr().err
     assert "sample_params" in err and "'smbfo'" in err
+
+
+def test_phases_campaign_runs_without_a_composition_map(make_config, write_yaml) -> None:
+    cfg = make_config(
+        library={"kind": "grid", "x_mm": [0, 10], "y_mm": [0, 10], "shape": [6, 6],
+                 "features": "position"},
+        instrument={"kind": "sim", "sample": "phases", "travel_mm": [[-1, 11], [-1, 11]]},
+        stop={"max_points": 3},
+    )  # fmt: skip
+    path = write_yaml(cfg)
+    assert main(["run", str(path), "-q"]) == 0
+    runs = [p for p in (path.parent / "runs").iterdir() if not p.is_symlink()]
+    measured = [e for e in read_events(runs[0] / "events.jsonl").events if e.type == "measured"]
+    assert len(measured) == 3

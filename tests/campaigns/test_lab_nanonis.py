@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,9 +21,10 @@ import yaml
 
 from explorer.cli import main
 from explorer.config import parse_config
-from explorer.config.instrument import build_sample
 from explorer.engine.build import build_instrument, composition_function
 from explorer.engine.events import Fault, Measured, read_events
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
 from hardware.emulators import emulator_for, register_url_handler
 from hardware.emulators.nanonis_lab import serve_beside
 from hardware.emulators.server import EmulatorTCPServer, free_port
@@ -94,7 +94,7 @@ def test_armed_against_emulators_served_on_tcp(tmp_path) -> None:
     stage = emulator_for(f"emu://zaber?name={name}&microstep_um=0.1&travel_mm=50")
     cfg = campaign(tmp_path)
     composition = composition_function(parse_config(cfg))
-    sample = build_sample("smbfo", {}, "realistic", 1)
+    sample = build_sample(SampleSpec("smbfo"), 1)
     with EmulatorTCPServer(stage, ("127.0.0.1", 0)) as stage_server:
         stage_server.start()
         spm = serve_beside(stage, sample, composition, seed=1)
@@ -161,7 +161,7 @@ def test_killing_the_emulator_mid_run_faults_safely_and_the_run_resumes(tmp_path
             if runs and '"measured"' in runs[0].read_text():
                 break
             time.sleep(0.05)
-        emulator.send_signal(signal.SIGKILL)
+        emulator.kill()  # SIGKILL: no goodbye on the sockets
         _, err = runner.communicate(timeout=120)
     finally:
         _stop(emulator)

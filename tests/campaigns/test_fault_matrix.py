@@ -37,8 +37,8 @@ import yaml
 from explorer.cli import main
 from explorer.engine.events import Fault, Measured, RunStopped, WarningEvent, read_events
 from hardware.emulators import get_emulator
+from tests.campaigns.test_lab_campaign import emu_url, journal, lab_config
 from tests.conftest import BASE_CONFIG
-from tests.hardware.test_lab_campaign import emu_url, journal, lab_config
 from tests.reliability_summary import record
 
 N_POINTS = 5
@@ -289,7 +289,7 @@ def _analysis_config(tmp_path: Path, function: str, strict: bool) -> dict[str, A
 def test_failed_loop_fit_is_never_a_fault(tmp_path, strict: bool) -> None:
     """A loop the analysis cannot fit keeps its raw data, gets a NaN objective and a warning
     event, and the campaign goes on in both modes."""
-    cfg = _analysis_config(tmp_path, "tests.hardware.scalarizers:gated_loop_height", strict)
+    cfg = _analysis_config(tmp_path, "tests.campaigns.scalarizers:gated_loop_height", strict)
     code, run_dir = _run(tmp_path, cfg)
     assert code == 0
     events = read_events(run_dir / "events.jsonl").events
@@ -304,11 +304,11 @@ def test_failed_loop_fit_is_never_a_fault(tmp_path, strict: bool) -> None:
 
 
 def test_broken_scalarizer_is_a_location_fault(tmp_path) -> None:
-    cfg = _analysis_config(tmp_path, "tests.hardware.scalarizers:broken", True)
+    cfg = _analysis_config(tmp_path, "tests.campaigns.scalarizers:broken", True)
     code, run_dir = _run(tmp_path, cfg)
     assert code == 3
     (fault,) = read_events(run_dir / "events.jsonl").of_type(Fault)
     assert fault.error == "MeasurementError"
-    assert "scalarizer 'tests.hardware.scalarizers:broken' failed" in fault.message
+    assert "scalarizer 'tests.campaigns.scalarizers:broken' failed" in fault.message
     assert "KeyError" in fault.message
     record("fault", "analysis: scalarizer raising: stopped with a fault event")
