@@ -58,3 +58,6 @@ def test_the_yaml_reference_says_function_runs_installed_code() -> None:
 
     text = (REPO / "docs" / "campaign-yaml.md").read_text()
     assert "`function:` entry imports and runs that installed Python code" in text
+    assert (
+        "`function: pkg.mod:fn` imports and runs installed code" in (REPO / "README.md").read_text()
+    )

@@ -57,11 +57,12 @@ def test_hangup_and_quit_stop_safely_and_resume(make_config, write_yaml, tmp_pat
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    last = read_events(log).events[-1]
+    events = read_events(log).events
+    last = events[-1]
     if isinstance(last, RunStopped) and last.status == "success":  # finished before the signal
         return
-    assert proc.returncode == 130, stderr
-    assert isinstance(last, RunStopped) and last.status == "abort", last
+    assert proc.returncode == 130, (proc.returncode, stderr, events[-3:])
+    assert isinstance(last, RunStopped) and last.status == "abort", (last, stderr)
     journal_ends_safe(read_journal(log.parent / "journal.jsonl"))
     code, _, err = run_cli(["resume", str(log.parent), "-q"])
     assert code == 0, err
