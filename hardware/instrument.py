@@ -40,6 +40,7 @@ from hardware.safety import SafetyGate, SafetyPolicy
 from hardware.spots import SpotBook
 
 STOP_CONFIRM_TIMEOUT_S = 2.0  # for the status query that confirms a safe-state stop
+CLOSE_WAIT_S = 60.0  # longest close() waits for an abort in progress on another thread
 
 
 class PFMInstrument(FacadeSteps):
@@ -301,12 +302,19 @@ class PFMInstrument(FacadeSteps):
                 self._busy.release()
 
     def close(self) -> None:
-        if self.state not in (State.DISCONNECTED, State.FAULT):
-            self._make_safe()
-            if self.state is not State.RETRACTED:
-                self._to(State.ABORTING, "closing")
-                self._to(State.RETRACTED, "closing")
-            self._to(State.DISCONNECTED, "closed")
+        """Safe state, disconnect, close the journal. Waits for an abort that another thread
+        (a signal) is carrying out, so its records never land after `close`."""
+        held = self._busy.acquire(timeout=CLOSE_WAIT_S)
+        try:
+            if self.state not in (State.DISCONNECTED, State.FAULT):
+                self._make_safe()
+                if self.state is not State.RETRACTED:
+                    self._to(State.ABORTING, "closing")
+                    self._to(State.RETRACTED, "closing")
+                self._to(State.DISCONNECTED, "closed")
+        finally:
+            if held:
+                self._busy.release()
         for device in (self.stage, self.probe, self.pfm):
             with contextlib.suppress(Exception):
                 device.close()
