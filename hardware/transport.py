@@ -13,6 +13,7 @@ import contextlib
 import threading
 from typing import Any
 
+from hardware.emulators import register_url_handler
 from hardware.errors import HardwareError
 from hardware.journal import Journal
 
@@ -49,9 +50,7 @@ class SerialTransport:
         self._port = serial_port if serial_port is not None else self._open(url, baudrate)
 
     def _open(self, url: str, baudrate: int) -> Any:
-        import serial
-
-        from hardware.emulators import register_url_handler
+        import serial  # noqa: PLC0415
 
         register_url_handler()
         try:

@@ -9,9 +9,13 @@ import typer
 
 from explorer.cli.app import app, out, run_session
 from explorer.config import load_config
+from explorer.config.campaign_config import CampaignConfig
 from explorer.engine.build import validate_deep
+from explorer.engine.restore import load_run_config
+from explorer.engine.salvage import recover as recover_run
 from explorer.engine.session import apply_overrides, start_new
 from explorer.engine.session import resume as resume_run
+from explorer.errors import ConfigError
 from explorer.report.live import live_report_for
 
 ARM_HELP = (
@@ -23,6 +27,15 @@ CHANGE_ARMING_HELP = (
     "continue even though the arming state differs from the run's (armed hardware / dry run); "
     "the change is logged as an arming_changed event and shown in plots and reports"
 )
+
+
+def refuse_external(cfg: CampaignConfig, where: str) -> None:
+    """`instrument: {kind: external}` is measured by the caller's code, not by the CLI."""
+    if cfg.instrument.kind == "external":
+        raise ConfigError(
+            f"{where}: instrument kind 'external' is measured by your own code; drive it from "
+            "Python with explorer.api.Experiment (docs/python-api.md)"
+        )
 
 
 @app.command()
@@ -38,6 +51,7 @@ def run(
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
+    refuse_external(cfg, str(campaign))
     session = start_new(cfg, arm_hardware=arm_hardware, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
@@ -54,6 +68,7 @@ def resume(
     ] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
+    refuse_external(load_run_config(run_dir), str(run_dir))
     session = resume_run(
         run_dir,
         max_points=max_points,
@@ -70,8 +85,6 @@ def resume(
 def recover(run_dir: Annotated[Path, typer.Argument(help="run directory to put right")]) -> None:
     """Rebuild lost log entries from raw files; move aside (never delete) what they cannot
     account for. Moves no hardware; run `explorer resume` afterwards."""
-    from explorer.engine.salvage import recover as recover_run
-
     report = recover_run(run_dir)
     if not report.changed:
         out.print(f"nothing to recover: {run_dir} is consistent")

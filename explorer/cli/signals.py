@@ -15,6 +15,7 @@ takes the same locks as the main thread.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import sys
 import threading
@@ -51,8 +52,6 @@ def install_stop_handlers(abort: Callable[[], None], say: Callable[[str], None])
 def _install_console_close(abort: Callable[[], None]) -> None:  # pragma: no cover - Windows
     """Closing the console window sends CTRL_CLOSE_EVENT, which Python maps to no signal:
     a console control handler makes the hardware safe before Windows ends the process."""
-    import ctypes
-
     kernel32 = getattr(ctypes, "windll").kernel32  # noqa: B009 - windll exists on Windows only
     handler_type = getattr(ctypes, "WINFUNCTYPE")(ctypes.c_int, ctypes.c_uint)  # noqa: B009
     close_events = {2, 5, 6}  # CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
