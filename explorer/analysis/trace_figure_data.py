@@ -29,6 +29,8 @@ class TraceData:
         origins: (m,) who chose each location.
         instrument_h: (m,) instrument clock after each measurement, hours.
         model_from: first measurement chosen by a model (None for model-free runs).
+        arming_changes: (first measurement number on the new state, the new state) for every
+            resume that changed the arming state (real and simulated data are told apart).
     """
 
     objective: str
@@ -40,6 +42,7 @@ class TraceData:
     origins: tuple[str, ...]
     instrument_h: FloatArray
     model_from: int | None
+    arming_changes: tuple[tuple[int, str], ...] = ()
 
 
 def trace_data(run: RunData, objective: str | None = None) -> TraceData:
@@ -55,4 +58,5 @@ def trace_data(run: RunData, objective: str | None = None) -> TraceData:
         tuple(origins(run)),
         run.instrument_hours.copy(),
         first_model_step(run),
+        tuple((c.step + 1, c.current) for c in run.arming_changes),
     )

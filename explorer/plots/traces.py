@@ -43,6 +43,18 @@ def draw_trace(d: TraceData, ax: Axes) -> Axes:
         marker, colour = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["unknown"])
         ax.plot(d.step[sel], d.values[sel], marker, ms=3.5, color=colour, alpha=0.8, label=origin)
     ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best so far")
+    for first, state in d.arming_changes:
+        ax.axvline(first - 0.5, color=PALETTE[3], lw=1.0, ls=":")
+        ax.text(
+            first - 0.5,
+            0.02,
+            f" from here: {state.replace('_', ' ')}",
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            fontsize=7,
+            color=PALETTE[3],
+            va="bottom",
+        )
     ax.set_xlabel("measurement number")
     ax.set_ylabel(d.label)
     arrow = "↑" if d.direction == "maximize" else "↓"
