@@ -1,4 +1,4 @@
-"""PFM physics: SHO spectra and fits, DART inversion, SS-PFM synthesis -> reduction -> loop fit."""
+"""DART readout and its inversion back to amplitude, phase, resonance and Q."""
 
 from __future__ import annotations
 
@@ -6,19 +6,6 @@ import numpy as np
 import pytest
 
 from hardware.pfm.dart import DARTQuadruple, dart_readout, invert_dart, sho_amplitude_phase
-from hardware.pfm.loops import (
-    LoopParams,
-    branch_directions,
-    loop_metrics,
-    loop_model,
-    model_loop_area,
-    numeric_loop_area,
-    triangle_waveform,
-)
-from hardware.pfm.sample import SpotResponse
-from hardware.pfm.sho import be_frequencies, be_spectra, fit_sho, sho_response
-from hardware.pfm.sspfm import reduce, synthesize, true_loops
-from hardware.protocols import SSParams
 
 
 def test_dart_inversion_returns_the_ground_truth_even_off_lock(rng) -> None:

@@ -1,11 +1,10 @@
-"""PFM physics: SHO spectra and fits, DART inversion, SS-PFM synthesis -> reduction -> loop fit."""
+"""Loop area: the fitted closed form against numeric integration."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hardware.pfm.dart import DARTQuadruple, dart_readout, invert_dart, sho_amplitude_phase
 from hardware.pfm.loops import (
     LoopParams,
     branch_directions,
@@ -15,14 +14,10 @@ from hardware.pfm.loops import (
     numeric_loop_area,
     triangle_waveform,
 )
-from hardware.pfm.sample import SpotResponse
-from hardware.pfm.sho import be_frequencies, be_spectra, fit_sho, sho_response
-from hardware.pfm.sspfm import reduce, synthesize, true_loops
-from hardware.protocols import SSParams
 
 
 def test_fitted_loop_area_agrees_with_numeric_integration(rng) -> None:
-    """Loop-area fitting vs trapezoid integration of the raw loop (issue 4, done means)."""
+    """Loop-area fitting vs trapezoid integration of the raw loop."""
     rows = []
     bias = triangle_waveform(10.0, 128, 1)
     rising = branch_directions(bias)

@@ -1,24 +1,11 @@
-"""PFM physics: SHO spectra and fits, DART inversion, SS-PFM synthesis -> reduction -> loop fit."""
+"""SHO response convention and the batched SHO fit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hardware.pfm.dart import DARTQuadruple, dart_readout, invert_dart, sho_amplitude_phase
-from hardware.pfm.loops import (
-    LoopParams,
-    branch_directions,
-    loop_metrics,
-    loop_model,
-    model_loop_area,
-    numeric_loop_area,
-    triangle_waveform,
-)
-from hardware.pfm.sample import SpotResponse
 from hardware.pfm.sho import be_frequencies, be_spectra, fit_sho, sho_response
-from hardware.pfm.sspfm import reduce, synthesize, true_loops
-from hardware.protocols import SSParams
 
 
 def test_sho_convention() -> None:

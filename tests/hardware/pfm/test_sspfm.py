@@ -1,34 +1,17 @@
-"""PFM physics: SHO spectra and fits, DART inversion, SS-PFM synthesis -> reduction -> loop fit."""
+"""SS-PFM synthesis -> reduction: piezoresponse, phase reference, breakdown."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from hardware.pfm.dart import DARTQuadruple, dart_readout, invert_dart, sho_amplitude_phase
 from hardware.pfm.loops import (
     LoopParams,
-    branch_directions,
-    loop_metrics,
-    loop_model,
-    model_loop_area,
-    numeric_loop_area,
     triangle_waveform,
 )
 from hardware.pfm.sample import SpotResponse
-from hardware.pfm.sho import be_frequencies, be_spectra, fit_sho, sho_response
 from hardware.pfm.sspfm import reduce, synthesize, true_loops
 from hardware.protocols import SSParams
-
-
-
-
-
-
-
-
-
-
 
 
 def _spot(r: float = 30.0) -> SpotResponse:
@@ -64,9 +47,3 @@ def test_breakdown_kills_the_rest_of_the_loop() -> None:
     _, off = true_loops(spot, bias, 1.0)
     first = int(np.argmax(np.abs(bias) > 70.0))
     assert np.all(off[first:] == 0) and np.any(off[:first] != 0)
-
-
-
-
-
-
