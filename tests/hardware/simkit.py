@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from hardware.assembly.specs import InstrumentBuild
 from hardware.clock import SimClock
 from hardware.instrument import PFMInstrument, State
 from hardware.journal import JOURNAL_FILE, HardwareLock, Journal
@@ -102,3 +103,9 @@ def assert_refused(
     safe = [r for r in inst.journal.records if r["kind"] == "safe_state"][-1]
     assert safe["stage_stopped"] is True and safe["bias_zero"] is True
     assert inst.journal.records[-1]["kind"] == "state" and inst.journal.records[-1]["to"] == "FAULT"
+
+
+def instrument_build(tmp_path: Path, fence: SoftFence) -> InstrumentBuild:
+    """The build context of a contract test: a fixed seed and the toy composition."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return InstrumentBuild(seed=1234, composition_at=composition, run_dir=tmp_path, fence=fence)
