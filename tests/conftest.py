@@ -17,14 +17,43 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 CAMPAIGNS = REPO / "campaigns"
+EXTERNAL_CAMPAIGNS = CAMPAIGNS / "external"
+SHIPPED_DATA = CAMPAIGNS / "data"
+EXTERNAL_DATA_ENV = "COMBI_EXTERNAL_DATA"
+# the campaigns in campaigns/external/ read their data from $COMBI_EXTERNAL_DATA; tests use the
+# project layout's ../shared/data when the variable is unset
+if not os.environ.get(EXTERNAL_DATA_ENV) and SHARED_DATA.is_dir():
+    os.environ[EXTERNAL_DATA_ENV] = str(SHARED_DATA)
+
+
+def external_root() -> Path:
+    return Path(os.environ.get(EXTERNAL_DATA_ENV) or SHARED_DATA)
 
 
 def shared_data(name: str) -> Path:
-    """Path of a dataset folder in ../shared/data, or skip the test with the reason."""
-    path = SHARED_DATA / name
+    """Folder of an example dataset: the copy shipped in campaigns/data/<name>, else (data that
+    may not be redistributed) $COMBI_EXTERNAL_DATA/<name>; skips the test with the reason when
+    it is absent."""
+    if (SHIPPED_DATA / name).is_dir():
+        return SHIPPED_DATA / name
+    path = external_root() / name
     if not path.exists():
-        pytest.skip(f"shared dataset {name!r} not available at {path} (../shared/data is absent)")
+        pytest.skip(
+            f"external dataset {name!r} not available at {path} (not shipped: it may not be "
+            f"redistributed; set {EXTERNAL_DATA_ENV} to the folder that holds it)"
+        )
     return path
+
+
+def data_file(name: str, file: str) -> Path:
+    """One file of an example dataset: shipped, else external (see `shared_data`), else skip."""
+    for folder in (SHIPPED_DATA / name, external_root() / name):
+        if (folder / file).is_file():
+            return folder / file
+    pytest.skip(
+        f"{name}/{file} is not shipped (size or license) and not at {external_root() / name}; "
+        f"set {EXTERNAL_DATA_ENV} to the folder that holds {name}/"
+    )
 
 
 BASE_CONFIG: dict[str, Any] = {

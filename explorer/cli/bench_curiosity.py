@@ -15,7 +15,13 @@ from explorer.cli.app import err, out
 from explorer.cli.bench import bench_app
 from explorer.errors import ConfigError
 
-DEFAULT_CUBE = Path("../shared/data/pto-sspfm-curiosity/norm_polarization.npy")
+EXTERNAL_DATA_ENV = "COMBI_EXTERNAL_DATA"
+CUBE_IN_EXTERNAL = Path("pto-sspfm-curiosity") / "norm_polarization.npy"
+
+
+def default_cube() -> Path:
+    """The paper's cube in the external-data folder ($COMBI_EXTERNAL_DATA; it is not shipped)."""
+    return Path(os.environ.get(EXTERNAL_DATA_ENV, "")) / CUBE_IN_EXTERNAL
 
 
 def _crop(text: str | None) -> tuple[int, int, int, int] | None:
@@ -61,7 +67,10 @@ def curiosity(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="root seed of every trial")] = 20250427,
-    dataset: Annotated[Path, typer.Option(help="norm_polarization.npy cube")] = DEFAULT_CUBE,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="norm_polarization.npy cube (default: in $COMBI_EXTERNAL_DATA)"),
+    ] = None,
     initial: Annotated[int, typer.Option(help="random points after the start")] = 30,
     sigma: Annotated[float, typer.Option(help="MC-dropout uncertainty weight (2 = variant)")] = 0.0,
     crop: Annotated[
@@ -117,10 +126,11 @@ def curiosity(
         resolve_device(device)
     except ValueError as exc:
         raise ConfigError(f"--device {exc}") from None
+    dataset = dataset or default_cube()
     if not dataset.is_file():
         raise ConfigError(
             f"--dataset {dataset}: file not found; pass the path of norm_polarization.npy "
-            "(../shared/data/pto-sspfm-curiosity/ in the project layout)"
+            f"(default: ${EXTERNAL_DATA_ENV}/{CUBE_IN_EXTERNAL}; the data is not shipped)"
         )
     ts = TrialSettings(
         measurements,

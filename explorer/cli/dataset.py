@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from explorer.cli.app import app, out, run_session
 from explorer.cli.help_format import ExplorerApp
 from explorer.datasets.common import OptionValue
 from explorer.errors import DatasetError
+
+if TYPE_CHECKING:
+    from hardware.replay import LibraryDataset
 
 dataset_app = ExplorerApp(
     no_args_is_help=True,
@@ -36,6 +39,12 @@ def parse_sets(items: list[str] | None) -> dict[str, OptionValue]:
             raise DatasetError(f"--set {item!r} must look like KEY=VALUE")
         options[key.strip()] = value.strip()
     return options
+
+
+def choices(ds: LibraryDataset) -> list[str]:
+    """What the converter decided (points kept, axis, image, normalisation, rows, columns)."""
+    shown = {k: v for k, v in ds.provenance.items() if not str(k).endswith("sha256")}
+    return [f"  {k}: {v}" for k, v in shown.items()]
 
 
 @dataset_app.command("inspect")
@@ -73,6 +82,39 @@ def convert(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
+    for line in choices(ds):
+        out.print(line, markup=False)
+
+
+@dataset_app.command("from-run")
+def from_run_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="run directory (runs/<name>/<stamp>)")],
+    target: Annotated[Path, typer.Argument(help="output library dataset (.h5 or .npz)")],
+    license_: Annotated[str, typer.Option("--license", help="license of the measurements")] = "",
+    nsid: Annotated[
+        Path | None, typer.Option("--nsid", help="also write NSID HDF5 here (needs [pycroscopy])")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
+) -> None:
+    """Write the measured locations of a run (raw arrays, scalars, objectives) as a library
+    dataset, to replay the session later."""
+    from explorer.datasets.from_run import from_run
+    from hardware.replay import write_dataset
+
+    for path in (target, nsid):
+        if path is not None and path.exists() and not force:
+            raise DatasetError(f"{path} exists; choose another name or pass --force")
+    ds = from_run(run_dir, license=license_)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_dataset(ds, target)
+    if nsid is not None:
+        from explorer.datasets.nsid_export import write_nsid
+
+        write_nsid(ds, nsid)
+        out.print(f"wrote {nsid}: NSID for the pycroscopy tools")
+    out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
+    for line in choices(ds):
+        out.print(line, markup=False)
 
 
 @dataset_app.command("simulate")

@@ -159,5 +159,7 @@ def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
     from explorer.engine.build import composition_function
 
     cfg = load_config(campaign)
-    name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None) or "smbfo"
+    name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None)
+    if name is None:  # the campaign names no simulated sample: SmBFO at a fixed composition
+        return build_sample(SampleSpec("smbfo"), cfg.seed), constant_composition, cfg.seed
     return build_sample(SampleSpec(name), cfg.seed), composition_function(cfg), cfg.seed

@@ -130,7 +130,8 @@ class NanonisPFMConfig(Strict):
 
     Signal slots are indexes in the Signals Manager; `motor_step_um` is the coarse motor's
     step (open loop: the clearance is counted in steps); `lockin_v_per_au` converts the
-    demodulator output to response units at 1 V drive on resonance. Unarmed, the run talks to
+    demodulator output to response units at 1 V drive. The loop needs
+    `sspfm.mode: single` (the lock-in at `single_drive_hz`). Unarmed, the run talks to
     an in-process Nanonis emulator over the simulated `sample` instead of `host:port`."""
 
     kind: Literal["nanonis"]
@@ -196,10 +197,10 @@ class LabInstrumentConfig(Strict):
             )
         if problems:
             raise ValueError(problems[0])
-        if self.pfm.kind == "nanonis" and self.sspfm.mode != "dart":
+        if self.pfm.kind == "nanonis" and self.sspfm.mode != "single":
             raise ValueError(
-                "sspfm.mode: the Nanonis back end reads a single-frequency lock-in; "
-                f"remove 'mode: {self.sspfm.mode}'"
+                f"sspfm.mode: {self.sspfm.mode!r}; the Nanonis back end reads its lock-in at "
+                "one frequency: set 'mode: single' (drive at single_drive_hz)"
             )
         return self
 

@@ -5,11 +5,17 @@ file is loaded, first against the folder that holds the campaign file, then agai
 directory; the resolved absolute path is what the run's config.yaml records, so a resumed run
 finds the same file from anywhere. The file's sha256 is pinned into the config at that moment
 (unless the YAML gives one); a resumed run refuses a file whose contents changed.
+
+A path may start with `${VARIABLE}` (campaigns/external/ use `${COMBI_EXTERNAL_DATA}`): the
+folder of data that is not shipped with the repository because it may not be redistributed.
+An unset variable is one error line saying which variable to set and why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -38,14 +44,41 @@ DatasetFormat = Literal[
     "nsid_pfm_images",
     "mat_ternary",
     "csv_loop_height_profile",
+    "table",
+    "cube",
+    "matrix",
+    "ibw",
+    "nsid",
+    "scifi",
 ]
 OptionScalar = str | int | float | bool
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+EXTERNAL_DATA_ENV = "COMBI_EXTERNAL_DATA"
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_variables(text: str) -> str:
+    """`${NAME}` replaced by the environment variable; ValueError naming it when unset."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        got = os.environ.get(name, "")
+        if not got:
+            raise ValueError(
+                f"{text!r} needs the environment variable {name}, which is not set: this data is "
+                f"not shipped with the repository (it may not be redistributed); set {name} to "
+                "the folder that holds it (docs/datasets.md, external data)"
+            )
+        return got
+
+    return _VARIABLE.sub(value, text)
+
+
 def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
     """Absolute path of a dataset file (see module docstring); ValueError if not found."""
-    path = portable_path(value).expanduser()
+    path = portable_path(expand_variables(str(value))).expanduser()
     if path.is_absolute():
         tried = [path]
     else:

@@ -10,7 +10,8 @@ Routes (every one behind the checks of explorer.dashboard.security):
     GET  /api/run/{name}/weights  the strategy's tunable weights as they stand
     GET  /api/run/{name}/model  posterior mean/σ of every objective and the acquisition
     GET  /api/run/{name}/curve?index=N   raw loop/spectrum N with its fit (default: latest)
-    GET  /api/run/{name}/stream server-sent events: `log` (new events), `runs` (overview)
+    GET  /api/run/{name}/stream server-sent events: `log` (seq and type of each new event; the
+                                page then fetches the views it changes), `runs` (runs added)
     POST /api/run/{name}/action an action (explorer.dashboard.actions)
 """
 
@@ -224,7 +225,8 @@ class _Handlers:
             if new:
                 sent += len(new)
                 quiet_s = 0.0
-                yield f"event: log\ndata: {json.dumps(new, separators=(',', ':'))}\n\n"
+                brief = [{"seq": d.get("seq"), "type": d.get("type")} for d in new]
+                yield f"event: log\ndata: {json.dumps(brief, separators=(',', ':'))}\n\n"
             now = self.runs.names()
             if now != names:
                 names = now

@@ -112,6 +112,7 @@ def run_json(run: RunData) -> JsonDict:
         "status": status_json(run),
         "measured": measured,
         "next": _next(run),
+        "vetoed": sorted(replay_steering(run.log.events).vetoed),
         "front": _front(run),
         "notes": _notes(run),
         "time_budget_s": run.time_budget_s(),

@@ -1,5 +1,6 @@
 """Library datasets for offline replay: loading (native files or external formats converted in
-memory), the converters for the datasets in ../shared/data, image-patch features, simulation.
+memory), the generic importers (tables, cubes, matrices, vendor files), the converters of the
+example datasets, image-patch features, simulation (docs/datasets.md).
 
 The format itself (value types, HDF5/.npz reader and writer) lives in `hardware.replay`, so the
 ReplayInstrument can use it without importing `explorer`.
@@ -12,8 +13,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from explorer.datasets import nist_ternary, pfm_images, pto_beps, pto_sspfm, smbfo_digitized
+from explorer.datasets import (
+    cube,
+    ibw,
+    matrix,
+    nist_ternary,
+    pfm_images,
+    pto_beps,
+    pto_sspfm,
+    pycroscopy,
+    smbfo_digitized,
+    table,
+)
 from explorer.datasets.common import OptionValue
+from explorer.datasets.cube import from_cube
+from explorer.datasets.matrix import from_matrix
+from explorer.datasets.table import from_table
 from explorer.errors import DatasetError
 from hardware.replay import LibraryDataset, is_library_dataset, read_dataset
 
@@ -41,7 +56,7 @@ CONVERTERS: dict[str, Converter] = {
             pto_sspfm.FORMAT,
             pto_sspfm.detect,
             pto_sspfm.convert,
-            ".npy (H, W, L) SS-PFM polarisation cube (pto-sspfm-curiosity)",
+            "the curiosity paper's (49, 49, 99) SS-PFM .npy only (pto-sspfm-curiosity; else: cube)",
         ),
         Converter(
             pfm_images.FORMAT,
@@ -61,6 +76,42 @@ CONVERTERS: dict[str, Converter] = {
             smbfo_digitized.convert,
             "CSV loop-height profile (smbfo-loop-height-digitized)",
         ),
+        Converter(
+            table.FORMAT,
+            table.detect,
+            table.convert,
+            "any table (CSV/TSV, .gz, Parquet, Excel): one row per location",
+        ),
+        Converter(
+            cube.FORMAT,
+            cube.detect,
+            cube.convert,
+            ".npy/.npz/.h5 array (H, W, L) or (n, L) of spectra, with its axis",
+        ),
+        Converter(
+            matrix.FORMAT,
+            matrix.detect_never,
+            matrix.convert,
+            "text matrix of spectra (first row or column = axis) joined to a table",
+        ),
+        Converter(
+            ibw.FORMAT,
+            ibw.detect,
+            ibw.convert,
+            "Asylum .ibw spectroscopy: one file, or a folder of grid points (igor2)",
+        ),
+        Converter(
+            "nsid",
+            pycroscopy.detect_nsid,
+            pycroscopy.convert_nsid,
+            "NSID HDF5 of any spectral image or images (via pyNSID/SciFiReaders; optional)",
+        ),
+        Converter(
+            "scifi",
+            pycroscopy.detect_never,
+            pycroscopy.convert_scifi,
+            "any file a SciFiReaders reader opens: Nanonis, Bruker, Gwyddion, ... (optional)",
+        ),
     )
 }
 NATIVE = "native"
@@ -69,6 +120,8 @@ FORMAT_NAMES: tuple[str, ...] = ("auto", NATIVE, *CONVERTERS)
 
 def detect_format(path: Path) -> str:
     """Name of the format of a file ('native' for a library dataset); DatasetError if unknown."""
+    if path.is_dir() and ibw.detect(path):
+        return ibw.FORMAT
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
     if is_library_dataset(path):
@@ -122,5 +175,8 @@ __all__ = [
     "Converter",
     "LibraryDataset",
     "detect_format",
+    "from_cube",
+    "from_matrix",
+    "from_table",
     "load_dataset",
 ]

@@ -35,7 +35,7 @@ SCAN_GRID_TIMING: dict[str, float] = {
 
 @dataclass(frozen=True)
 class KnownFile:
-    """Provenance of a file copied into ../shared/data (from its PROVENANCE.md).
+    """Provenance of a known example file (from the record of where it was copied from).
 
     `sha256` may be a prefix (some PROVENANCE files give abbreviated hashes)."""
 

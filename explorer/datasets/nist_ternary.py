@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from explorer.datasets.common import (
-    FloatArray,
     KnownFile,
     OptionValue,
     parse_options,
     provenance_for,
 )
+from explorer.datasets.layouts import triangle_positions
 from explorer.errors import DatasetError
 from hardware.replay import Axis, Channel, DataArray, LibraryDataset
 
@@ -71,12 +71,6 @@ def detect(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return {"C", "XRD", "TTH", "Coer", "Kerr"} <= names
-
-
-def triangle_positions(fractions: FloatArray, side_mm: float) -> FloatArray:
-    """(n, 3) fractions summing to 1 -> (n, 2) positions in the equilateral triangle layout."""
-    corners = np.array([[0.0, 0.0], [side_mm, 0.0], [0.5 * side_mm, side_mm * np.sqrt(3) / 2]])
-    return np.asarray(fractions @ corners)
 
 
 def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:

@@ -10,6 +10,9 @@ channel `sspfm` quantity `polarization` over axis `point_index` (the bias values
 the full loop is kept as `polarization_full` (axis `full_index`). One location per pixel,
 id = row·W + col, at (col, row)·`pixel_mm` (default 1 µm: the scan size was not stored, so the
 stage scale is nominal). Features: the pixel position.
+
+These settings fit only the paper's (49, 49, 99) cube: any other shape is refused with a pointer
+to the generic `--format cube` importer, which takes the axis, points and image as options.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.datasets.arrays import normalisation_found
 from explorer.datasets.common import (
     SCAN_GRID_TIMING,
     KnownFile,
@@ -31,6 +35,7 @@ from explorer.errors import DatasetError
 from hardware.replay import Axis, Channel, DataArray, DatasetImage, LibraryDataset
 
 FORMAT = "npy_sspfm_cube"
+PAPER_SHAPE = (49, 49, 99)
 KNOWN = (
     KnownFile(
         sha256="7216bbb14e42353613ff80be86865afbfca28103ae16b6943e805d1c44f1b422",
@@ -60,7 +65,7 @@ def detect(path: Path) -> bool:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError):
         return False
-    return arr.ndim == 3 and arr.dtype.kind == "f"
+    return tuple(arr.shape) == PAPER_SHAPE and arr.dtype.kind == "f"
 
 
 def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
@@ -69,8 +74,13 @@ def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
         cube = np.asarray(np.load(path, allow_pickle=False), dtype=float)
     except (OSError, ValueError) as exc:
         raise DatasetError(f"{path}: cannot read .npy ({exc})") from None
-    if cube.ndim != 3:
-        raise DatasetError(f"{path}: expected an (H, W, L) cube, got shape {cube.shape}")
+    if cube.shape != PAPER_SHAPE:
+        raise DatasetError(
+            f"{path}: shape {cube.shape} is not the curiosity paper's {PAPER_SHAPE} cube that "
+            "npy_sspfm_cube's settings (spectrum = points 49-98, image = slice 25, no bias axis) "
+            "were made for; import it with --format cube (set axis, points, image; "
+            "docs/datasets.md)"
+        )
     h, w, n_pts = cube.shape
     if not 0 <= opts.image_index < n_pts or not 0 <= opts.spectrum_start < n_pts:
         raise DatasetError(
@@ -99,7 +109,8 @@ def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
             "full_index": Axis(np.arange(n_pts, dtype=float), "1", "loop point index"),
         },
         kind="spectrum",
-        description="switching-spectroscopy PFM polarisation loops, min-max normalised to [-1, 1]",
+        description="switching-spectroscopy PFM polarisation loops (normalisation: "
+        f"{normalisation_found(loops)})",
     )
     return LibraryDataset(
         name=name,
@@ -122,5 +133,10 @@ def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
             "image_index": opts.image_index,
             "spectrum_start": opts.spectrum_start,
             "pixel_mm": opts.pixel_mm,
+            "points_kept": f"{n_pts - opts.spectrum_start} of {n_pts} "
+            f"({opts.spectrum_start}..{n_pts - 1}) as `polarization`; all as `polarization_full`",
+            "axis": "point index (the bias values were not stored)",
+            "image": f"slice {opts.image_index} of the cube",
+            "normalisation": normalisation_found(loops),
         },
     )

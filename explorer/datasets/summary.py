@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from hardware.replay import DataArray, LibraryDataset
@@ -21,6 +23,22 @@ def _array_line(name: str, arr: DataArray) -> str:
     axes = f" over {', '.join(arr.axes)}" if arr.axes else ""
     std = f", std in {arr.std}" if arr.std else ""
     return f"    {name:<24} ({shape}) [{arr.units}]{axes}, range {_range(arr.values)}{std}"
+
+
+def _categories_line(arr: DataArray) -> str:
+    codes = arr.values[np.isfinite(arr.values)].astype(int)
+    counts = np.bincount(codes, minlength=len(arr.categories))
+    parts = ", ".join(f"{c}: {int(k)}" for c, k in zip(arr.categories, counts, strict=True))
+    return f"      {len(arr.categories)} categories (count): {parts}"
+
+
+def _group_lines(arrays: Mapping[str, DataArray]) -> list[str]:
+    lines = []
+    for name, arr in arrays.items():
+        lines.append(_array_line(name, arr))
+        if arr.categories:
+            lines.append(_categories_line(arr))
+    return lines
 
 
 def describe(ds: LibraryDataset, *, where: str = "", fmt: str = "") -> list[str]:
@@ -63,10 +81,10 @@ def describe(ds: LibraryDataset, *, where: str = "", fmt: str = "") -> list[str]
         lines += [_array_line(q, arr) for q, arr in ch.data.items()]
     if ds.scalars:
         lines.append("  scalars (Measurement.scalars; objectives `from: scalar`):")
-        lines += [_array_line(n, a) for n, a in ds.scalars.items()]
+        lines += _group_lines(ds.scalars)
     if ds.ground_truth:
         lines.append("  ground truth (never served to a campaign):")
-        lines += [_array_line(n, a) for n, a in ds.ground_truth.items()]
+        lines += _group_lines(ds.ground_truth)
     if ds.timing:
         lines.append("  replay timing: " + ", ".join(f"{k}={v:g}" for k, v in ds.timing.items()))
     if ds.provenance:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -170,8 +171,12 @@ def simulate_scenarios(
     n_steps: int,
     *,
     n_jobs: int = 1,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Every scenario × seed; a tidy frame with one row per (scenario, seed, step).
+
+    Runs go to `executor` (any concurrent.futures Executor, e.g. a Dask cluster's) when given,
+    else inline (`n_jobs` 1) or to `n_jobs` spawned worker processes.
 
     Columns: scenario, seed, step (1 = first measurement), location_id, hypervolume,
     hv_fraction (of the table's true hypervolume), decision_s.
@@ -179,8 +184,11 @@ def simulate_scenarios(
     import pandas as pd
 
     jobs = [(problem, name, cfg, int(s), n_steps) for name, cfg in scenarios.items() for s in seeds]
-    with process_executor(n_jobs) as pool:  # spawned workers: never fork torch threads
-        runs = run_all(_one, jobs, pool)
+    if executor is not None:
+        runs = run_all(_one, jobs, executor)
+    else:
+        with process_executor(n_jobs) as pool:  # spawned workers: never fork torch threads
+            runs = run_all(_one, jobs, pool)
     true_hv = problem.true_hypervolume()
     frames = [
         pd.DataFrame(

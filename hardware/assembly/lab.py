@@ -33,7 +33,6 @@ from hardware.assembly.specs import (
 )
 from hardware.clock import RealClock
 from hardware.emulators import emulator_for, get_emulator, register_url_handler
-from hardware.emulators.nanonis_lab import serve_beside
 from hardware.instrument import PFMInstrument, StepTimeouts
 from hardware.journal import JOURNAL_FILE, HardwareLock, Journal, lock_path_for
 from hardware.protocols import PFM, Clock, Probe, Stage
@@ -43,8 +42,7 @@ from hardware.stages.tracked import TrackedStage
 from hardware.stages.zaber_ascii import ZaberAsciiStage
 from hardware.transport import SerialTransport
 from hardware.vendors.asylum import AsylumBridge, AsylumPFM, AsylumProbe
-from hardware.vendors.nanonis import NanonisLink, NanonisProbe, client_class
-from hardware.vendors.nanonis_sspfm import NanonisPFM
+from hardware.vendors.nanonis_devices import nanonis_devices
 
 
 @dataclass(frozen=True)
@@ -121,23 +119,25 @@ def constant_composition(x_mm: float, y_mm: float) -> dict[str, float]:
 
 
 def _nanonis_pfm(spec: Any, link: LabLink) -> tuple[Probe, PFM, Stage]:
-    """Nanonis probe + PFM. Over an emulated stage (a dry run, or an emu:// port armed or not)
-    the link goes to an in-process emulator beside the stage emulator, over the simulated
-    sample; otherwise to `host:port`."""
-    client_class()  # the optional extra is missing: say so before anything is opened
-    settings, server = spec.settings, None
-    if link.port.startswith("emu://"):
+    """Nanonis probe + PFM (`hardware/vendors/nanonis_devices.py`): an emulated stage gets an
+    in-process Nanonis emulator over `spec.sample` (without one: SmBFO at Sm = 0.1)."""
+
+    def emulated_sample() -> tuple[Any, Any]:
         composition_at = link.build.composition_at
         name = spec.sample if spec.sample is not None and composition_at is not None else "smbfo"
         sample = build_sample(SampleSpec(name), link.build.seed)
-        composition = composition_at or constant_composition  # `sample: null`: no map given
-        server = serve_beside(emulator_for(link.port), sample, composition, seed=link.build.seed)
-        settings = dataclasses.replace(settings, host="127.0.0.1", port=server.port)
-    nanonis = NanonisLink(settings, link.journal)
-    if server is not None:
-        nanonis.on_close.append(server.stop)
-    probe = NanonisProbe(nanonis, link.clock, bias_limit_v=spec.amplifier_v)
-    return probe, NanonisPFM(probe), link.stage
+        return sample, composition_at or constant_composition  # `sample: null`: no map given
+
+    probe, pfm = nanonis_devices(
+        spec.settings,
+        stage_port=link.port,
+        clock=link.clock,
+        journal=link.journal,
+        bias_limit_v=spec.amplifier_v,
+        emulated_sample=emulated_sample,
+        seed=link.build.seed,
+    )
+    return probe, pfm, link.stage
 
 
 PFMFactory = Callable[[Any, LabLink], tuple[Probe, PFM, Stage]]

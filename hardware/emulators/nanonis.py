@@ -258,7 +258,7 @@ class NanonisEmulator:
         spot = self.landing.spot
         phase = self.lockin_phase_rad + np.where(pr >= 0, 0.0, np.pi)
         z = sho_response(np.array(li.freq_hz), np.abs(pr), spot.f0_hz, spot.q, phase)
-        noise = self.sample.detector_noise * spot.q * math.sqrt(steps / 2)
+        noise = self.sample.detector_noise * math.sqrt(steps / 2)  # at the detector: no Q
         z = z + self._noise.normal(0, noise, pr.shape) + 1j * self._noise.normal(0, noise, pr.shape)
         return np.asarray(z * li.amp_v * VOLTS_PER_AU)
 

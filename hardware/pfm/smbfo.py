@@ -1,7 +1,7 @@
 """Sm-doped BiFeO3 composition-spread sample (reference/hardware-and-physics.md §4.4, §4.6).
 
 Ground truth is calibrated on the seed group's 20-point loop-height grid
-(shared/data/smbfo-loop-height-digitized), read as Sm fraction x = 0.2·position: a baseline plus
+(example dataset smbfo-loop-height-digitized), read as Sm fraction x = 0.2·position: a baseline plus
 two peaks flanking the morphotropic phase boundary at x_c = 0.14 (the reported double-peak fine
 structure), least-squares fitted to the digitized means (rms 4.1 a.u.):
 

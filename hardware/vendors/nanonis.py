@@ -73,13 +73,20 @@ def client_class() -> Any:
 
 
 class NanonisLink:
-    """One TCP connection to the Nanonis software, journaled command by command."""
+    """One TCP connection to the Nanonis software, journaled command by command.
+
+    A command that timed out or lost the connection drops the socket; the next command
+    reconnects once (the controller itself is usually still running: the safe path, bias 0 V
+    and withdraw, needs it), stopping a bias spectroscopy first if that was what was cut off.
+    """
 
     def __init__(self, settings: NanonisSettings, journal: Journal) -> None:
         self.settings, self.journal = settings, journal
         self._sock: socket.socket | None = None
         self._client: Any = None
         self._lock = threading.RLock()
+        self._opened = False
+        self._cut_off: str | None = None  # the command whose reply was lost
         self.on_close: list[Callable[[], None]] = []  # e.g. stop a dry run's emulator
 
     def open(self, *, timeout_s: float) -> None:
@@ -94,25 +101,26 @@ class NanonisLink:
                 "the TCP programming interface (or `explorer emulate nanonis`)"
             ) from None
         self._client = client_class()(self._sock)
+        self._opened = True
 
     def call(self, method: str, *args: Any, timeout_s: float | None = None) -> list[Any]:
         """Run `Nanonis.<method>(*args)`; the return values, or HardwareError."""
         name = method.replace("_", ".", 1)
         with self._lock:
-            if self._client is None or self._sock is None:
-                raise HardwareError(f"{name}: not connected to the Nanonis software")
+            self._ensure_open(name)
+            assert self._sock is not None
             self.journal.write("command", "nanonis", command=name, args=_plain(args))
             self._sock.settimeout(timeout_s or self.settings.command_timeout_s)
             try:
                 result = getattr(self._client, method)(*[_copy(a) for a in args])
             except TimeoutError:
-                self._drop()
+                self._drop(name)
                 raise HardwareTimeoutError(f"Nanonis did not answer {name} in time") from None
             except (OSError, struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:
-                self._drop()
+                self._drop(name)
                 raise HardwareError(f"lost the Nanonis connection during {name}: {exc}") from None
             if len(result) != 3:
-                self._drop()
+                self._drop(name)
                 raise HardwareError(f"Nanonis answered {name} with another command's reply")
             error, _raw, values = result
             self.journal.write("reply", "nanonis", command=name, error=error, values=_plain(values))
@@ -120,14 +128,31 @@ class NanonisLink:
                 raise HardwareError(f"Nanonis refused {name}: {error.strip()}")
             return list(values)
 
-    def _drop(self) -> None:
+    def _ensure_open(self, name: str) -> None:
+        """Reconnect once after a lost reply; HardwareError if never connected or it fails."""
+        if self._client is not None:
+            return
+        if not self._opened:
+            raise HardwareError(f"{name}: not connected to the Nanonis software")
+        cut_off, self._cut_off = self._cut_off, None
+        self.journal.write("note", "nanonis", message=f"reconnecting after {cut_off}")
+        try:
+            self.open(timeout_s=self.settings.connect_timeout_s)
+        except HardwareError as exc:
+            raise HardwareError(f"{name}: the Nanonis connection is lost ({exc})") from None
+        if cut_off == "BiasSpectr.Start":  # the sweep may still be applying bias
+            self.call("BiasSpectr_Stop")
+
+    def _drop(self, cut_off: str | None = None) -> None:
         if self._sock is not None:
             self._sock.close()
         self._sock = self._client = None
+        self._cut_off = cut_off
 
     def close(self) -> None:
         with self._lock:
             self._drop()
+            self._opened = False
             while self.on_close:
                 self.on_close.pop()()
 

@@ -6,7 +6,10 @@ field) and 0 V (read off field). MLS takes at most 16 segments, so a loop runs a
 `BiasSpectr.Start` calls of 8 steps each; the spot keeps its polarisation between calls. The
 recorded lock-in channels come back with their names and units ("LI Demod 1 X (V)"): every
 channel's full trace is kept as `sspfm.trace_<name>_<unit>`, the segment means as
-`sspfm.lockin_on` / `lockin_off` (steps, 2: X, Y in V), reduced by `hardware/pfm/lockin.py`.
+`sspfm.lockin_on` / `lockin_off` (steps, 2: X, Y in V) and in the single-frequency layout
+`sspfm.sf_on` / `sf_off` (A in response units, φ, drive_hz) that `hardware/pfm/sspfm.reduce`
+turns into loops, as for every other single-frequency back end. The lock-in drives at
+`single_drive_hz` (below the contact resonance, `sspfm.mode: single`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import re
 import numpy as np
 
 from hardware.errors import HardwareError
-from hardware.pfm.lockin import reduce_lockin
 from hardware.pfm.loops import triangle_waveform
+from hardware.pfm.sspfm import reduce
 from hardware.protocols import FloatArray, Site, SSParams, TipHealth
 from hardware.vendors.nanonis import NanonisProbe
 
@@ -69,8 +72,14 @@ class NanonisPFM:
     def switching_spectroscopy(
         self, params: SSParams, site: Site, *, timeout_s: float
     ) -> dict[str, FloatArray]:
+        if params.mode != "single":
+            raise HardwareError("the Nanonis back end runs single-frequency SS-PFM (mode: single)")
         deadline = self.clock.now_s() + timeout_s
         self.move_tip(site, timeout_s=timeout_s)
+        drive_hz = params.single_drive_hz  # below the contact resonance the tunes found
+        self.link.call(
+            "LockIn_ModPhasFreqSet", self.settings.modulator, drive_hz, timeout_s=timeout_s
+        )
         bias = triangle_waveform(params.v_max, params.steps_per_cycle, params.cycles)
         if np.max(np.abs(bias)) > self.probe.bias_limit_v:
             raise HardwareError(f"sspfm.v_max {params.v_max} V beyond ±{self.probe.bias_limit_v} V")
@@ -87,11 +96,17 @@ class NanonisPFM:
             means.append(self._segment_means(names, data))
         xy = np.concatenate(means)  # (2 · steps, 2): on, off, on, off, ...
         raw = {"bias_v": bias, "lockin_on": xy[0::2], "lockin_off": xy[1::2]}
-        s = self.settings
-        scale = self.probe.last_q * s.drive_amp_v * s.lockin_v_per_au
-        out = {**raw, **reduce_lockin(raw, volts_per_au=scale)}
+        raw |= {f"sf_{k}": self._amp_phase(raw[f"lockin_{k}"], params) for k in ("on", "off")}
+        out = {**raw, **reduce(raw)}
         out |= {f"trace_{channel_key(k)}": np.concatenate(v) for k, v in traces.items()}
         return {f"sspfm.{k}": np.asarray(v, float) for k, v in out.items()}
+
+    def _amp_phase(self, xy: FloatArray, params: SSParams) -> FloatArray:
+        """Lock-in X/Y (V) -> the single-frequency layout (A in response units, φ, drive_hz)."""
+        s = self.settings
+        amp = np.hypot(xy[:, 0], xy[:, 1]) / (s.drive_amp_v * s.lockin_v_per_au)
+        drive = np.full(len(xy), params.single_drive_hz)
+        return np.column_stack([amp, np.arctan2(xy[:, 1], xy[:, 0]), drive])
 
     def _sweep(self, writes_v: FloatArray, *, timeout_s: float) -> tuple[list[str], FloatArray]:
         s = self.settings

@@ -11,12 +11,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from explorer.cli import main
@@ -75,7 +77,13 @@ class TestLabNanonisEmulated(InstrumentContract):
 
 
 def test_dry_run_talks_to_an_in_process_emulator_only(tmp_path) -> None:
-    code, run_dir = run(tmp_path, campaign(tmp_path))
+    cfg = campaign(tmp_path)
+    with socket.create_server(("127.0.0.1", 0)) as configured:  # the "real" Nanonis port
+        configured.setblocking(False)
+        cfg["instrument"]["pfm"]["port"] = configured.getsockname()[1]
+        code, run_dir = run(tmp_path, cfg)
+        with pytest.raises(BlockingIOError):
+            configured.accept()  # nobody ever connected to it
     assert code == 0 and len(measured(run_dir)) == 4
     records = journal(run_dir)
     assert records[0]["dry_run"] is True and records[0]["pfm"] == "nanonis"
@@ -86,6 +94,16 @@ def test_dry_run_talks_to_an_in_process_emulator_only(tmp_path) -> None:
             "BiasSpectr.MLSValsSet", "BiasSpectr.Start", "LockIn.ModOnOffSet"} <= sent  # fmt: skip
     safety = [r["rule"] for r in records if r["kind"] == "safety"]
     assert {"armed", "bias_limit", "z_interlock", "max_step", "fresh_spot"} <= set(safety)
+
+
+def test_validate_refuses_a_mode_the_nanonis_cannot_run(tmp_path, capsys) -> None:
+    cfg = campaign(tmp_path)
+    cfg["instrument"]["sspfm"]["mode"] = "dart"
+    path = tmp_path / "dart.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "set 'mode: single'" in err[0]
 
 
 def test_armed_against_emulators_served_on_tcp(tmp_path) -> None:
@@ -145,7 +163,7 @@ def test_killing_the_emulator_mid_run_faults_safely_and_the_run_resumes(tmp_path
     inst["stage"]["port"] = f"socket://127.0.0.1:{stage_port}"
     inst["pfm"].update(port=nanonis_port, tune_settle_s=0.0, segment_settling_s=0.0,
                        point_settling_s=0.0, point_integration_s=0.0, bias_step_s=0.001)  # fmt: skip
-    inst["sspfm"] = {"v_max": 8.0, "steps_per_cycle": 16, "cycles": 1}
+    inst["sspfm"] = {"mode": "single", "v_max": 8.0, "steps_per_cycle": 16, "cycles": 1}
     inst["settle_s"] = 0.0
     path = tmp_path / "kill.yaml"
     path.write_text(yaml.safe_dump(cfg))

@@ -1,6 +1,7 @@
-"""The shipped replay campaigns work as docs/replay.md tells a new user to run them: each validates,
-runs briefly through `explorer run` and (Fe-Co-Ni) plots. They need ../shared/data and skip with
-the reason when it is absent."""
+"""The replay campaigns work as docs/replay.md tells a new user to run them: each validates, runs
+briefly through `explorer run` and (Fe-Co-Ni) plots. pto-beps-dkl reads the shipped copy in
+campaigns/data; the campaigns in campaigns/external need $COMBI_EXTERNAL_DATA and skip with the
+reason when it is absent."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from explorer.cli import main
 from explorer.config import load_config
 from explorer.engine.build import validate_deep
 from explorer.engine.events import FrontUpdated, Measured, read_events
-from tests.conftest import CAMPAIGNS, shared_data
+from tests.conftest import CAMPAIGNS, EXTERNAL_CAMPAIGNS, shared_data
 
 FECONI_MAT = "FeCoNi_benchmark_dataset_220501a.mat"
 
@@ -29,8 +30,8 @@ def _run_dir(out: Path) -> Path:
     ("campaign", "data", "n"),
     [
         ("pto-beps-dkl.yaml", "pto-beps-50x50", 12),
-        ("pto-sspfm-replay.yaml", "pto-sspfm-curiosity", 3),
-        ("pto-sspfm-curiosity.yaml", "pto-sspfm-curiosity", 3),
+        ("external/pto-sspfm-replay.yaml", "pto-sspfm-curiosity", 3),
+        ("external/pto-sspfm-curiosity.yaml", "pto-sspfm-curiosity", 3),
     ],
 )
 def test_shared_data_campaigns_validate_and_run(
@@ -50,27 +51,25 @@ def test_shared_data_campaigns_validate_and_run(
     ]
     assert len(measured) == n
     assert all(library.contains(m.location_id) for m in measured)
-    if campaign.startswith("pto-sspfm"):
+    if "pto-sspfm" in campaign:
         assert measured[0].location_id == 1250  # the paper's start pixel (25, 25)
 
 
 @pytest.fixture(scope="module")
 def feconi_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The campaign in a checkout-like layout: campaigns/ next to data/feconi-ternary.h5,
-    created by `explorer dataset convert` exactly as the campaign's header says."""
-    mat = shared_data("nist-combi-ternary") / FECONI_MAT
+    """The campaign copied into a scratch folder (its runs land next to it); it reads the .mat
+    file from $COMBI_EXTERNAL_DATA, converted in memory."""
+    shared_data("nist-combi-ternary")
     root = tmp_path_factory.mktemp("checkout")
     (root / "campaigns").mkdir()
-    shutil.copy(CAMPAIGNS / "feconi-replay-mobo.yaml", root / "campaigns")
-    assert main(["dataset", "convert", str(mat), str(root / "data" / "feconi-ternary.h5")]) == 0
+    shutil.copy(EXTERNAL_CAMPAIGNS / "feconi-replay-mobo.yaml", root / "campaigns")
     return root / "campaigns" / "feconi-replay-mobo.yaml"
 
 
-def test_feconi_campaign_header_documents_the_conversion() -> None:
-    text = (CAMPAIGNS / "feconi-replay-mobo.yaml").read_text()
-    assert f"explorer dataset convert ../shared/data/nist-combi-ternary/{FECONI_MAT}" in text
-    cfg = yaml.safe_load(text)
-    assert cfg["library"]["path"] == cfg["instrument"]["dataset"] == "../data/feconi-ternary.h5"
+def test_feconi_campaign_reads_the_external_folder() -> None:
+    cfg = yaml.safe_load((EXTERNAL_CAMPAIGNS / "feconi-replay-mobo.yaml").read_text())
+    expected = "${COMBI_EXTERNAL_DATA}/nist-combi-ternary/" + FECONI_MAT
+    assert cfg["library"]["path"] == cfg["instrument"]["dataset"] == expected
 
 
 def test_feconi_mobo_replay_runs_logs_fronts_and_plots(feconi_campaign: Path) -> None:

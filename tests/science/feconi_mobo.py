@@ -1,7 +1,7 @@
 """Issue-5 science check: how much of the Fe-Co-Ni library's true Pareto hypervolume each
 multi-objective strategy reaches after 30, 60 and 100 measurements.
 
-Data: NIST Fe-Co-Ni composition spread (`shared/data/nist-combi-ternary`, read with
+Data: NIST Fe-Co-Ni composition spread (external dataset `nist-combi-ternary`, read with
 `scipy.io.loadmat`): C (921, 3) at.% Fe/Co/Ni, Kerr (921, 1) mrad, Coer (921, 1) mT. Objectives:
 maximise the Kerr rotation, minimise the coercivity, over the 921 measured compositions (the
 backtest harness serves the table's values as measurements). Model features are the Fe and Co

@@ -1,7 +1,7 @@
 """How many measurements each strategy needs to discover every spectral class of a real replayed
 library (issue-8 science check, done-means bullet 2).
 
-Libraries: the PbTiO3 SS-PFM cube of the curiosity paper (`campaigns/pto-sspfm-replay.yaml`:
+Libraries: the PbTiO3 SS-PFM cube of the curiosity paper (`campaigns/external/pto-sspfm-replay.yaml`:
 49 x 49 pixels, spectrum = loop points 49:99, structure image = bias slice 25, 9 x 9 patches
 cropped at the edge -> 1681 candidates) and the PbTiO3 BEPS map (`campaigns/pto-beps-dkl.yaml`:
 50 x 50 pixels, SHO-despiked 64-point loops, structure image = mean |response|, 5 x 5 patches
@@ -60,13 +60,13 @@ MIN_FRACTION = 0.01
 KMEANS_SEED = 0
 N_COMPONENTS = 5
 COVERAGE_CELLS = 20
-NOVELTY_SOURCE = "phases-novelty.yaml"  # the novelty settings, next to the replay campaigns
+NOVELTY_SOURCE = "phases-novelty.yaml"  # the novelty settings, in campaigns/
 LABELS = ("novelty", "gp_bo", "max_variance", "random", "curiosity")
 
 
 @dataclass(frozen=True)
 class ReplayCase:
-    """One replayed library: its campaign file (under campaigns/), the shared data folder it
+    """One replayed library: its campaign file (relative to campaigns/), the dataset folder it
     reads and the measured array the spectrum strategies learn."""
 
     name: str
@@ -77,7 +77,10 @@ class ReplayCase:
 
 CASES: dict[str, ReplayCase] = {
     "pto-sspfm": ReplayCase(
-        "pto-sspfm-curiosity", "pto-sspfm-replay.yaml", "pto-sspfm-curiosity", "sspfm.polarization"
+        "pto-sspfm-curiosity",
+        "external/pto-sspfm-replay.yaml",
+        "pto-sspfm-curiosity",
+        "sspfm.polarization",
     ),
     "pto-beps": ReplayCase(
         "pto-beps-50x50", "pto-beps-dkl.yaml", "pto-beps-50x50", "beps.piezoresponse"
@@ -199,7 +202,8 @@ def position_library(base: Path) -> dict[str, Any]:
 
 def strategies(case: ReplayCase, base: Path) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """label -> (strategy section, other sections replaced) for the runs of `case`."""
-    novelty = dict(read_yaml(base.parent / NOVELTY_SOURCE)["strategy"])
+    folder = base.parent if (base.parent / NOVELTY_SOURCE).is_file() else base.parent.parent
+    novelty = dict(read_yaml(folder / NOVELTY_SOURCE)["strategy"])
     novelty["then"] = {**novelty["then"], "spectrum": case.spectrum}
     sobol8 = {"kind": "sobol", "n": 8}
     pos = {"library": position_library(base), "initial_points": []}

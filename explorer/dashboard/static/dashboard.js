@@ -63,6 +63,13 @@ function drawMap(d) {
     hovertext: bad.map((m) => `#${m.step + 1} · location ${m.location_id} (infeasible)`), hoverinfo: "text",
     marker: { size: 10, symbol: "x", color: "#b3261e" },
   });
+  const where = new Map(lib.ids.map((id, i) => [id, i]));
+  const vetoed = (d.vetoed || []).filter((id) => where.has(id));
+  if (vetoed.length) traces.push({
+    x: vetoed.map((id) => lib.x_mm[where.get(id)]), y: vetoed.map((id) => lib.y_mm[where.get(id)]),
+    customdata: vetoed, type: "scatter", mode: "markers", name: "vetoed", hovertext: vetoed.map((id) => `location ${id} (vetoed)`),
+    hoverinfo: "text", marker: { size: 11, symbol: "diamond-open", color: "#6d4c41", line: { width: 2 } },
+  });
   if (d.next) traces.push({
     x: [d.next.x_mm], y: [d.next.y_mm], customdata: [d.next.location_id], type: "scatter",
     mode: "markers", name: `next: ${d.next.location_id}`, hoverinfo: "name",
@@ -387,12 +394,12 @@ function bind() {
 }
 
 async function start() {
-  bind();
   const r = await getJSON("/api/runs");
   const wanted = new URLSearchParams(location.search).get("run");
   const names = r.runs.map((x) => x.name);
-  if (!names.length) { say("no runs here yet", true); return; }
+  if (!names.length) { say("no runs here yet; waiting for one to start…", false); setTimeout(start, 3000); return; }
   selectRun(names.includes(wanted) ? wanted : names[names.length - 1]);
 }
 
+bind();
 start().catch((e) => say(String(e), true));

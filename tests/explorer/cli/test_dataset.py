@@ -66,6 +66,12 @@ def test_formats_lists_every_converter(capsys) -> None:
         "nsid_pfm_images",
         "mat_ternary",
         "csv_loop_height_profile",
+        "table",
+        "cube",
+        "matrix",
+        "ibw",
+        "nsid",
+        "scifi",
     ):
         assert name in text
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from explorer.cli import main
 from hardware.emulators.server import free_port
@@ -67,6 +68,19 @@ def test_the_vendor_client_drives_the_emulate_command() -> None:
         proc.stdout.close()
 
 
+def test_a_campaign_without_a_sample_serves_smbfo_at_a_fixed_composition(tmp_path) -> None:
+    from explorer.cli.emulate import _nanonis_sample
+
+    cfg = yaml.safe_load((CAMPAIGNS / "nanonis-emulated.yaml").read_text())
+    cfg["instrument"]["pfm"]["sample"] = None
+    del cfg["library"]["composition"]
+    path = tmp_path / "no-sample.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    sample, composition_at, seed = _nanonis_sample(path)
+    assert sample.name == "smbfo" and composition_at(3.0, 4.0) == {"Sm": 0.1}
+    assert seed == cfg["seed"]
+
+
 def test_bad_options_are_one_line(capsys) -> None:
     assert main(["emulate", "nanonis", "--time-scale", "0"]) == 2
     assert "--time-scale 0.0: give a positive factor" in capsys.readouterr().err
@@ -75,10 +89,10 @@ def test_bad_options_are_one_line(capsys) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(CAMPAIGNS.glob("*.yaml")), ids=lambda p: p.name)
-def test_every_campaign_validates(path, capsys, tmp_path) -> None:
-    from tests.campaigns.test_examples import example  # replay examples: data prepared or skip
+def test_every_campaign_validates(path, capsys) -> None:
+    from tests.campaigns.test_examples import example  # external data: skip when absent
 
-    assert main(["validate", str(example(path, tmp_path))]) == 0, capsys.readouterr().err
+    assert main(["validate", str(example(path))]) == 0, capsys.readouterr().err
 
 
 def test_emulate_serves_and_stops(capsys) -> None:

@@ -1,5 +1,6 @@
-"""Every dataset in ../shared/data converts, validates, round-trips through .h5 and .npz, and
-its arrays equal the source file's (skipped with a reason when ../shared/data is absent)."""
+"""Every example dataset (shipped in campaigns/data or external) converts, validates,
+round-trips through .h5 and .npz, and its arrays equal the source file's (an external one is
+skipped with a reason when it is absent)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from explorer.datasets import CONVERTERS, FORMAT_NAMES, detect_format, load_data
 from explorer.errors import DatasetError
 from hardware.replay import LibraryDataset, read_dataset, write_dataset
 from hardware.replay.io import as_mapping
-from tests.conftest import shared_data
+from tests.conftest import data_file, shared_data
 
 
 def _round_trip(ds: LibraryDataset, tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_pto_sspfm_follows_the_curiosity_paper(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["PTO_Funakubo0001.h5", "PZT_final0001.h5", "PMN28Pt0000.h5"])
 def test_pfm_images(tmp_path: Path, name: str) -> None:
-    path = shared_data("pfm-images-dtmicroscope") / name
+    path = data_file("pfm-images-dtmicroscope", name)
     assert detect_format(path) == "nsid_pfm_images"
     ds = load_dataset(path, options={"stride": 8})
     with h5py.File(path) as h:
@@ -172,3 +173,40 @@ def test_format_names_match_the_config_literal() -> None:
 
     assert set(get_args(DatasetFormat)) == set(FORMAT_NAMES)
     assert set(FORMAT_NAMES) == {"auto", "native", *CONVERTERS}
+
+
+def test_pto_sspfm_refuses_a_cube_that_is_not_the_papers(tmp_path: Path) -> None:
+    path = tmp_path / "other.npy"
+    np.save(path, np.zeros((20, 20, 64)))
+    assert detect_format(path) == "cube"  # the generic importer, not the paper's settings
+    with pytest.raises(
+        DatasetError, match=r"not the curiosity paper's \(49, 49, 99\).*--format cube"
+    ):
+        load_dataset(path, "npy_sspfm_cube")
+
+
+def test_pto_sspfm_states_its_choices(tmp_path: Path) -> None:
+    path = tmp_path / "paper-shaped.npy"
+    rng = np.random.default_rng(0)
+    np.save(path, rng.uniform(-0.5, 0.5, (49, 49, 99)))
+    ds = load_dataset(path)
+    prov = ds.provenance
+    assert prov["points_kept"].startswith("50 of 99 (49..98)")
+    assert prov["axis"] == "point index (the bias values were not stored)"
+    assert prov["image"] == "slice 25 of the cube"
+    assert str(prov["normalisation"]).startswith("none found")
+    assert "none found" in ds.channels["sspfm"].description
+
+
+def test_the_shipped_example_files_are_the_published_ones() -> None:
+    """campaigns/data holds byte-identical copies (a reader that writes would be caught here)."""
+    from explorer.datasets import pfm_images, pto_beps
+    from explorer.datasets.common import sha256_of
+    from tests.conftest import SHIPPED_DATA
+
+    known = {k.name: k.sha256 for k in (*pto_beps.KNOWN, *pfm_images.KNOWN)}
+    files = sorted(SHIPPED_DATA.glob("*/*.h5"))
+    assert len(files) == 3
+    for path in files:
+        name = "pto-beps-50x50" if path.parent.name == "pto-beps-50x50" else path.stem
+        assert sha256_of(path).startswith(known[name]), path

@@ -145,3 +145,25 @@ def test_pause_weight_and_abort_from_the_control_file(make_config, tmp_path: Pat
     finally:
         resumed.runner.instrument.close()
         resumed.close()
+
+
+def test_a_run_stopped_at_the_gate_resumes_at_the_gate(make_config) -> None:
+    cfg = parse_config(
+        make_config(stop={"max_points": 1}, steering={"approval": "required", "timeout_s": 300})
+    )
+    session = start_new(cfg)
+    run_dir = session.run_dir
+    thread = _start(session)
+    waiting = wait_for(run_dir, awaiting(0))
+    session.runner.request_abort()  # Ctrl-C while the gate waits: nothing moved
+    thread.join(WAIT_S)
+    log = read_events(run_dir / EVENTS_FILE)
+    assert log.of_type(RunStopped)[-1].status == "abort" and not log.of_type(Measured)
+    resumed = resume(run_dir)
+    assert resumed.runner.state.gated == {waiting}  # still needs its approval
+    thread = _start(resumed)
+    append_line(run_dir / CONTROL_FILE, f"approve {waiting} by=dora")
+    thread.join(WAIT_S)
+    log = read_events(run_dir / EVENTS_FILE)
+    assert [m.location_id for m in log.of_type(Measured)] == [waiting]
+    assert log.of_type(RunStopped)[-1].status == "success"

@@ -6,9 +6,8 @@ Cholesky factor and one inverse of the (n, n) covariance (no autograd graph):
     loss(θ) = −[log N(z | m·1, s²·M(ℓ) + σ²·I) + Σ log Gamma priors(ℓ, s², σ²)] / n
     ∂/∂θ_j log N = ½ tr((α αᵀ − K⁻¹) ∂K/∂θ_j),  α = K⁻¹ (z − m),  ∂/∂m log N = Σ α
 
-Measured with `explorer bench latency`, it made a decision less than 2× faster than fitting
-through gpytorch (warm starts at 2000 observations), so the product fits through gpytorch and
-this implementation only cross-checks it (value, gradient and finite differences).
+The product fits through gpytorch (explorer.models.gp_fit); this implementation cross-checks it
+(value, gradient and finite differences).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Backtests on a small lookup table: one row per step, deterministic, the same in worker
-processes as inline."""
+processes and on a Dask cluster as inline."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 from explorer.library import CandidateSet
 from explorer.objectives import Objective
 from explorer.sweep.backtest import LookupTable, Problem, simulate_scenarios, summarize
+from explorer.sweep.executors import dask_executor
 
 
 def _problem() -> Problem:
@@ -33,8 +34,11 @@ def test_every_scenario_and_seed_gives_a_row_per_step() -> None:
     assert table.loc["random", ("n_seeds", 8)] == 2
 
 
-def test_worker_processes_give_the_inline_result() -> None:
+def test_worker_processes_and_a_dask_cluster_give_the_inline_result() -> None:
     inline = simulate_scenarios(_problem(), SCENARIOS, seeds=[3], n_steps=6)
     spawned = simulate_scenarios(_problem(), SCENARIOS, seeds=[3], n_steps=6, n_jobs=2)
+    with dask_executor(None, 1) as executor:
+        on_dask = simulate_scenarios(_problem(), SCENARIOS, seeds=[3], n_steps=6, executor=executor)
     columns = ["scenario", "seed", "step", "location_id", "hv_fraction"]
     assert inline[columns].equals(spawned[columns])
+    assert inline[columns].equals(on_dask[columns])
