@@ -56,7 +56,7 @@ def logic_modules() -> list[Path]:
 def test_holds_logic_rule(tmp_path: Path) -> None:
     declared = tmp_path / "values.py"
     declared.write_text(
-        'from dataclasses import dataclass\n\n\n@dataclass(frozen=True)\nclass A:\n    x: int\n\n'
+        "from dataclasses import dataclass\n\n\n@dataclass(frozen=True)\nclass A:\n    x: int\n\n"
         '    def name(self) -> str:\n        """The name."""\n        return "a"\n\n\n'
         "class P:\n    def run(self) -> None: ...\n"
     )

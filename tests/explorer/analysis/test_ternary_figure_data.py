@@ -10,7 +10,7 @@ import pytest
 from explorer.analysis.geometry import library_geometry
 from explorer.analysis.posterior import PlotUnavailableError
 from explorer.analysis.rundata import RunData
-from explorer.plots.ternary import ternary_data, ternary_xy
+from explorer.analysis.ternary_figure_data import ternary_data, ternary_xy
 
 
 # ---- ternary ----------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.analysis.front_figure_data import choose_snapshots, hypervolume_data, pareto_data
 from explorer.analysis.rundata import RunData
 from explorer.pareto import non_dominated_mask
-from explorer.plots.fronts import choose_snapshots, hypervolume_data, pareto_data
 
 
 # ---- Pareto fronts and hypervolume ------------------------------------------------------------

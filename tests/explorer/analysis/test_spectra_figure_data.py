@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from explorer.analysis.rundata import RunData
+from explorer.analysis.spectra_figure_data import _spectrum_curve, choose_locations, spectra_data
 from explorer.objectives import last_cycle
-from explorer.plots.spectra import _spectrum_curve, choose_locations, spectra_data
 from hardware.pfm.loops import loop_metrics
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from explorer.analysis.rundata import RunData
 from explorer.engine.restore import load_run_config
-from explorer.sweep.summary import ground_truth, summarise
+from explorer.sweep.task_summary import ground_truth, summarise
 
 
 def test_truth_covers_the_library_and_bounds_every_measurement(so_run: Path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.analysis.map_figure_data import library_map_data
 from explorer.analysis.rundata import RunData
 from explorer.engine.events import Measured
-from explorer.plots.maps import library_map_data
 
 
 # ---- library map and traces -------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from explorer.config.base import Name, PositiveFloat, Strict, ordered
+from explorer.config.strict_base import Name, PositiveFloat, Strict, ordered
 
 
 class _Model(Strict):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.analysis.rundata import RunData
-from explorer.plots.traces import trace_data
+from explorer.analysis.trace_figure_data import trace_data
 
 
 def test_trace_data_best_so_far_and_model_start(so_run: Path, synthetic_run: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.analysis.budget_figure_data import time_budget_data
 from explorer.analysis.rundata import RunData
-from explorer.plots.budget import time_budget_data
 
 
 # ---- time budget ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from explorer.config.safety import (
+from explorer.config.safety_config import (
     SafetyConfig,
     SoftLimitsConfig,
     check_safety,

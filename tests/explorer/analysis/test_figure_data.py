@@ -1,5 +1,4 @@
-"""Every plot's data-extraction function, checked against the event log it reads (no
-matplotlib is needed or imported here; see test_data_functions_never_import_matplotlib)."""
+"""The figure-data functions never import matplotlib (the data layer draws nothing)."""
 
 from __future__ import annotations
 
@@ -15,7 +14,9 @@ def test_data_functions_never_import_matplotlib(so_run: Path, synthetic_run: Pat
         "import sys\n"
         "from pathlib import Path\n"
         "from explorer.analysis.rundata import RunData\n"
-        "from explorer.plots import budget, fronts, maps, spectra, traces\n"
+        "from explorer.analysis import budget_figure_data as budget, front_figure_data as fronts\n"
+        "from explorer.analysis import map_figure_data as maps, spectra_figure_data as spectra\n"
+        "from explorer.analysis import trace_figure_data as traces\n"
         f"so, syn = RunData.load(Path({str(so_run)!r})), RunData.load(Path({str(synthetic_run)!r}))\n"
         "maps.library_map_data(so); traces.trace_data(so); budget.time_budget_data(so)\n"
         "spectra.spectra_data(syn)\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.objectives_config import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 
 
 def test_an_objective_builds_with_its_source_direction_and_field() -> None:
