@@ -1,94 +1,121 @@
-"""The facade's safe state records only what was confirmed: with the stage link cut, the stop
-is 'sent, not acknowledged' and the position unknown, never `stage_stopped: true`."""
+"""The PFM instrument facade: a journaled normal measurement, arming for real hardware, timeouts,
+faults that need a human, the single-owner lock and abort from any thread."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
-from pathlib import Path
-from typing import Any
 
-import yaml
+import pytest
 
-from explorer.config import parse_config
-from explorer.engine.events import Fault, Measured, read_events
-from explorer.engine.session import start_new
-from hardware.emulators import emulator_for
-from hardware.emulators.server import EmulatorTCPServer
-from hardware.journal import read_journal
-from tests.conftest import CAMPAIGNS
+from hardware.errors import (
+    AbortedError,
+    HardwareError,
+    HardwareTimeoutError,
+    SafetyError,
+)
+from hardware.instrument import State
+from hardware.protocols import ProbeState
+from hardware.sim import SimFaultPlan
+from tests.hardware.simkit import commands, make_sim, refusals
 
-
-class CuttableLink:
-    """A real TCP relay between the driver and the emulator's server; `cut()` closes both
-    sides, as a pulled cable or a crashed controller would."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"socket://127.0.0.1:{self.listener.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return
-        upstream = socket.create_connection(self.target)
-        self.sockets += [client, upstream]
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(4096):
-                dst.sendall(data)
-        except OSError:
-            return
-
-    def cut(self) -> None:
-        for s in [self.listener, *self.sockets]:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
+TIMEOUT = 600.0
 
 
-def _config(tmp_path: Path, port: str) -> dict[str, Any]:
-    cfg = yaml.safe_load((CAMPAIGNS / "smbfo-zaber-emulated.yaml").read_text())
-    cfg["instrument"]["stage"].update(port=port, clock_from_emulator="dead-link")
-    cfg["strategy"] = {"kind": "random"}
-    cfg["stop"] = {"max_points": 4}
-    cfg["output"] = {"dir": str(tmp_path / "runs")}
-    return cfg
+def test_normal_measurement_allows_every_rule_and_journals_it() -> None:
+    inst = make_sim()
+    m = inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    assert m.arrays["sspfm.pr_off"].shape == (128,)
+    rules = {r["rule"] for r in inst.journal.records if r["kind"] == "safety"}
+    assert rules >= {
+        "armed",
+        "bias_limit",
+        "homing_retracted",
+        "referenced",
+        "soft_fence",
+        "controller_fence",
+        "max_step",
+        "z_interlock",
+        "readback",
+        "fresh_spot",
+        "tip_health",
+    }
+    assert not refusals(inst)
+    assert inst.state is State.ENGAGED
 
 
-def test_a_stop_into_a_dead_link_is_not_recorded_as_confirmed(tmp_path) -> None:
-    emulator = emulator_for("emu://zaber?name=dead-link&microstep_um=0.1&travel_mm=50")
-    with EmulatorTCPServer(emulator, ("127.0.0.1", 0)) as server:
-        server.start()
-        link = CuttableLink(("127.0.0.1", server.port))
-        session = start_new(parse_config(_config(tmp_path, link.url)), arm_hardware=True)
+def test_real_hardware_needs_arming() -> None:
+    inst = make_sim()
+    inst.stage.simulated = False
+    with pytest.raises(SafetyError, match="--arm-hardware") as exc:
+        inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    assert [r["rule"] for r in refusals(inst)] == ["armed"]
+    assert not commands(inst, "connect")
+    assert exc.value.args
+    armed = make_sim(armed=True)
+    armed.stage.simulated = False
+    armed.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
 
-        def cut_after_first(event: Any) -> None:
-            if isinstance(event, Measured):
-                link.cut()
 
-        session.log.subscribe(cut_after_first)
-        try:
-            outcome = session.runner.run()
-        finally:
-            session.close()
-            server.stop()
-    assert outcome.status == "fault", outcome
-    (fault,) = read_events(session.run_dir / "events.jsonl").of_type(Fault)
-    assert fault.safe_state["stage_stopped"] is not True, fault.safe_state
-    assert fault.safe_state["position_mm"] == "unknown"
-    safe = [r for r in read_journal(session.run_dir / "journal.jsonl") if r["kind"] == "safe_state"]
-    assert "not acknowledged" in str(safe[-1]["stage_stopped"]), safe[-1]
-    assert safe[-1]["position_mm"] == "unknown"
+def test_timeout_stops_and_faults() -> None:
+    inst = make_sim()
+    with pytest.raises(HardwareTimeoutError, match="timeout_s"):
+        inst.measure_at(3, 1.0, 1.0, timeout_s=60.0)
+    assert inst.state is State.FAULT and inst.probe.bias_v == 0.0
+    assert [r for r in inst.journal.records if r["kind"] == "fault"]
+
+
+def test_fault_needs_a_human() -> None:
+    inst = make_sim()
+    inst.probe.world.faults = SimFaultPlan(["crash@1"])
+    with pytest.raises(SafetyError):
+        inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    with pytest.raises(HardwareError, match="FAULT"):
+        inst.measure_at(4, 1.5, 1.0, timeout_s=TIMEOUT)
+
+
+def test_single_owner_lock(tmp_path) -> None:
+    a = make_sim(tmp_path, lock=True)
+    a.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    b = make_sim(None, lock=False)
+    b.lock = type(a.lock)(tmp_path / "hw.lock", "sim")
+    with pytest.raises(HardwareError, match="owned by another process"):
+        b.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    a.close()
+    c = make_sim(None, lock=False)
+    c.lock = type(a.lock)(tmp_path / "hw.lock", "sim")
+    c.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    c.close()
+
+
+def test_abort_is_idempotent_and_works_from_another_thread() -> None:
+    inst = make_sim()
+    inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    assert inst.probe.state is ProbeState.ENGAGED
+    threads = [threading.Thread(target=inst.abort) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    inst.abort()
+    assert inst.probe.state is ProbeState.RETRACTED and inst.probe.bias_v == 0.0
+    assert len([r for r in inst.journal.records if r["kind"] == "abort"]) == 1
+    assert inst.state is State.RETRACTED
+    with pytest.raises(AbortedError):
+        inst.measure_at(4, 1.5, 1.0, timeout_s=TIMEOUT)
+
+
+def test_abort_during_a_measurement_stops_at_the_next_checkpoint() -> None:
+    inst = make_sim()
+    real_approach = inst.probe.approach
+
+    def approach_then_ctrl_c(**kw):
+        result = real_approach(**kw)
+        inst.abort()  # the signal handler runs while the facade is busy
+        return result
+
+    inst.probe.approach = approach_then_ctrl_c
+    with pytest.raises(AbortedError):
+        inst.measure_at(3, 1.0, 1.0, timeout_s=TIMEOUT)
+    assert inst.probe.bias_v == 0.0 and inst.probe.state is ProbeState.RETRACTED
+    assert not commands(inst, "switching_spectroscopy")
+    assert inst.state is State.RETRACTED

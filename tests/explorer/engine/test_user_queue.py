@@ -24,15 +24,6 @@ from explorer.errors import StrategyError
 from tests.conftest import REPO
 
 
-def test_parse_queue_lines() -> None:
-    assert parse_line(1, "17").location_id == 17
-    assert parse_line(1, "id: 4  # why").location_id == 4
-    assert parse_line(1, "x_mm=3.2 y_mm=1.0").xy_mm == (3.2, 1.0)
-    assert parse_line(1, "3.2, -1e-1").xy_mm == (3.2, -0.1)
-    assert parse_line(1, "# note") is None
-    assert parse_line(1, "somewhere nice").error is not None
-
-
 def test_queue_entries_are_measured_next_and_logged(make_config, write_yaml, tmp_path) -> None:
     from explorer.config import parse_config
     from explorer.engine.session import start_new
