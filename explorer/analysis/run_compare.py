@@ -39,6 +39,7 @@ from explorer.analysis.metrics import (
     objective_matrix,
     travel_distance_mm,
 )
+from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.rundir import is_run_dir
 from explorer.errors import InputFileError
@@ -193,8 +194,6 @@ def compare_runs(
 
 
 def _label(run: RunData, name: str) -> str:
-    from explorer.analysis.run_views import objective_label
-
     return objective_label(run, name)
 
 

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.engine.events import Measured
+from explorer.engine.session import Session
 
 
 class _ExplorerCli(ExplorerGroup):
@@ -43,10 +45,12 @@ class _ExplorerCli(ExplorerGroup):
     )
     panels = {  # noqa: RUF012 (read-only class-level table)
         **dict.fromkeys(
-            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote"),
             "Run a campaign",
         ),
-        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(
+            ("serve", "plot", "report", "recommend", "pareto", "compare"), "Look at runs"
+        ),
         **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
         **dict.fromkeys(("emulate", "check-igor", "check-nanonis", "check"), "Lab hardware"),
     }
@@ -141,8 +145,6 @@ class _ProgressView:
         self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
 
     def __call__(self, event: Any) -> None:
-        from explorer.engine.events import Measured
-
         if not isinstance(event, Measured):
             return
         v = event.objectives.get(self.objective)
@@ -157,8 +159,6 @@ class _ProgressView:
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
-    from explorer.engine.session import Session
-
     assert isinstance(session, Session)
     cfg = session.config
     first = cfg.objectives[0]

@@ -9,6 +9,8 @@ import typer
 
 from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
+from explorer.heavy_modules import heavy
+from explorer.plots.style import FORMATS, save
 
 
 @app.command()
@@ -36,9 +38,10 @@ def compare(
 ) -> None:
     """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and
     IQR bands per group, plus compare_curves.csv and compare_summary.csv."""
-    from explorer.analysis.run_compare import compare_runs, final_table, write_csv
-    from explorer.plots.compare_figures import compare_figure
-    from explorer.plots.style import FORMATS, save
+    compare_runs = heavy("explorer.analysis.run_compare", "compare_runs")
+    final_table = heavy("explorer.analysis.run_compare", "final_table")
+    write_csv = heavy("explorer.analysis.run_compare", "write_csv")
+    compare_figure = heavy("explorer.plots.compare_figures", "compare_figure")
 
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from explorer.config import CampaignConfig, StrategyBuild
-from explorer.config.campaign import XYPoint
+from explorer.config.campaign_config import XYPoint
 from explorer.config.foresight import foresee
 from explorer.config.instrument import SimInstrumentConfig
-from explorer.config.library import GridLibrary
+from explorer.config.library_config import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint
@@ -128,7 +128,7 @@ def initial_location_ids(cfg: CampaignConfig, library: CandidateSet) -> list[int
     """Resolve `initial_points` (ids or stage positions) to location ids; ConfigError if bad."""
     pos = library.positions_mm
     if len(pos) > 1:
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         spacing = float(np.median(cKDTree(pos).query(pos, k=2)[0][:, 1]))
     else:

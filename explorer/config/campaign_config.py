@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 from explorer.config.instrument_kinds import InstrumentConfig
-from explorer.config.library import LibraryConfig
-from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.library_config import LibraryConfig
+from explorer.config.objectives_config import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 from explorer.config.paths import PortablePath
 from explorer.config.steering import SteeringConfig
 from explorer.config.strategies import (
@@ -20,6 +19,7 @@ from explorer.config.strategies import (
     walk,
     walk_with_keys,
 )
+from explorer.config.strict_base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 
 
 class NoImprovementConfig(Strict):
