@@ -26,7 +26,7 @@ import numpy as np
 
 from explorer.config import CampaignConfig, load_config, parse_config
 from explorer.engine.session import Session, apply_overrides, resume, start_new
-from explorer.errors import ConfigError
+from explorer.errors import ConfigError, NoCandidatesLeftError
 from explorer.strategies.base import Suggestion as EngineSuggestion
 from hardware.handoff import HandoffInstrument
 from hardware.protocols import Measurement
@@ -103,8 +103,6 @@ class Experiment:
             raise ConfigError(f"ask(n={n}): n must be at least 1")
         if self.done is not None:
             return []
-        from explorer.errors import NoCandidatesLeftError
-
         try:
             batch = self._runner.next_batch(n)
         except NoCandidatesLeftError:

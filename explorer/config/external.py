@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from explorer.config.base import Name, Strict
+from explorer.config.strict_base import Name, Strict
 from hardware.assembly.specs import InstrumentBuild
 from hardware.handoff import HandoffInstrument
 from hardware.protocols import Instrument
