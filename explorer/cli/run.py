@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from explorer.cli.app import app, out, run_session
-from explorer.config import load_config
-from explorer.config.campaign_config import CampaignConfig
+from explorer.config import CampaignConfig, load_config
 from explorer.engine.build import validate_deep
 from explorer.engine.restore import load_run_config
 from explorer.engine.salvage import recover as recover_run

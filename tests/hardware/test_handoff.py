@@ -1,7 +1,9 @@
-"""HandoffInstrument: serves the measurement handed in for the location asked for, once; any
-other request is a clear error naming the API to use; abort and close drop what was handed in."""
+"""The hand-off instrument (measurements made by the caller's code) passes the Instrument
+contract, and refuses to invent a measurement it was not given."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,33 +11,39 @@ import pytest
 from hardware.errors import MeasurementError
 from hardware.handoff import HandoffInstrument
 from hardware.protocols import Instrument, Measurement
+from tests.contracts.instrument_contract import InstrumentContract
 
 
-def _m(location_id: int) -> Measurement:
-    return Measurement(location_id, 1.0, 2.0, {"beps.data": np.ones(3)}, scalars={"h": 2.0})
+def spectrum(lid: int, x_mm: float, y_mm: float) -> Measurement:
+    """What the caller's own code measured: a deterministic spectrum of the location."""
+    bias_v = np.linspace(-5.0, 5.0, 32)
+    return Measurement(
+        lid,
+        x_mm,
+        y_mm,
+        {"spec.bias": bias_v, "spec.signal": np.sin(bias_v + x_mm) * (1.0 + y_mm)},
+        durations_s={"measure": 2.0},
+        t_start_s=10.0 * lid,
+        t_end_s=10.0 * lid + 2.0,
+    )
 
 
-def test_the_handed_in_measurement_is_served_once() -> None:
-    inst = HandoffInstrument(("beps",))
-    assert isinstance(inst, Instrument) and inst.channels == ("beps",)
-    m = _m(7)
-    inst.hand_in(m)
-    assert inst.measure_at(7, 1.0, 2.0, timeout_s=1.0) is m
+class TestHandoffInstrument(InstrumentContract):
+    def make_instrument(self, tmp_path: Path) -> Instrument:
+        return HandoffInstrument(("spec",))
+
+    def _measure(self, inst: Instrument, k: int = 0) -> Measurement:
+        lid, x, y = self.locations[k]
+        assert isinstance(inst, HandoffInstrument)
+        inst.hand_in(spectrum(lid, x, y))
+        return inst.measure_at(lid, x, y, timeout_s=self.timeout_s)
+
+
+def test_nothing_handed_in_is_a_measurement_error() -> None:
+    inst = HandoffInstrument(("spec",))
     with pytest.raises(MeasurementError, match="no measurement was handed in"):
-        inst.measure_at(7, 1.0, 2.0, timeout_s=1.0)
-
-
-def test_another_location_is_refused_and_names_the_api() -> None:
-    inst = HandoffInstrument()
-    inst.hand_in(_m(7))
-    with pytest.raises(MeasurementError, match=r"location 8: .*Experiment\.tell"):
-        inst.measure_at(8, 0.0, 0.0, timeout_s=1.0)
-
-
-@pytest.mark.parametrize("stop", ["abort", "close"])
-def test_abort_and_close_drop_the_pending_measurement(stop: str) -> None:
-    inst = HandoffInstrument()
-    inst.hand_in(_m(3))
-    getattr(inst, stop)()
-    with pytest.raises(MeasurementError):
-        inst.measure_at(3, 1.0, 2.0, timeout_s=1.0)
+        inst.measure_at(3, 1.0, 1.0, timeout_s=1.0)
+    inst.hand_in(spectrum(3, 1.0, 1.0))
+    with pytest.raises(MeasurementError, match="location 7"):
+        inst.measure_at(7, 2.5, 0.5, timeout_s=1.0)  # handed in for another location
+    inst.close()
