@@ -182,3 +182,17 @@ def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
     if outcome.status != "success":
         out.print(f"continue with: explorer resume {session.run_dir}")
     raise typer.Exit(EXIT_FOR_STATUS[outcome.status])
+
+
+THREADS_HELP = (
+    "threads for torch and BLAS (default: the cores available, less those busy now, at most 4)"
+)
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help=THREADS_HELP)]
+
+
+def use_threads(requested: int | None) -> Any:
+    """Choose this process's torch / BLAS thread count (explorer.engine.threads), apply it,
+    and return the choice (a ThreadChoice) to log."""
+    from explorer.engine.threads import apply_threads, choose_threads
+
+    return apply_threads(choose_threads(requested))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.app import app, out, run_session
+from explorer.cli.app import ThreadsOpt, app, out, run_session, use_threads
 from explorer.config import load_config
 from explorer.engine.build import validate_deep
 from explorer.engine.session import apply_overrides, start_new
@@ -30,10 +30,16 @@ def run(
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg, arm_hardware=arm_hardware, subscribers=(live_report_for,))
+    session = start_new(
+        cfg,
+        arm_hardware=arm_hardware,
+        subscribers=(live_report_for,),
+        threads=use_threads(threads),
+    )
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
 
@@ -44,10 +50,15 @@ def resume(
     max_points: Annotated[int | None, typer.Option(help="raise stop.max_points")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
     session = resume_run(
-        run_dir, max_points=max_points, arm_hardware=arm_hardware, subscribers=(live_report_for,)
+        run_dir,
+        max_points=max_points,
+        arm_hardware=arm_hardware,
+        subscribers=(live_report_for,),
+        threads=use_threads(threads),
     )
     n = len(session.runner.campaign.observations)
     out.print(f"resuming {run_dir} after {n} measurements")

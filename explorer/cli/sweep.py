@@ -28,6 +28,12 @@ def sweep(
         Path | None, typer.Option("--out", help="parent directory (overrides output.dir)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads", min=1, help="torch/BLAS threads per task (default: cores / workers)"
+        ),
+    ] = None,
 ) -> None:
     """Run every campaign of a sweep (finished ones are reused) and gather the results."""
     from explorer.errors import ConfigError
@@ -44,7 +50,12 @@ def sweep(
     report = SweepReport(len(plan.tasks), quiet)
     with report:
         outcome = execute(
-            plan, scheduler=scheduler, workers=workers, serial=serial, progress=report
+            plan,
+            scheduler=scheduler,
+            workers=workers,
+            serial=serial,
+            progress=report,
+            threads=threads,
         )
     _print_outcome(outcome)
     raise typer.Exit(0 if outcome.n_failed == 0 else 1)

@@ -158,6 +158,8 @@ class MOBOConfig(Strict):
     incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
     warm_start: bool = True
     refit_every: PositiveInt = 1
+    stall_threshold: Annotated[float, Field(gt=0, lt=1)] | None = 1e-3
+    stall_explore: Literal["variance", "maxmin"] = "variance"
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
@@ -184,6 +186,8 @@ class MOBOConfig(Strict):
             GPOptions(**self.gp.model_dump()),
             self.warm_start,
             self.refit_every,
+            self.stall_threshold,
+            self.stall_explore,
         )
 
 

@@ -86,6 +86,9 @@ class RunStarted(Event):
     n_candidates: int
     feature_names: list[str]
     ref_point: dict[str, float] | None = None
+    # threads of torch / BLAS: n_threads, source (auto, option, sweep), cores_available,
+    # cores_busy, workers (explorer.engine.threads.ThreadChoice); None where the caller set none
+    threads: dict[str, int | str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +98,7 @@ class RunResumed(Event):
     pending: list[int]
     torn_line: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, int | str] | None = None  # as in run_started, chosen for this process
 
 
 @dataclass(frozen=True, kw_only=True)

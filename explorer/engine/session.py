@@ -43,6 +43,7 @@ from explorer.engine.rundir import (
 )
 from explorer.engine.runner import Runner, RunState
 from explorer.engine.steering_loop import SteeringState
+from explorer.engine.threads import ThreadChoice
 from explorer.errors import InputFileError
 
 #: builds one event-log subscriber of a run from its directory and config (None: not wanted)
@@ -87,11 +88,13 @@ def start_new(
     *,
     arm_hardware: bool = False,
     subscribers: Sequence[SubscriberFactory] = (),
+    threads: ThreadChoice | None = None,
 ) -> Session:
     """Validate everything, create the run directory, write config + run_started.
 
     `subscribers` build the event-log subscribers of this run from its directory and config
-    (the CLI passes the live report; a factory may return None to stay out)."""
+    (the CLI passes the live report; a factory may return None to stay out). `threads`: the
+    torch / BLAS thread choice the caller applied to this process, logged in run_started."""
     library = validate_deep(cfg)  # raises ConfigError before anything exists
     campaign = build_campaign(cfg, library)
     initial_ids = initial_location_ids(cfg, library)
@@ -105,7 +108,7 @@ def start_new(
         write_config(run_dir, resolved_config(cfg, versions))
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
-        log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+        log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions, threads))
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
             log.emit(warning)
     except BaseException:
@@ -142,6 +145,7 @@ def _run_started(
     campaign: Campaign,
     channels: tuple[str, ...],
     versions: dict[str, str],
+    threads: ThreadChoice | None = None,
 ) -> RunStarted:
     return RunStarted(
         run_id=run_dir.name,
@@ -157,6 +161,7 @@ def _run_started(
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
         ref_point=explicit_ref_point(cfg),
+        threads=threads.to_dict() if threads is not None else None,
     )
 
 
@@ -188,9 +193,10 @@ def resume(
     max_points: int | None = None,
     arm_hardware: bool = False,
     subscribers: Sequence[SubscriberFactory] = (),
+    threads: ThreadChoice | None = None,
 ) -> Session:
-    """Reopen a run directory and continue the campaign from its log (`subscribers` as for
-    `start_new`).
+    """Reopen a run directory and continue the campaign from its log (`subscribers` and
+    `threads` as for `start_new`; the thread choice of this process goes into run_resumed).
 
     Whatever a crash left is put right first (explorer.engine.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
@@ -224,13 +230,14 @@ def resume(
         log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
-            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions, threads))
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,
                 pending=st.pending,
                 torn_line=contents.torn_tail,
                 versions=package_versions(),
+                threads=threads.to_dict() if threads is not None else None,
             )
         )
         for warning in resume_warnings(
