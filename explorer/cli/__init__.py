@@ -18,6 +18,7 @@ import typer
 # command modules register themselves on `app` when imported
 from explorer.cli import bench as _bench  # noqa: F401
 from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
+from explorer.cli import benchmark as _benchmark  # noqa: F401
 from explorer.cli import check as _check  # noqa: F401
 from explorer.cli import check_nanonis as _check_nanonis  # noqa: F401
 from explorer.cli import compare_cmd as _compare_cmd  # noqa: F401
