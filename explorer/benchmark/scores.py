@@ -62,12 +62,12 @@ def score_run(
         return classes_found(_values(truth, score.metric), rows, score.target_class)
     if score.kind == "hv_fraction":
         names = list(directions)
-        sign = np.array([1.0 if directions[n] == "maximize" else -1.0 for n in names])
-        Y = np.column_stack([_values(truth, n) for n in names]) * sign
+        signs = np.array([1.0 if directions[n] == "maximize" else -1.0 for n in names])
+        Y = np.column_stack([_values(truth, n) for n in names]) * signs
         ok = np.all(np.isfinite(Y), axis=1)
         Y = np.where(ok[:, None], Y, -np.inf)
         given = score.ref_point
-        ref = np.array([given[n] for n in names]) * sign if given else auto_ref_point(Y[ok])
+        ref = np.array([given[n] for n in names]) * signs if given else auto_ref_point(Y[ok])
         return hv_fraction(Y, rows, ref)
     name = score.objective or next(iter(directions))
     sign = 1.0 if directions[name] == "maximize" else -1.0
