@@ -28,6 +28,7 @@ from explorer.engine.events import (
     read_events,
 )
 from explorer.engine.rundir import EVENTS_FILE, load_raw
+from explorer.errors import InputFileError
 
 FloatArray = NDArray[np.float64]
 
@@ -45,8 +46,6 @@ class RunData:
     def started(self) -> RunStarted:
         first = self.log.events[0] if self.log.events else None
         if not isinstance(first, RunStarted):
-            from explorer.errors import InputFileError
-
             raise InputFileError(f"{self.run_dir}: events.jsonl does not start with run_started")
         return first
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import wilcoxon
 
 FloatArray = NDArray[np.float64]
 ALPHA = 0.05
@@ -42,6 +41,8 @@ def paired_diff(a: FloatArray, b: FloatArray) -> PairedDiff:
         return PairedDiff(float("nan"), float("nan"), 0)
     if np.all(d == 0):
         return PairedDiff(0.0, 1.0, len(d))
+    from scipy.stats import wilcoxon  # noqa: PLC0415
+
     p = float(wilcoxon(a, b, zero_method="zsplit").pvalue)
     return PairedDiff(float(np.median(d)), p, len(d))
 

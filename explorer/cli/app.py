@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.engine.events import Measured
+from explorer.engine.session import Session
+from explorer.engine.threads import ThreadChoice, apply_threads, choose_threads
 
 
 class _ExplorerCli(ExplorerGroup):
@@ -43,10 +46,12 @@ class _ExplorerCli(ExplorerGroup):
     )
     panels = {  # noqa: RUF012 (read-only class-level table)
         **dict.fromkeys(
-            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote"),
             "Run a campaign",
         ),
-        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(
+            ("serve", "plot", "report", "recommend", "pareto", "compare"), "Look at runs"
+        ),
         **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
         **dict.fromkeys(("emulate", "check-igor", "check-nanonis", "check"), "Lab hardware"),
     }
@@ -141,8 +146,6 @@ class _ProgressView:
         self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
 
     def __call__(self, event: Any) -> None:
-        from explorer.engine.events import Measured
-
         if not isinstance(event, Measured):
             return
         v = event.objectives.get(self.objective)
@@ -157,8 +160,6 @@ class _ProgressView:
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
-    from explorer.engine.session import Session
-
     assert isinstance(session, Session)
     cfg = session.config
     first = cfg.objectives[0]
@@ -190,9 +191,7 @@ THREADS_HELP = (
 ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help=THREADS_HELP)]
 
 
-def use_threads(requested: int | None) -> Any:
+def use_threads(requested: int | None) -> ThreadChoice:
     """Choose this process's torch / BLAS thread count (explorer.engine.threads), apply it,
-    and return the choice (a ThreadChoice) to log."""
-    from explorer.engine.threads import apply_threads, choose_threads
-
+    and return the choice to log."""
     return apply_threads(choose_threads(requested))

@@ -6,17 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from explorer.plots.style import RC
+
 
 def save_task_plot(name: str, entry: dict[str, Any], out_dir: Path) -> Path | None:
     """`benchmark_<task>.png` under out_dir; None for a skipped task."""
     if "skipped" in entry:
         return None
-    import matplotlib
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from explorer.plots.style import RC
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     budgets = sorted(entry["budgets"], key=int)
     strategies = list(entry["budgets"][budgets[0]]["strategies"])

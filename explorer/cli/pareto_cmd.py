@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
+from explorer.analysis.pareto_report import pareto_table, write_csv
+from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
+from explorer.engine.rundir import is_run_dir
 from explorer.errors import ConfigError
 
 
@@ -19,11 +22,7 @@ def pareto(
     ] = None,
 ) -> None:
     """Print the final (feasible) Pareto front of a run and write it as CSV."""
-    from rich.table import Table
-
-    from explorer.analysis.pareto_report import pareto_table, write_csv
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
+    from rich.table import Table  # noqa: PLC0415
 
     if not is_run_dir(run_dir):
         raise ConfigError(

@@ -9,8 +9,13 @@ from typing import Annotated
 
 import typer
 
+from explorer.benchmark.leaderboard import leaderboard, markdown
+from explorer.benchmark.registry import load_registry
+from explorer.benchmark.run import run_task
 from explorer.cli.app import app, out
 from explorer.errors import ConfigError
+from explorer.plots.benchmark_figures import save_task_plot
+from explorer.sweep.executors import InlineExecutor, dask_executor
 
 DEFAULT_REGISTRY = Path("campaigns/benchmark/registry.yaml")
 
@@ -55,12 +60,6 @@ def benchmark(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("runs/benchmark"),
 ) -> None:
     """Run the benchmark suite and write leaderboard.md, leaderboard.json and a plot per task."""
-    from explorer.benchmark.leaderboard import leaderboard, markdown
-    from explorer.benchmark.registry import load_registry
-    from explorer.benchmark.run import run_task
-    from explorer.plots.benchmark_figures import save_task_plot
-    from explorer.sweep.executors import InlineExecutor, dask_executor
-
     reg = load_registry(registry)
     chosen = _names(tasks, list(reg.tasks), "--tasks")
     budget_list = _ints(budgets, "--budgets")
