@@ -50,8 +50,15 @@ def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
     return stored == parse_config(campaign).model_dump(mode="json")
 
 
-def _execute(task: SweepTask, threads: ThreadChoice) -> tuple[Path, bool]:
+def _task_threads(task: SweepTask) -> ThreadChoice:
+    """The task's thread count, applied to this worker process (logged with the run)."""
+    choice = ThreadChoice(task.threads, "sweep", available_cores(), busy_cores(), task.workers)
+    return apply_threads(choice)
+
+
+def _execute(task: SweepTask) -> tuple[Path, bool]:
     """Run (or reuse, or resume) the task's campaign; returns (run_dir, reused)."""
+    threads = _task_threads(task)
     previous = existing_run(Path(task.task_dir))
     if previous is not None:
         if not _same_campaign(previous, task.campaign):
@@ -78,8 +85,7 @@ def run_task(task: SweepTask) -> TaskResult:
     t0 = time.perf_counter()
     base = base_columns(task)
     try:
-        threads = ThreadChoice(task.threads, "sweep", available_cores(), busy_cores(), task.workers)
-        run_dir, reused = _execute(task, apply_threads(threads))
+        run_dir, reused = _execute(task)
         cfg = parse_config(task.campaign, source=task.key)
         result = summarise(RunData.load(run_dir), base, ground_truth(cfg))
     except Exception:
