@@ -18,6 +18,7 @@ import typer
 # command modules register themselves on `app` when imported
 from explorer.cli import bench_cmd as _bench_cmd  # noqa: F401
 from explorer.cli import bench_curiosity_cmd as _bench_curiosity_cmd  # noqa: F401
+from explorer.cli import benchmark_cmd as _benchmark_cmd  # noqa: F401
 from explorer.cli import check as _check  # noqa: F401
 from explorer.cli import check_nanonis as _check_nanonis  # noqa: F401
 from explorer.cli import compare_cmd as _compare_cmd  # noqa: F401

@@ -13,6 +13,7 @@ from explorer.cli.help_format import ExplorerApp, ExplorerGroup
 from explorer.cli.signals import install_stop_handlers
 from explorer.engine.events import Measured
 from explorer.engine.session import Session
+from explorer.engine.threads import ThreadChoice, apply_threads, choose_threads
 
 
 class _ExplorerCli(ExplorerGroup):
@@ -163,3 +164,15 @@ def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
     if outcome.status != "success":
         out.print(f"continue with: explorer resume {session.run_dir}")
     raise typer.Exit(EXIT_FOR_STATUS[outcome.status])
+
+
+THREADS_HELP = (
+    "threads for torch and BLAS (default: the cores available, less those busy now, at most 4)"
+)
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help=THREADS_HELP)]
+
+
+def use_threads(requested: int | None) -> ThreadChoice:
+    """Choose this process's torch / BLAS thread count (explorer.engine.threads), apply it,
+    and return the choice to log."""
+    return apply_threads(choose_threads(requested))

@@ -17,11 +17,14 @@ from explorer.bench.efficiency import to_json as efficiency_json
 from explorer.bench.latency import METHODS, LatencySettings, ratios, run_latency
 from explorer.bench.latency import to_json as latency_json
 from explorer.bench.targets import check_targets
+from explorer.bench.threads import bench_threads
+from explorer.bench.threads import ratios as thread_ratios
+from explorer.bench.threads import to_json as threads_json
 from explorer.cli.app import app, err, out
 from explorer.cli.help_format import ExplorerApp
 from explorer.cli.sweep_cmd import SweepReport
 from explorer.config import read_yaml
-from explorer.engine.threads import current_threads, limit_threads
+from explorer.engine.threads import available_cores, busy_cores, current_threads, limit_threads
 from explorer.errors import ConfigError
 from explorer.plots.efficiency_figures import save_efficiency_plots
 from explorer.sweep.execute import execute
@@ -282,3 +285,47 @@ def _efficiency_table(summary: list[StrategyCurves], steps: tuple[int, ...]) -> 
         )
         table.add_row(*cells)
     return table
+
+
+@bench_app.command("threads")
+def threads_bench(
+    campaign: Annotated[Path, typer.Argument(help="campaign YAML to time")] = Path(
+        "campaigns/phases-novelty.yaml"
+    ),
+    max_points: Annotated[int, typer.Option(help="measurements per run")] = 20,
+    settings: Annotated[
+        str, typer.Option(help="comma-separated --threads settings ('auto' = the default)")
+    ] = "auto",
+    load: Annotated[
+        int | None, typer.Option(help="CPU-burning background processes (default: one per core)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="campaign seed (the same for every run)")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the runs here")] = None,
+) -> None:
+    """The same campaign on a quiet machine, then under CPU-burning load: wall times, ratio."""
+    cores = available_cores()
+    n_load = cores if load is None else load
+    if max_points < 1 or n_load < 0:
+        raise ConfigError("--max-points must be >= 1 and --load >= 0")
+    parsed = tuple(
+        None if s.strip() == "auto" else int_list(s, "--settings")[0]
+        for s in settings.split(",")
+        if s.strip()
+    )
+    meta = {
+        "campaign": str(campaign),
+        "max_points": max_points,
+        "load": n_load,
+        "cores_available": cores,
+        "cores_busy_before": busy_cores(),
+        "seed": seed,
+    }
+    runs = bench_threads(campaign, max_points=max_points, settings=parsed, load=n_load, seed=seed)
+    for r in runs:
+        label = "auto" if r.threads is None else str(r.threads)
+        out.print(f"threads {label:>4}  load {r.load}  {r.wall_s:8.1f} s")
+    for label, ratio in thread_ratios(runs).items():
+        out.print(f"threads {label}: loaded / quiet = {ratio:.2f}x (target <= 1.5x)")
+    if json_out is not None:
+        json_out.write_text(json.dumps(threads_json(runs, meta), indent=2))
+        out.print(f"wrote {json_out}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from explorer.cli.app import app, out, run_session
+from explorer.cli.app import ThreadsOpt, app, out, run_session, use_threads
 from explorer.cli.help_format import ExplorerApp
 from explorer.config import load_config
 from explorer.datasets import CONVERTERS, detect_format, load_dataset
@@ -157,6 +157,7 @@ def replay(
     max_points: Annotated[int | None, typer.Option(help="override stop.max_points")] = None,
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """`run` the campaign with its instrument replaced by a replay of the --dataset file."""
     cfg = replay_config(
@@ -168,6 +169,6 @@ def replay(
         noise_relative=noise,
     )
     cfg = apply_overrides(cfg, max_points=max_points, seed=seed, out=out_dir)
-    session = start_new(cfg, subscribers=(live_report_for,))
+    session = start_new(cfg, subscribers=(live_report_for,), threads=use_threads(threads))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.app import app, out, run_session
-from explorer.config import CampaignConfig, load_config
+from explorer.cli.app import ThreadsOpt, app, out, run_session, use_threads
+from explorer.config import load_config
+from explorer.config.campaign_config import CampaignConfig
 from explorer.engine.build import validate_deep
 from explorer.engine.restore import load_run_config
 from explorer.engine.salvage import recover as recover_run
@@ -47,11 +48,17 @@ def run(
     seed: Annotated[int | None, typer.Option(help="override the campaign seed")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
     refuse_external(cfg, str(campaign))
-    session = start_new(cfg, arm_hardware=arm_hardware, subscribers=(live_report_for,))
+    session = start_new(
+        cfg,
+        arm_hardware=arm_hardware,
+        subscribers=(live_report_for,),
+        threads=use_threads(threads),
+    )
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
 
@@ -65,6 +72,7 @@ def resume(
     change_arming: Annotated[
         bool, typer.Option("--change-arming", help=CHANGE_ARMING_HELP)
     ] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
     refuse_external(load_run_config(run_dir), str(run_dir))
@@ -74,6 +82,7 @@ def resume(
         arm_hardware=arm_hardware,
         change_arming=change_arming,
         subscribers=(live_report_for,),
+        threads=use_threads(threads),
     )
     n = len(session.runner.campaign.observations)
     out.print(f"resuming {run_dir} after {n} measurements")

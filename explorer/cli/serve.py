@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.app import app, out
+from explorer.cli.app import ThreadsOpt, app, out, use_threads
 from explorer.dashboard.runs import open_runs
 from explorer.dashboard.security import AccessPolicy
 from explorer.errors import ConfigError
@@ -34,6 +34,7 @@ def serve(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="serve RUN_DIR without any steering actions")
     ] = False,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Serve a live dashboard: it follows the event log as it grows and steers the run
     (approve/veto, queue, votes, pause/resume/abort, weights) through its control files."""
@@ -46,6 +47,7 @@ def serve(
             "pip install -c constraints.txt -e '.[dashboard]'"
         ) from None
 
+    use_threads(threads)  # the dashboard's posterior maps fit models in this process
     writable = allow_actions if runs is not None else not read_only
     served = open_runs(run_dir, runs, writable)
     policy = AccessPolicy.for_bind(host, port if port else _free_port(host))

@@ -31,6 +31,12 @@ def sweep(
         Path | None, typer.Option("--out", help="parent directory (overrides output.dir)")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads", min=1, help="torch/BLAS threads per task (default: cores / workers)"
+        ),
+    ] = None,
 ) -> None:
     """Run every campaign of a sweep (finished ones are reused) and gather the results."""
     if sum(x is not None and x is not False for x in (scheduler, workers, serial or None)) > 1:
@@ -43,7 +49,12 @@ def sweep(
     report = SweepReport(len(plan.tasks), quiet)
     with report:
         outcome = execute(
-            plan, scheduler=scheduler, workers=workers, serial=serial, progress=report
+            plan,
+            scheduler=scheduler,
+            workers=workers,
+            serial=serial,
+            progress=report,
+            threads=threads,
         )
     _print_outcome(outcome)
     raise typer.Exit(0 if outcome.n_failed == 0 else 1)

@@ -149,6 +149,11 @@ class MOBOConfig(Strict):
     first model-based decision, as worst observed value − 0.1 × observed range per objective
     (logged as a `ref_point_chosen` event). Outcome constraints come from the campaign's
     `constraints:`.
+
+    `stall_threshold` (ehvi only): when the largest EHVI of a decision is below this fraction of
+    the hypervolume already dominated, the pick explores instead (`stall_explore`: `variance`,
+    the largest normalised posterior variance, or `maxmin`, the farthest candidate); `null`
+    keeps pure EHVI.
     """
 
     kind: Literal["mobo"]
@@ -160,6 +165,8 @@ class MOBOConfig(Strict):
     incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
     warm_start: bool = True
     refit_every: PositiveInt = 1
+    stall_threshold: Annotated[float, Field(gt=0, lt=1)] | None = 1e-3
+    stall_explore: Literal["variance", "maxmin"] = "variance"
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
@@ -187,6 +194,8 @@ class MOBOConfig(Strict):
             GPOptions(**self.gp.model_dump()),
             self.warm_start,
             self.refit_every,
+            self.stall_threshold,
+            self.stall_explore,
         )
 
 

@@ -87,6 +87,9 @@ class RunStarted(Event):
     feature_names: list[str]
     ref_point: dict[str, float] | None = None
     arming: str = ""  # ARMING_STATES; "" in logs written before it was recorded
+    # threads of torch / BLAS: n_threads, source (auto, option, sweep), cores_available,
+    # cores_busy, workers (explorer.engine.threads.ThreadChoice); None where the caller set none
+    threads: dict[str, int | str] | None = None
 
 
 ARMING_STATES = ("armed", "dry_run", "simulator", "replay")
@@ -126,6 +129,7 @@ class RunResumed(Event):
     pending: list[int]
     torn_line: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, int | str] | None = None  # as in run_started, chosen for this process
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,6 +52,7 @@ from explorer.engine.rundir import (
 )
 from explorer.engine.runner import Runner, RunState
 from explorer.engine.steering_loop import SteeringState
+from explorer.engine.threads import ThreadChoice
 from explorer.errors import InputFileError
 
 #: builds one event-log subscriber of a run from its directory and config (None: not wanted)
@@ -96,11 +97,13 @@ def start_new(
     *,
     arm_hardware: bool = False,
     subscribers: Sequence[SubscriberFactory] = (),
+    threads: ThreadChoice | None = None,
 ) -> Session:
     """Validate everything, create the run directory, write config + run_started.
 
     `subscribers` build the event-log subscribers of this run from its directory and config
-    (the CLI passes the live report; a factory may return None to stay out)."""
+    (the CLI passes the live report; a factory may return None to stay out). `threads`: the
+    torch / BLAS thread choice the caller applied to this process, logged in run_started."""
     library = validate_deep(cfg)  # raises ConfigError before anything exists
     campaign = build_campaign(cfg, library)
     initial_ids = initial_location_ids(cfg, library)
@@ -115,7 +118,11 @@ def start_new(
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         arming = arming_state(cfg, arm_hardware)
-        log.emit(run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming))
+        log.emit(
+            run_started_event(
+                cfg, run_dir, campaign, instrument.channels, versions, arming, threads
+            )
+        )
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
             log.emit(warning)
     except BaseException:
@@ -153,6 +160,7 @@ def run_started_event(
     channels: tuple[str, ...],
     versions: dict[str, str],
     arming: str,
+    threads: ThreadChoice | None = None,
 ) -> RunStarted:
     return RunStarted(
         run_id=run_dir.name,
@@ -169,6 +177,7 @@ def run_started_event(
         feature_names=list(campaign.library.feature_names),
         ref_point=explicit_ref_point(cfg),
         arming=arming,
+        threads=threads.to_dict() if threads is not None else None,
     )
 
 
@@ -201,9 +210,10 @@ def resume(
     arm_hardware: bool = False,
     change_arming: bool = False,
     subscribers: Sequence[SubscriberFactory] = (),
+    threads: ThreadChoice | None = None,
 ) -> Session:
-    """Reopen a run directory and continue the campaign from its log (`subscribers` as for
-    `start_new`).
+    """Reopen a run directory and continue the campaign from its log (`subscribers` and
+    `threads` as for `start_new`; the thread choice of this process goes into run_resumed).
 
     Whatever a crash left is put right first (explorer.engine.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
@@ -246,7 +256,9 @@ def resume(
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
             log.emit(
-                run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming)
+                run_started_event(
+                    cfg, run_dir, campaign, instrument.channels, versions, arming, threads
+                )
             )
         log.emit(
             RunResumed(
@@ -254,6 +266,7 @@ def resume(
                 pending=st.pending,
                 torn_line=contents.torn_tail,
                 versions=package_versions(),
+                threads=threads.to_dict() if threads is not None else None,
             )
         )
         for warning in resume_warnings(

@@ -30,6 +30,17 @@ Batches (n > 1) and pending points: Kriging believer for ehvi/parego/ucb_scalari
 conditioned on its own mean at the pick, and the believed objective vector joins the incumbent
 front); sequential greedy with jointly sampled pending points for log_nehvi.
 
+Stalled EHVI: on a finite set of real candidates the GPs soon predict the observed front well
+everywhere they have data and are confident (small posterior std) elsewhere, so after a few tens
+of measurements every candidate's EHVI is a vanishing fraction of the hypervolume already
+dominated (log-EHVI of -5 to -10 against a hypervolume of order 1): the argmax then ranks
+Gaussian tails, i.e. numerical noise, and the picks spread without purpose. When the largest
+EHVI of a decision is below `stall_threshold` times the incumbent hypervolume, the pick is
+exploration instead (`stall_explore`): the candidate of largest total posterior variance in
+objective units normalised to the observed range (`variance`, the model's own uncertainty), or
+the candidate farthest from every measured and already-picked location (`maxmin`). The
+suggestion's info says so (`stalled`, `ehvi_relative`). `stall_threshold: null` keeps pure EHVI.
+
 Numerical fallbacks, the same deterministic chain as gp_bo: a decision whose fits or posteriors
 fail (or are not finite) is redone with every GP on default hyperparameters and a noise floor,
 then with a max-min space-filling pick; each level and every numerical warning go into
@@ -50,7 +61,7 @@ from explorer.heavy_modules import heavy
 from explorer.library import CandidateSet
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
-from explorer.pareto import auto_ref_point, non_dominated_mask
+from explorer.pareto import auto_ref_point, hypervolume, non_dominated_mask
 from explorer.strategies import hypervolume_acq as hva
 from explorer.strategies.base import SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
@@ -60,6 +71,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 MOAcquisition = Literal["ehvi", "log_nehvi", "parego", "ucb_scalarized"]
 Incumbent = Literal["observed", "posterior_mean"]
+StallExplore = Literal["variance", "maxmin"]
 _TAU = 1e-3  # softplus temperature of ParEGO's smoothed improvement, in normalised units
 _Bound = tuple[int, float | None, float | None]  # (model column, lower, upper)
 
@@ -120,6 +132,9 @@ class MOBOStrategy:
         refit_every: re-optimise the hyperparameters every this many decisions (by step); in
             between, every GP is conditioned on all the data with the logged hyperparameters
             (one likelihood evaluation instead of an L-BFGS run: the fit dominates the cost).
+        stall_threshold: for `ehvi`, explore when the largest EHVI is below this fraction of
+            the incumbent hypervolume (None: never; see the module docstring).
+        stall_explore: how a stalled decision explores: `variance` or `maxmin`.
     """
 
     acquisition: MOAcquisition = "ehvi"
@@ -132,6 +147,8 @@ class MOBOStrategy:
     gp: GPOptions = field(default_factory=GPOptions)
     warm_start: bool = True
     refit_every: int = 1
+    stall_threshold: float | None = 1e-3
+    stall_explore: StallExplore = "variance"
     name: str = "mobo"
 
     def suggest(
@@ -339,11 +356,15 @@ class MOBOStrategy:
         base = hva.normal_base_samples(rng, self.mc_samples, models.n_objectives)
         alive = np.ones(len(pool), dtype=bool)
         out: list[Suggestion] = []
+        taken = pool.unit_features(obs.X)
         for _ in range(min(n, len(pool))):
             mean, std = models.predict(xc)
             scores, info = self._score(mean, std, front, ref, lo, hi, base, rng, models)
             scores = np.where(alive, scores, -np.inf)
+            if self._stalled(scores, front, ref, info):
+                scores = self._explore_scores(xc, std, taken, lo, hi, models, mean, alive)
             k = int(np.argmax(scores))
+            taken = np.vstack([taken, xc[k : k + 1]])
             out.append(self._suggestion(pool, k, float(scores[k]), mean, std, models, info, state))
             alive[k] = False
             if len(out) < n:
@@ -351,6 +372,43 @@ class MOBOStrategy:
                 if models.believed_feasible(mean[k]):
                     front = np.vstack([front, mean[k : k + 1, : models.n_objectives]])
         return out
+
+    def _stalled(
+        self, scores: FloatArray, front: FloatArray, ref: FloatArray, info: dict[str, Any]
+    ) -> bool:
+        """Whether every EHVI is negligible next to the incumbent hypervolume (noted in info)."""
+        if self.acquisition != "ehvi" or self.stall_threshold is None or not len(front):
+            return False
+        hv = hypervolume(front[non_dominated_mask(front)], ref)
+        best = float(np.max(scores))
+        if hv <= 0.0 or not np.isfinite(best):
+            return False
+        relative = float(np.exp(best) / hv)
+        info["ehvi_relative"] = relative
+        info["stalled"] = relative < self.stall_threshold
+        return bool(info["stalled"])
+
+    def _explore_scores(
+        self,
+        xc: FloatArray,
+        std: FloatArray,
+        taken: FloatArray,
+        lo: FloatArray,
+        hi: FloatArray,
+        models: _Models,
+        mean: FloatArray,
+        alive: BoolArray,
+    ) -> FloatArray:
+        """log exploration score of every candidate (dead ones -inf), feasibility-weighted."""
+        k = models.n_objectives
+        if self.stall_explore == "variance":
+            total = np.sum((std[:, :k] / (hi - lo)) ** 2, axis=1)
+        else:
+            d2 = ((xc[:, None, :] - taken[None, :, :]) ** 2).sum(axis=2)
+            total = d2.min(axis=1)
+        with np.errstate(divide="ignore"):
+            scores = np.log(total) + models.log_pof(mean, std)
+        return np.where(alive, scores, -np.inf)
 
     def _score(
         self,

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from explorer.engine.threads import available_cores, per_worker_threads
 from explorer.sweep.executors import InlineExecutor, completed, dask_executor
 from explorer.sweep.spec import SweepPlan, SweepTask
 from explorer.sweep.task_summary import TaskResult
@@ -59,19 +60,43 @@ def execute(
     serial: bool = False,
     executor: Executor | None = None,
     progress: Progress = lambda _: None,
+    threads: int | None = None,
 ) -> SweepOutcome:
     """Run every task, write results.parquet and curves.parquet, return the outcome.
 
     `executor`: any concurrent.futures Executor to run the tasks on (the caller closes it);
     otherwise `serial` runs them here and the default is a Dask cluster (`scheduler`,
-    `workers`)."""
+    `workers`). `threads`: torch / BLAS threads of each task; by default this machine's cores
+    divided among the local worker processes (1 each on a remote scheduler or an executor the
+    caller made, whose workers this process cannot count)."""
     results: list[TaskResult] = []
+    tasks = _with_threads(plan.tasks, threads, _local_workers(scheduler, workers, serial, executor))
     with _sweep_executor(scheduler, workers, serial, executor) as pool:
-        for task, outcome in completed(run_task, plan.tasks, pool):
+        for task, outcome in completed(run_task, tasks, pool):
             r = outcome if isinstance(outcome, TaskResult) else _failed(task, outcome)
             results.append(r)
             progress(r)
     return write_tables(plan, results)
+
+
+def _local_workers(
+    scheduler: str | None, workers: int | None, serial: bool, executor: Executor | None
+) -> int | None:
+    """How many processes of this machine run tasks at once (None: not known here)."""
+    if serial:
+        return 1
+    if scheduler is not None or executor is not None:
+        return None
+    return workers or available_cores()
+
+
+def _with_threads(
+    tasks: tuple[SweepTask, ...], threads: int | None, workers: int | None
+) -> tuple[SweepTask, ...]:
+    n_workers = workers or 1
+    unknown = threads is None and workers is None  # remote workers: one thread each
+    n_threads = 1 if unknown else per_worker_threads(threads, n_workers)
+    return tuple(replace(t, threads=n_threads, workers=n_workers) for t in tasks)
 
 
 def _failed(task: SweepTask, exc: Exception) -> TaskResult:

@@ -100,6 +100,7 @@ class SweepTask:
         campaign: the merged campaign mapping (validated), output.dir set to task_dir.
         task_dir: where its run directory lives.
         threads: numeric threads the worker may use for it.
+        workers: how many processes share the machine's cores with it (logged with threads).
     """
 
     sweep: str
@@ -110,6 +111,7 @@ class SweepTask:
     campaign: dict[str, Any]
     task_dir: str
     threads: int = 1
+    workers: int = 1
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from explorer.config import parse_config
 from explorer.engine.restore import load_run_config
 from explorer.engine.rundir import is_run_dir
 from explorer.engine.session import resume, start_new
-from explorer.engine.threads import limit_threads
+from explorer.engine.threads import ThreadChoice, apply_threads, available_cores, busy_cores
 from explorer.errors import RunDirError
 from explorer.report.live import live_report_for
 from explorer.sweep.spec import SweepTask
@@ -50,8 +50,15 @@ def _same_campaign(run_dir: Path, campaign: dict[str, Any]) -> bool:
     return stored == parse_config(campaign).model_dump(mode="json")
 
 
+def _task_threads(task: SweepTask) -> ThreadChoice:
+    """The task's thread count, applied to this worker process (logged with the run)."""
+    choice = ThreadChoice(task.threads, "sweep", available_cores(), busy_cores(), task.workers)
+    return apply_threads(choice)
+
+
 def _execute(task: SweepTask) -> tuple[Path, bool]:
     """Run (or reuse, or resume) the task's campaign; returns (run_dir, reused)."""
+    threads = _task_threads(task)
     previous = existing_run(Path(task.task_dir))
     if previous is not None:
         if not _same_campaign(previous, task.campaign):
@@ -62,10 +69,10 @@ def _execute(task: SweepTask) -> tuple[Path, bool]:
         stopped = RunData.load(previous).stopped
         if stopped is not None and stopped.status == "success":
             return previous, True
-        session = resume(previous, subscribers=(live_report_for,))
+        session = resume(previous, subscribers=(live_report_for,), threads=threads)
     else:
         cfg = parse_config(task.campaign, source=task.key)
-        session = start_new(cfg, subscribers=(live_report_for,))
+        session = start_new(cfg, subscribers=(live_report_for,), threads=threads)
     try:
         session.runner.run()
     finally:
@@ -78,7 +85,6 @@ def run_task(task: SweepTask) -> TaskResult:
     t0 = time.perf_counter()
     base = base_columns(task)
     try:
-        limit_threads(task.threads)
         run_dir, reused = _execute(task)
         cfg = parse_config(task.campaign, source=task.key)
         result = summarise(RunData.load(run_dir), base, ground_truth(cfg))

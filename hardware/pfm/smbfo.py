@@ -46,6 +46,7 @@ class SmBFOParams:
     baseline_height: float = 3.99
     peak1: tuple[float, float, float] = (31.48, 0.1004, 0.0218)  # height, centre, sigma
     peak2: tuple[float, float, float] = (49.82, 0.1719, 0.0282)
+    peak_width_scale: float = 1.0  # multiplies both peak sigmas (< 1: a narrow-optimum library)
     vc_fe_v: float = 3.0  # coercive half-width on the rhombohedral (FE) side
     vc_softening: float = 0.45  # fractional drop of Vc across the boundary
     vc_slope_v: float = -2.0  # per unit Sm fraction
@@ -107,8 +108,8 @@ class SmBFOSample:
         x = np.asarray(x_sm, float)
         return np.asarray(
             p.baseline_height
-            + p.peak1[0] * _gauss(x, p.peak1[1], p.peak1[2])
-            + p.peak2[0] * _gauss(x, p.peak2[1], p.peak2[2])
+            + p.peak1[0] * _gauss(x, p.peak1[1], p.peak1[2] * p.peak_width_scale)
+            + p.peak2[0] * _gauss(x, p.peak2[1], p.peak2[2] * p.peak_width_scale)
         )
 
     def fe_fraction(self, x_sm: FloatArray) -> FloatArray:

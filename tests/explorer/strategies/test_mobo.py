@@ -199,3 +199,24 @@ def test_log_nehvi_equals_closed_form_ehvi_without_noise() -> None:
     rel = np.abs(nehvi[big] / ehvi[big] - 1)
     assert big.sum() > 50 and np.median(rel) < 0.01 and np.quantile(rel, 0.95) < 0.05
     assert int(np.argmax(nehvi)) == int(np.argmax(ehvi))
+
+
+def test_stalled_ehvi_explores_the_farthest_candidate(setup) -> None:
+    lib, obs = setup
+    forced = MOBOStrategy("ehvi", gp=FAST, stall_threshold=0.999, stall_explore="maxmin")
+    (s,) = _suggest(forced, lib, obs)
+    assert s.info["stalled"] is True and s.info["ehvi_relative"] < 0.999
+    rest = lib.without(set(obs.ids.tolist()))
+    xc, xo = rest.unit_features(), lib.unit_features(obs.X)
+    d2 = ((xc[:, None, :] - xo[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+    assert s.location_id == int(rest.ids[int(np.argmax(d2))])
+
+
+def test_stalled_ehvi_by_variance_and_the_rule_switched_off(setup) -> None:
+    lib, obs = setup
+    by_var = _suggest(MOBOStrategy("ehvi", gp=FAST, stall_threshold=0.999), lib, obs)[0]
+    assert by_var.info["stalled"] is True
+    pure = _suggest(MOBOStrategy("ehvi", gp=FAST, stall_threshold=None), lib, obs)[0]
+    assert "stalled" not in pure.info
+    default = _suggest(MOBOStrategy("ehvi", gp=FAST), lib, obs)[0]
+    assert default.info["stalled"] is (default.info["ehvi_relative"] < 1e-3)

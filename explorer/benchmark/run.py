@@ -1,0 +1,98 @@
+"""Running the benchmark: each task is one sweep (its campaign as the base, the strategies as
+overrides, paired seeds) on one shared executor (explorer.sweep.executors), then every run is
+scored at every budget against the task's truth table."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explorer.analysis.rundata import RunData
+from explorer.benchmark.registry import RegistryConfig, TaskConfig, skip_reason
+from explorer.benchmark.scores import score_run
+from explorer.benchmark.truth import truth_table
+from explorer.config import load_config, parse_config
+from explorer.errors import ConfigError
+from explorer.sweep.execute import execute
+from explorer.sweep.spec import SweepPlan, deep_merge, plan_sweep
+
+
+@dataclass(frozen=True)
+class RunScore:
+    """One (strategy, seed) run of a task: its score at each budget and decision times."""
+
+    strategy: str
+    seed: int
+    scores: dict[int, float]
+    decision_s: list[float]
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    name: str
+    task: TaskConfig
+    runs: list[RunScore] = field(default_factory=list)
+    skipped: str | None = None
+    failed: list[str] = field(default_factory=list)
+
+
+def task_plan(
+    name: str, task: TaskConfig, reg: RegistryConfig, seeds: list[int], out: Path
+) -> SweepPlan:
+    """The sweep of one task: every strategy on the task campaign, the same seeds."""
+    base = load_config(task.campaign).model_dump(mode="json", by_alias=True)
+    base = deep_merge(base, task.overrides)
+    data = {
+        "schema_version": 1,
+        "name": name,
+        "base": base,
+        "overrides": {s: reg.strategies[s] for s in task.strategies},
+        "datasets": {"task": {}},
+        "seeds": seeds,
+        "max_points": max(task.budgets),
+        "output": {"dir": str(out)},
+    }
+    return plan_sweep(data, source=f"benchmark task {name}")
+
+
+def run_task(
+    name: str, task: TaskConfig, reg: RegistryConfig, seeds: list[int], out: Path, pool: Executor
+) -> TaskOutcome:
+    """Run (or reuse) every campaign of the task and score it; a task whose data is missing
+    is skipped with the reason."""
+    reason = skip_reason(task)
+    if reason is not None:
+        return TaskOutcome(name, task, skipped=reason)
+    plan = task_plan(name, task, reg, seeds, out)
+    outcome = execute(plan, executor=pool)
+    truth = truth_table(parse_config(plan.tasks[0].campaign))
+    runs, failed = [], []
+    for row in outcome.results:
+        if row["status"] != "success" or not row.get("run_dir"):
+            failed.append(f"{row['task']}: {row.get('reason')}")
+            continue
+        runs.append(_score(RunData.load(Path(row["run_dir"])), row, task, truth))
+    return TaskOutcome(name, task, runs, failed=failed)
+
+
+def _score(run: RunData, row: dict[str, Any], task: TaskConfig, truth: Any) -> RunScore:
+    ids = [int(i) for i in run.location_ids]
+    if len(ids) < max(task.budgets):
+        raise ConfigError(f"{run.run_dir}: {len(ids)} measurements, fewer than the budget")
+    scores = {b: score_run(task.score, truth, ids, b, run.directions) for b in task.budgets}
+    picks = [s for s in run.suggested if s.origin == "strategy"]
+    modelled = [s for s in picks if s.acquisition is not None]  # past a two-phase design
+    decisions = [float(s.decision_s) for s in (modelled or picks)]
+    return RunScore(str(row["override"]), int(row["seed"]), scores, decisions)
+
+
+def decision_times(runs: list[RunScore], strategy: str) -> tuple[float, float]:
+    """Median and 90th percentile of the strategy's decision times (s) over all its runs."""
+    t = np.array([d for r in runs if r.strategy == strategy for d in r.decision_s])
+    if not len(t):
+        return 0.0, 0.0
+    return float(np.median(t)), float(np.percentile(t, 90))

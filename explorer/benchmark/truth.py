@@ -1,0 +1,54 @@
+"""The ground truth of a benchmark task: every location's noise-free values.
+
+A simulated instrument exposes them (`expected_metrics`, never used for decisions); a replay
+serves recorded values, so measuring every location once through the campaign's own instrument
+and objective reduction gives exactly what a run would measure there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.config import CampaignConfig
+from explorer.engine.build import build_instrument, build_library, build_objectives
+from explorer.objectives import evaluate
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class TruthTable:
+    """Values (one array per name, library row order) and each location id's row."""
+
+    ids: NDArray[np.int64]
+    values: dict[str, FloatArray]
+
+    def rows(self, location_ids: NDArray[np.int64] | list[int]) -> NDArray[np.int64]:
+        index = {int(i): k for k, i in enumerate(self.ids)}
+        return np.array([index[int(i)] for i in location_ids], dtype=np.int64)
+
+
+def truth_table(cfg: CampaignConfig) -> TruthTable:
+    """Noise-free metrics of every library location (simulator) or its objectives (replay)."""
+    library = build_library(cfg)
+    instrument = build_instrument(cfg)
+    try:
+        expected = getattr(instrument, "expected_metrics", None)
+        if expected is not None:
+            rows = [expected(float(x), float(y)) for x, y in library.positions_mm]
+        else:
+            objectives = build_objectives(cfg)
+            rows = [
+                evaluate(
+                    objectives, instrument.measure_at(int(i), float(x), float(y), timeout_s=600.0)
+                )
+                for i, (x, y) in zip(library.ids, library.positions_mm, strict=True)
+            ]
+    finally:
+        instrument.close()
+    names = sorted(set().union(*rows)) if rows else []
+    values = {n: np.array([r.get(n, np.nan) for r in rows], float) for n in names}
+    return TruthTable(np.asarray(library.ids, np.int64), values)
