@@ -42,6 +42,7 @@ LAZY_PACKAGES = (
     "uvicorn",
     "plotly",
     "threadpoolctl",
+    "resource",
     "rich",
     "tty",
     "termios",

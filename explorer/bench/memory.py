@@ -69,7 +69,7 @@ def _lifetime_peak_mb() -> float:
     """Lifetime RSS peak from getrusage (POSIX); 0.0 where the platform has no `resource`
     module (Windows), so a benchmark still runs and reports tracemalloc's numbers."""
     try:
-        import resource
+        import resource  # noqa: PLC0415
     except ImportError:
         return 0.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
