@@ -36,6 +36,7 @@ from explorer.engine.events import (
     Voted,
     WarningEvent,
 )
+from explorer.engine.recommendations import recommend_campaign, to_event
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
@@ -97,6 +98,7 @@ class Runner:
         strict: bool = True,
         measure_timeout_s: float = 600.0,
         steering: SteeringConfig | None = None,
+        recommend_every: int = 10,
     ) -> None:
         self.run_dir = run_dir
         self.campaign = campaign
@@ -107,6 +109,8 @@ class Runner:
         self.batch_size = batch_size
         self.strict = strict
         self.measure_timeout_s = measure_timeout_s
+        self.recommend_every = recommend_every
+        self._recommended_n = -1
         self._abort = threading.Event()
         self.steering = Steering(
             run_dir, campaign, log, steering or SteeringConfig(), state.steering, self._read_votes
@@ -163,6 +167,7 @@ class Runner:
         even when the log cannot take the line (disk full): the run is then resumable from
         its last complete event."""
         try:
+            self.emit_recommendation()
             self.log.emit(
                 RunStopped(
                     status=status,
@@ -402,6 +407,17 @@ class Runner:
             )
         if self.campaign.observations.n_objectives > 1:
             self.emit_front(index)
+        n = len(self.campaign.observations)
+        if self.recommend_every and n % self.recommend_every == 0:
+            self.emit_recommendation()
+
+    def emit_recommendation(self) -> None:
+        """Log the model's recommendation for everything measured so far (once per count)."""
+        n = len(self.campaign.observations)
+        if n in (self._recommended_n, 0):
+            return
+        self._recommended_n = n
+        self.log.emit(to_event(recommend_campaign(self.campaign)))
 
     def _fault(self, s: Suggestion, exc: HardwareError) -> None:
         """Log a fault; stop the run unless only this location failed and strict is off.

@@ -30,7 +30,8 @@ class LibraryMapData:
         x_mm, y_mm: (m,) measured stage positions in visit order.
         values: (m,) objective values (user units; NaN = unusable measurement).
         origins: (m,) 'initial' | 'design' | 'strategy' | 'queue' per measurement.
-        best: index of the best value, or None.
+        best: index of the best feasible value, or None.
+        feasible: (m,) False where the measurement failed a constraint or a fit.
     """
 
     objective: str
@@ -42,6 +43,7 @@ class LibraryMapData:
     values: FloatArray
     origins: tuple[str, ...]
     best: int | None
+    feasible: NDArray[np.bool_] | None = None
 
 
 def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapData:
@@ -58,7 +60,8 @@ def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapDa
         pos[:, 1].copy(),
         values,
         tuple(origins(run)),
-        best_index(values, direction),
+        best_index(run.feasible_values(name), direction),
+        run.feasible.copy(),
     )
 
 
@@ -99,6 +102,9 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
     draw_outline(d.geometry, ax)
     ax.plot(d.x_mm, d.y_mm, "-", color=NEUTRAL, lw=0.6, alpha=0.8, zorder=1, label="visit path")
     ok = np.isfinite(d.values)
+    feas = np.ones_like(ok) if d.feasible is None else d.feasible
+    bad = ok & ~feas
+    ok &= feas
     sc = ax.scatter(
         d.x_mm[ok],
         d.y_mm[ok],
@@ -109,9 +115,28 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
         linewidths=0.3,
         zorder=2,
     )
-    if (~ok).any():
+    if bad.any():
         ax.scatter(
-            d.x_mm[~ok], d.y_mm[~ok], marker="x", s=16, c="k", lw=0.8, zorder=2, label="unusable"
+            d.x_mm[bad],
+            d.y_mm[bad],
+            marker="X",
+            s=26,
+            c="#b00020",
+            lw=0.3,
+            zorder=2,
+            label=f"infeasible ({int(bad.sum())})",
+        )
+    nan = ~np.isfinite(d.values)
+    if nan.any():
+        ax.scatter(
+            d.x_mm[nan],
+            d.y_mm[nan],
+            marker="x",
+            s=16,
+            c="k",
+            lw=0.8,
+            zorder=2,
+            label=f"unusable ({int(nan.sum())})",
         )
     if len(d.x_mm):
         ax.annotate("1", (d.x_mm[0], d.y_mm[0]), xytext=(-6, 4), textcoords="offset points")
@@ -128,7 +153,7 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
             edgecolors=HIGHLIGHT,
             lw=1.1,
             zorder=3,
-            label="best",
+            label="best (observed, feasible)",
         )
     if ok.any():
         ax.figure.colorbar(sc, ax=ax, label=d.label, shrink=0.9, pad=0.02)
