@@ -31,7 +31,6 @@ from numpy.typing import NDArray
 
 from explorer.constraints import OutcomeConstraint, feasible_mask
 from explorer.errors import ModelFitError
-from explorer.models.gp import fit_gp
 
 FloatArray = NDArray[np.float64]
 #: a measured location is recommended only when P(every constraint holds) is at least this
@@ -143,6 +142,14 @@ def recommend(data: MeasuredData, constraints: Sequence[OutcomeConstraint]) -> R
     return Recommendation(points, best, m, n_bad)
 
 
+def _fit_predict(X: FloatArray, y: FloatArray, at: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Posterior mean and std (user units) at `at` of a GP fitted to (X, y); torch is imported
+    only here, so reading logged recommendations never loads it."""
+    from explorer.models.gp import fit_gp
+
+    return fit_gp(X, y).predict(at)
+
+
 def _signs(data: MeasuredData) -> FloatArray:
     return np.array([1.0 if d == "maximize" else -1.0 for _, d in data.objectives])
 
@@ -150,7 +157,7 @@ def _signs(data: MeasuredData) -> FloatArray:
 def _objective_posteriors(data: MeasuredData, rows: NDArray[np.int64]) -> tuple[FloatArray, ...]:
     """(r, k) posterior mean and std (user units) of each objective at the feasible rows."""
     X = data.X[rows]
-    cols = [fit_gp(X, data.Y[rows, j]).predict(X) for j in range(data.Y.shape[1])]
+    cols = [_fit_predict(X, data.Y[rows, j], X) for j in range(data.Y.shape[1])]
     return np.column_stack([c[0] for c in cols]), np.column_stack([c[1] for c in cols])
 
 
@@ -164,7 +171,7 @@ def _p_feasible(
         fin = np.isfinite(v)
         if fin.sum() < MIN_FEASIBLE:
             continue  # too little data to model: the observed feasibility already filtered
-        mean, std = fit_gp(data.X[fin], v[fin]).predict(data.X[rows])
+        mean, std = _fit_predict(data.X[fin], v[fin], data.X[rows])
         p *= _prob_between(mean, np.maximum(std, 1e-12), c.min_value, c.max_value)
     return p
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "report.html"
 DEFAULT_REFRESH_S = 15
+#: the start of the reload tag a page written during a run carries
+REFRESH_TAG = '<meta http-equiv="refresh"'
 
 
 def run_is_active(run: RunData) -> bool:
@@ -270,7 +272,7 @@ def render_html(
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="refresh" content="{int(refresh_s)}">' if live else "",
+        f'{REFRESH_TAG} content="{int(refresh_s)}">' if live else "",
         f"<title>{html.escape(run.name)} — combi-explorer report</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(run.name)}</h1>",
