@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from explorer.analysis.geometry import LibraryGeometry, library_geometry
 from explorer.analysis.run_views import best_index, objective_label, origins
 from explorer.analysis.rundata import RunData
+from explorer.engine.recommendations import last_logged
 from explorer.plots.style import HIGHLIGHT, NEUTRAL, VALUE_CMAP
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class LibraryMapData:
         origins: (m,) 'initial' | 'design' | 'strategy' | 'queue' per measurement.
         best: index of the best feasible value, or None.
         feasible: (m,) False where the measurement failed a constraint or a fit.
+        recommended_xy_mm: (r, 2) the model's latest logged recommendation (see
+            explorer.models.recommend), empty when none was logged.
     """
 
     objective: str
@@ -44,6 +47,7 @@ class LibraryMapData:
     origins: tuple[str, ...]
     best: int | None
     feasible: NDArray[np.bool_] | None = None
+    recommended_xy_mm: FloatArray | None = None
 
 
 def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapData:
@@ -62,7 +66,14 @@ def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapDa
         tuple(origins(run)),
         best_index(run.feasible_values(name), direction),
         run.feasible.copy(),
+        _recommended_xy_mm(run),
     )
+
+
+def _recommended_xy_mm(run: RunData) -> FloatArray:
+    rec = last_logged(run.log.events)
+    points = rec.points if rec is not None else ()
+    return np.array([[p.x_mm, p.y_mm] for p in points], dtype=float).reshape(-1, 2)
 
 
 def draw_outline(geometry: LibraryGeometry, ax: Axes, *, candidates: bool = True) -> Axes:
@@ -154,6 +165,19 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
             lw=1.1,
             zorder=3,
             label="best (observed, feasible)",
+        )
+    rec = d.recommended_xy_mm
+    if rec is not None and len(rec):
+        ax.scatter(
+            rec[:, 0],
+            rec[:, 1],
+            marker="D",
+            s=60,
+            facecolors="none",
+            edgecolors="k",
+            lw=1.0,
+            zorder=3,
+            label=f"recommended (model, {len(rec)})",
         )
     if ok.any():
         ax.figure.colorbar(sc, ax=ax, label=d.label, shrink=0.9, pad=0.02)
