@@ -18,10 +18,15 @@ from explorer.errors import ExplorerError
 from explorer.models.recommend import Recommendation, RecommendedPoint
 
 
-def run_recommendation(run: RunData) -> Recommendation:
-    """The recommendation for everything the run measured."""
+def logged_recommendation(run: RunData) -> Recommendation | None:
+    """The logged recommendation if one covers every measurement (no GP fit, no torch)."""
     logged = last_logged(run.log.events)
-    if logged is not None and logged.n_measured == len(run.measured):
+    return logged if logged is not None and logged.n_measured == len(run.measured) else None
+
+
+def run_recommendation(run: RunData) -> Recommendation:
+    """The recommendation for everything the run measured (logged, else computed)."""
+    if (logged := logged_recommendation(run)) is not None:
         return logged
     try:
         campaign = campaign_before(logged_campaign(run.config), run.log.events, None)

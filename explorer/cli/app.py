@@ -140,11 +140,15 @@ def _progress_view(session: Any) -> Any:
 
 def _print_recommendation(run_dir: Any) -> None:
     """The final summary: the recommendation, the observed best and the infeasible count."""
-    from explorer.analysis.recommendation import run_recommendation, summary_lines
+    from explorer.analysis.recommendation import logged_recommendation, summary_lines
     from explorer.analysis.rundata import RunData
 
     data = RunData.load(run_dir)
-    for line in summary_lines(data, run_recommendation(data), max_points=8):
+    rec = logged_recommendation(data)
+    if rec is None:  # a model-free strategy: the run never loaded a model
+        out.print(f"recommendation: explorer recommend {run_dir} (fits a GP to the log)")
+        return
+    for line in summary_lines(data, rec, max_points=8):
         out.print(line)
 
 

@@ -43,17 +43,17 @@ class ProgressView:
             console=console,
             transient=False,
         )
-        self.task = self.progress.add_task("measuring", total=total, **self._fields())
+        self.task = self.progress.add_task("measuring", total=total, **self._fields())  # type: ignore[arg-type]
 
     def seed(self, events: Iterable[Any]) -> None:
         """Take in the events already in the log (a resumed run) without drawing each one."""
         n = sum(self._note(ev) for ev in events)
-        self.progress.update(self.task, completed=n, **self._fields())
+        self.progress.update(self.task, completed=n, **self._fields())  # type: ignore[arg-type]
 
     def __call__(self, event: Any) -> None:
         if self._note(event) or self._is_recommendation(event):
             advance = 1 if self._is_measured(event) else 0
-            self.progress.update(self.task, advance=advance, **self._fields())
+            self.progress.update(self.task, advance=advance, **self._fields())  # type: ignore[arg-type]
 
     @staticmethod
     def _is_measured(event: Any) -> bool:

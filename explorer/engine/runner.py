@@ -109,7 +109,10 @@ class Runner:
         self.batch_size = batch_size
         self.strict = strict
         self.measure_timeout_s = measure_timeout_s
-        self.recommend_every = recommend_every
+        # a model-free strategy (random, grid, designs) runs without the GP stack: its
+        # recommendation is computed from the log on demand (`explorer recommend`, the report)
+        self.recommend_every = recommend_every if hasattr(campaign.strategy, "explain") else 0
+        self._recommends = hasattr(campaign.strategy, "explain")
         self._recommended_n = -1
         self._abort = threading.Event()
         self.steering = Steering(
@@ -414,7 +417,7 @@ class Runner:
     def emit_recommendation(self) -> None:
         """Log the model's recommendation for everything measured so far (once per count)."""
         n = len(self.campaign.observations)
-        if n in (self._recommended_n, 0):
+        if not self._recommends or n in (self._recommended_n, 0):
             return
         self._recommended_n = n
         self.log.emit(to_event(recommend_campaign(self.campaign)))
