@@ -38,7 +38,7 @@ test: $(STAMP)
 check-science: $(STAMP)
 	$(BIN)/python -m pytest -q -m science -s -p no:cacheprovider tests/science tests/explorer/bench tests/hardware/pfm
 
-# The paper's full table (issue 7): 100 trial runs of ~220 full-grid im2spec evaluations each,
+# The paper's full table: 100 trial runs of ~220 full-grid im2spec evaluations each,
 # one process per core. Exits 1 unless the paper's numbers are reproduced.
 CURIOSITY_OUT ?= runs/check-curiosity
 CURIOSITY_DEVICE ?= cpu

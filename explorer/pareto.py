@@ -27,7 +27,7 @@ AUTO_REF_MARGIN = 0.1
 def non_dominated_mask(Y: FloatArray) -> BoolArray:
     """True for rows of Y (n, k; larger is better) that no other row dominates.
     Rows with non-finite values are never on the front. Duplicated rows are all kept."""
-    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting  # noqa: PLC0415
 
     Y = np.asarray(Y, float)
     mask = np.zeros(len(Y), dtype=bool)
@@ -42,7 +42,7 @@ def non_dominated_mask(Y: FloatArray) -> BoolArray:
 
 def hypervolume(Y: FloatArray, ref_point: FloatArray) -> float:
     """Hypervolume dominated by the rows of Y (larger is better) above `ref_point`."""
-    from pymoo.indicators.hv import HV
+    from pymoo.indicators.hv import HV  # noqa: PLC0415
 
     Y = np.asarray(Y, float)
     ref = np.asarray(ref_point, float)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from hardware.emulators import register_url_handler
 from hardware.errors import HardwareError
 from hardware.journal import Journal
 
@@ -48,9 +49,7 @@ class SerialTransport:
         self._port = serial_port if serial_port is not None else self._open(url, baudrate)
 
     def _open(self, url: str, baudrate: int) -> Any:
-        import serial
-
-        from hardware.emulators import register_url_handler
+        import serial  # noqa: PLC0415
 
         register_url_handler()
         try:

@@ -2,13 +2,12 @@
 
 L → 32 → bottleneck → 32 → L with tanh activations, trained full batch with Adam on the archive
 spectra (standardised per point). Deterministic: weights come from a torch generator seeded with
-`seed`, and the training is single-threaded full-batch.
+`seed`, and the training is single-threaded full-batch. torch is imported on the first fit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -18,6 +17,8 @@ def autoencoder_reconstruction(
     spectra: FloatArray, query: FloatArray, bottleneck: int, epochs: int, seed: int
 ) -> FloatArray:
     """Fit an autoencoder to (m, L) `spectra`; return its reconstruction of (q, L) `query`."""
+    import torch  # noqa: PLC0415  (the PCA scores never load torch)
+
     s = np.asarray(spectra, float)
     mean, scale = s.mean(axis=0), s.std(axis=0) + 1e-9
     x = torch.as_tensor((s - mean) / scale, dtype=torch.float64)

@@ -17,7 +17,7 @@ last ROI found; earlier ROIs are the ones already "invested in".
                β = `exploration_weight`. Why not EI: EI = f(μ − best, σ) is largest where σ is,
                and an exact GP's σ is largest on the library's edge and corners (half the
                neighbours), so EI spent ~70 % of the picks on the outer ring (15 % of the
-               locations) — measured, issue 8. G is largest in the middle of the largest
+               locations), measured on the phase library. G is largest in the middle of the largest
                unmeasured hole, and an edge location covers fewer neighbours than an interior
                one, so it is not edge-seeking; μ (not μ + σ) keeps the novelty term bounded.
 * acquisition  if max(EI)/ΣEI ≥ `full_local_threshold` (the region is "fully explored": the

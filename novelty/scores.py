@@ -21,8 +21,8 @@ sum, ``I_i = Σ_s w_s · norm_s(score_s)_i / Σ_s w_s``, where ``norm`` is eithe
   spectrum keeps a large value, which is what a discovery target needs; or
 * ``rank``: rank/(m − 1) in [0, 1], insensitive to scale.
 
-Robustness to single-spot outliers (issue 8, measured: dead spots and very noisy spectra took
-the top integrated scores — robust z ≥ 10, at the old clip — and the novelty GP chased them):
+Robustness to single-spot outliers (measured: without a clip, dead spots and very noisy spectra
+took the top integrated scores, robust z ≥ 10, and the novelty GP chased them):
 
 * the robust z is clipped at ``clip`` = 3 (it was 10), so one spectrum's influence on the
   integrated score, and so on the GP fitted to it, is bounded;
@@ -44,6 +44,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from novelty.autoencoder import autoencoder_reconstruction
 
 FloatArray = NDArray[np.float64]
 Normalisation = Literal["robust_z", "rank"]
@@ -197,8 +199,6 @@ class ReconstructionError:
 
     def _reconstruct(self, fit: FloatArray, query: FloatArray) -> FloatArray:
         if self.model == "autoencoder":
-            from novelty.autoencoder import autoencoder_reconstruction
-
             return autoencoder_reconstruction(fit, query, self.n_components, self.epochs, self.seed)
         mean = fit.mean(axis=0)
         _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)

@@ -1,4 +1,4 @@
-"""Audit of the code base: nothing loads untrusted files unsafely (issue 11, item 3).
+"""Audit of the code base: nothing loads untrusted files unsafely.
 
 Walks the syntax tree of every module in explorer/, hardware/ and novelty/ and fails on: pickle
 and its relatives (pickle, cPickle, dill, shelve, marshal, joblib), `np.load` without a literal

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
 
 from explorer.analysis.rundata import RunData
-from explorer.config.library import LibraryConfig
+from explorer.config.library_config import LibraryConfig
 from explorer.config.replay import DatasetLibrary
 from explorer.errors import ExplorerError
 from explorer.library import Rect
@@ -118,7 +118,7 @@ def _dataset_geometry(library: Any, section: dict[str, Any]) -> LibraryGeometry:
     )
     composition_at: CompositionFn | None = None
     if is_fraction:
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         tree = cKDTree(library.positions_mm)
         table = feats.copy()

@@ -1,5 +1,5 @@
 """Run-level progress metrics read from a run's event log: hypervolume curves, reference points,
-classes found; and the discovery metrics of issue 8 over arrays in measurement order (classes
+classes found; and the discovery metrics over arrays in measurement order (classes
 discovered, spectral-feature-space coverage, full-grid prediction error, travel distance).
 Shared by plots, reports, comparisons and benchmarks; no matplotlib, no torch.
 
@@ -165,7 +165,7 @@ def best_values(run: RunData) -> Mapping[str, tuple[float, int | None]]:
     return out
 
 
-# ---- discovery metrics (issue 8): pure numpy over arrays in measurement order ----------------
+# ---- discovery metrics: pure numpy over arrays in measurement order ------------------------
 
 
 def classes_discovered(labels: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:

@@ -6,9 +6,11 @@ Curves, against the measurement number (1-based):
 * `best_so_far` of each objective the runs share (user units and direction);
 * `hypervolume` when the runs share >= 2 objectives: recomputed for every run from its measured
   values against ONE reference point, so runs are comparable. It is the logged reference point
-  when every run logged the same one, otherwise derived from the pooled values of all runs
+  (the campaign's `ref_point:`; runs that logged none share it; runs that logged different ones
+  are refused), or, when no run logged one, derived from the pooled values of all runs
   (`reference` says which; derived values are comparable only within this comparison);
-* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`);
+* `classes_found` when runs log a class label scalar (`measured.scalars[classes_scalar]`), or,
+  with `classes=NAME`, from the ground-truth label NAME of the dataset each (replayed) run read;
 * `stage_travel`: cumulative straight-line stage travel in mm between measured locations (the
   cost SANE-style strategies trade against discovery).
 
@@ -36,8 +38,10 @@ from explorer.analysis.metrics import (
     objective_matrix,
     travel_distance_mm,
 )
+from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.rundir import is_run_dir
+from explorer.analysis.ground_truth import classes_found_from_dataset
 from explorer.errors import InputFileError
 
 CURVE_COLUMNS = ["run", "group", "seed", "metric", "objective", "step", "value"]
@@ -117,11 +121,24 @@ def _shared_objectives(runs: Sequence[RunData]) -> list[str]:
 
 
 def comparison_ref_point(runs: Sequence[RunData], names: Sequence[str]) -> RefPoint:
-    logged = [logged_ref_point(r) for r in runs]
-    if all(ref is not None and set(names) <= set(ref) for ref in logged):
-        first = {n: float(logged[0][n]) for n in names}  # type: ignore[index]
-        if all({n: float(ref[n]) for n in names} == first for ref in logged):  # type: ignore[index]
-            return RefPoint(first, "logged")
+    """The one reference point all runs are scored against: the one they logged (runs that
+    logged none share it), or, when no run logged one, a point derived from all their data.
+    Runs that logged different points are refused, naming them."""
+    logged = {str(r.run_dir): logged_ref_point(r) for r in runs}
+    points = {
+        run: {n: float(ref[n]) for n in names}
+        for run, ref in logged.items()
+        if ref is not None and set(names) <= set(ref)
+    }
+    distinct = {tuple(sorted(p.items())) for p in points.values()}
+    if len(distinct) > 1:
+        listed = "; ".join(f"{run}: {p}" for run, p in points.items())
+        raise InputFileError(
+            f"runs logged different hypervolume reference points ({listed}); compare runs of "
+            "one campaign-level `ref_point:` or give them the same one"
+        )
+    if points:
+        return RefPoint(next(iter(points.values())), "logged")
     pooled = np.vstack([objective_matrix(r, names) for r in runs])
     return derived_ref_point(pooled, names, [runs[0].directions[n] for n in names])
 
@@ -145,7 +162,11 @@ def _rows(
 
 
 def compare_runs(
-    paths: Sequence[Path], *, by: str = "strategy", classes_scalar: str = CLASS_SCALAR
+    paths: Sequence[Path],
+    *,
+    by: str = "strategy",
+    classes_scalar: str = CLASS_SCALAR,
+    classes: str | None = None,
 ) -> Comparison:
     """Curves and group statistics of the runs at `paths` (see module docstring)."""
     runs, skipped = load_runs(paths)
@@ -160,9 +181,10 @@ def compare_runs(
             dirs = [run.directions[n] for n in names]
             hv = hypervolume_curve(objective_matrix(run, names), dirs, ref.internal(names, dirs))
             rows += _rows(run, g, "hypervolume", "", hv)
-        classes = classes_found_curve(run, classes_scalar)
         if classes is not None:
-            rows += _rows(run, g, "classes_found", classes_scalar, classes)
+            rows += _rows(run, g, "classes_found", classes, classes_found_from_dataset(run, classes))
+        elif (found := classes_found_curve(run, classes_scalar)) is not None:
+            rows += _rows(run, g, "classes_found", classes_scalar, found)
         rows += _rows(run, g, "stage_travel", "", travel_distance_mm(run.positions_mm))
     curves = pd.DataFrame(rows, columns=CURVE_COLUMNS)
     labels = {n: _label(runs[0], n) for n in names}
@@ -170,8 +192,6 @@ def compare_runs(
 
 
 def _label(run: RunData, name: str) -> str:
-    from explorer.analysis.run_views import objective_label
-
     return objective_label(run, name)
 
 

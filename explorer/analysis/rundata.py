@@ -28,6 +28,7 @@ from explorer.engine.events import (
     read_events,
 )
 from explorer.engine.rundir import EVENTS_FILE, load_raw
+from explorer.errors import InputFileError
 
 FloatArray = NDArray[np.float64]
 
@@ -45,8 +46,6 @@ class RunData:
     def started(self) -> RunStarted:
         first = self.log.events[0] if self.log.events else None
         if not isinstance(first, RunStarted):
-            from explorer.errors import InputFileError
-
             raise InputFileError(f"{self.run_dir}: events.jsonl does not start with run_started")
         return first
 
@@ -143,7 +142,7 @@ class RunData:
     @cached_property
     def feasible(self) -> NDArray[np.bool_]:
         """(m,) True where every objective is finite and every outcome constraint holds."""
-        from explorer.constraints import feasible_mask
+        from explorer.constraints import feasible_mask  # noqa: PLC0415
 
         m = len(self.measured)
         cols = {n: self.values(n) for n in self.objective_names}

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -280,8 +281,6 @@ def _comparison_lines(c: PaperComparison) -> list[str]:
 
 def to_json(result: BenchmarkResult) -> dict[str, Any]:
     """Everything needed to redraw the figures and recheck the numbers."""
-    from importlib.metadata import version
-
     data: dict[str, Any] = {
         "settings": asdict(result.settings),
         "source_sha256": result.source_sha256,

@@ -24,39 +24,39 @@ import numpy as np
 
 from explorer.bench.memory import MemoryPeak, measure
 from explorer.bench.problems import LatencyProblem, make_problem
+from explorer.heavy_modules import heavy
 from explorer.strategies.base import Strategy, SuggestContext
+from explorer.strategies.skopt_strategy import SkoptStrategy
 
 #: a call slower than this is not repeated (one timing is enough to rank it)
 SLOW_S = 20.0
 
 
 def _gp_bo() -> Strategy:
-    from explorer.strategies.gp_bo import GPBOStrategy
+    GPBOStrategy = heavy("explorer.strategies.gp_bo", "GPBOStrategy")
 
     return GPBOStrategy("log_ei")
 
 
 def _botorch() -> Strategy:
-    from explorer.strategies.botorch_recipe import BotorchStrategy
+    BotorchStrategy = heavy("explorer.strategies.botorch_recipe", "BotorchStrategy")
 
     return BotorchStrategy()
 
 
 def _botorch_nehvi() -> Strategy:
-    from explorer.strategies.botorch_recipe import BotorchNEHVIStrategy
+    BotorchNEHVIStrategy = heavy("explorer.strategies.botorch_recipe", "BotorchNEHVIStrategy")
 
     return BotorchNEHVIStrategy()
 
 
 def _mobo() -> Strategy:
-    from explorer.strategies.mobo import MOBOStrategy
+    MOBOStrategy = heavy("explorer.strategies.mobo", "MOBOStrategy")
 
     return MOBOStrategy("ehvi")
 
 
 def _skopt() -> Strategy:
-    from explorer.strategies.skopt_strategy import SkoptStrategy
-
     return SkoptStrategy("EI")
 
 

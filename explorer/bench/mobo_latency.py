@@ -21,11 +21,8 @@ Medians of `repeats` interleaved repetitions; ratios are BoTorch (fit + qLogNEHV
 
 from __future__ import annotations
 
-import time
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +31,7 @@ from explorer.library import CandidateSet
 from explorer.observations import Observations
 from explorer.strategies import nehvi as _nehvi  # noqa: F401  (per-environment kernel cache)
 from explorer.strategies.base import SuggestContext
+from explorer.strategies.botorch_mobo_reference import botorch_recipe_s, timed
 from explorer.strategies.mobo import MOBOStrategy
 
 FloatArray = NDArray[np.float64]
@@ -79,76 +77,14 @@ def synthetic_problem(
     return lib.without(set(obs.ids.tolist())), obs
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
 def ours(cands: CandidateSet, obs: Observations) -> tuple[float, float]:
     """(cold, warm) seconds of one EHVI decision; warm starts from the cold one's state."""
     s = MOBOStrategy("ehvi", ref_point=REF_POINT)
     ctx = SuggestContext(seed=1, step=len(obs))
-    cold_s, picks = _timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), ctx))
+    cold_s, picks = timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), ctx))
     warm = SuggestContext(seed=1, step=len(obs), warm_start=dict(picks[0].model_state))
-    warm_s, _ = _timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), warm))
+    warm_s, _ = timed(lambda: s.suggest(cands, obs, 1, np.random.default_rng(0), warm))
     return cold_s, warm_s
-
-
-def botorch(
-    cands: CandidateSet, obs: Observations, chunk: int = 1000
-) -> tuple[float, float, float]:
-    """(fit, qLogNEHVI acquisition, analytic-EHVI acquisition) seconds of the BoTorch recipe."""
-    import torch
-    from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
-    from botorch.acquisition.multi_objective.logei import (
-        qLogNoisyExpectedHypervolumeImprovement,
-    )
-    from botorch.fit import fit_gpytorch_mll
-    from botorch.models import ModelListGP, SingleTaskGP
-    from botorch.models.transforms.outcome import Standardize
-    from botorch.sampling import SobolQMCNormalSampler
-    from botorch.utils.multi_objective.box_decompositions.non_dominated import (
-        NondominatedPartitioning,
-    )
-    from gpytorch.mlls import SumMarginalLogLikelihood
-
-    X = torch.as_tensor(cands.unit_features(obs.X), dtype=torch.float64)
-    Y = torch.tensor(np.array(obs.Y), dtype=torch.float64)
-    Xc = torch.as_tensor(cands.unit_features(), dtype=torch.float64).unsqueeze(1)
-    ref = torch.tensor(REF_POINT, dtype=torch.float64)
-
-    def fit() -> Any:
-        model = ModelListGP(
-            *[SingleTaskGP(X, Y[:, j : j + 1], outcome_transform=Standardize(m=1)) for j in (0, 1)]
-        )
-        fit_gpytorch_mll(SumMarginalLogLikelihood(model.likelihood, model))
-        return model
-
-    def argmax(acqf: Any) -> int:
-        with torch.no_grad():
-            vals = torch.cat([acqf(Xc[a : a + chunk]) for a in range(0, len(Xc), chunk)])
-        return int(vals.argmax())
-
-    def nehvi(model: Any) -> int:
-        sampler = SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=0)
-        acqf = qLogNoisyExpectedHypervolumeImprovement(
-            model, ref.tolist(), X_baseline=X, sampler=sampler, prune_baseline=True
-        )
-        return argmax(acqf)
-
-    def ehvi(model: Any) -> int:
-        with torch.no_grad():
-            mean = model.posterior(X).mean
-        part = NondominatedPartitioning(ref_point=ref, Y=mean)
-        return argmax(ExpectedHypervolumeImprovement(model, ref.tolist(), part))
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # BoTorch's numerical / optimisation notices
-        fit_s, model = _timed(fit)
-        acq_s, _ = _timed(lambda: nehvi(model))
-        ehvi_s, _ = _timed(lambda: ehvi(model))
-    return fit_s, acq_s, ehvi_s
 
 
 def mobo_latency(
@@ -162,11 +98,13 @@ def mobo_latency(
     One small warm-up decision of each runs first (imports, BoTorch's JIT-compiled kernel)."""
     cands, obs = synthetic_problem(12, 200, seed)
     ours(cands, obs)
-    botorch(cands, obs)
+    botorch_recipe_s(cands, obs, REF_POINT)
     rows = []
     for n in n_observations:
         cands, obs = synthetic_problem(n, n_candidates, seed)
-        times = [(*ours(cands, obs), *botorch(cands, obs)) for _ in range(repeats)]
+        times = [
+            (*ours(cands, obs), *botorch_recipe_s(cands, obs, REF_POINT)) for _ in range(repeats)
+        ]
         med = np.median(np.array(times), axis=0)
         rows.append(LatencyRow(n, len(cands), *(float(v) for v in med)))
     return rows

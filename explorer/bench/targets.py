@@ -1,4 +1,4 @@
-"""The latency targets of issue 10, checked against measured timings.
+"""The decision-latency targets, checked against measured timings.
 
 1 objective at 500 observations: >= 5x faster than BoTorch's recipe and >= 50x faster than
 scikit-optimize; 2 objectives at 500: >= 5x faster than BoTorch qLogNEHVI; 2000 observations over

@@ -16,20 +16,20 @@ import click
 import typer
 
 # command modules register themselves on `app` when imported
-from explorer.cli import bench as _bench  # noqa: F401
-from explorer.cli import bench_curiosity as _bench_curiosity  # noqa: F401
+from explorer.cli import bench_cmd as _bench_cmd  # noqa: F401
+from explorer.cli import bench_curiosity_cmd as _bench_curiosity_cmd  # noqa: F401
 from explorer.cli import check as _check  # noqa: F401
 from explorer.cli import check_nanonis as _check_nanonis  # noqa: F401
 from explorer.cli import compare_cmd as _compare_cmd  # noqa: F401
-from explorer.cli import dataset as _dataset  # noqa: F401
+from explorer.cli import dataset_cmd as _dataset_cmd  # noqa: F401
 from explorer.cli import demo as _demo  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
-from explorer.cli import pareto as _pareto  # noqa: F401
+from explorer.cli import pareto_cmd as _pareto_cmd  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
 from explorer.cli import recommend as _recommend  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli import serve as _serve  # noqa: F401
-from explorer.cli import sweep as _sweep  # noqa: F401
+from explorer.cli import sweep_cmd as _sweep_cmd  # noqa: F401
 from explorer.cli import vote as _vote  # noqa: F401
 from explorer.cli.app import app, err
 from explorer.errors import ExplorerError

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.engine.session import Session
 
 
 class _ExplorerCli(ExplorerGroup):
@@ -42,10 +43,12 @@ class _ExplorerCli(ExplorerGroup):
     )
     panels = {  # noqa: RUF012 (read-only class-level table)
         **dict.fromkeys(
-            ("demo", "validate", "run", "resume", "recover", "replay", "vote", "serve"),
+            ("demo", "validate", "run", "resume", "recover", "replay", "vote"),
             "Run a campaign",
         ),
-        **dict.fromkeys(("plot", "report", "recommend", "pareto", "compare"), "Look at runs"),
+        **dict.fromkeys(
+            ("serve", "plot", "report", "recommend", "pareto", "compare"), "Look at runs"
+        ),
         **dict.fromkeys(("dataset", "sweep", "benchmark", "bench"), "Datasets and benchmarks"),
         **dict.fromkeys(("emulate", "check-igor", "check-nanonis", "check"), "Lab hardware"),
     }
@@ -123,9 +126,9 @@ def _install_signal_handlers(abort: Any) -> None:
 
 def _progress_view(session: Any) -> Any:
     """The progress line, seeded from everything already in the log (a resumed run)."""
-    from explorer.cli.progress import ProgressView
-    from explorer.engine.events import read_events
-    from explorer.engine.rundir import EVENTS_FILE
+    from explorer.cli.progress import ProgressView  # noqa: PLC0415
+    from explorer.engine.events import read_events  # noqa: PLC0415
+    from explorer.engine.rundir import EVENTS_FILE  # noqa: PLC0415
 
     cfg = session.config
     view = ProgressView(
@@ -140,8 +143,8 @@ def _progress_view(session: Any) -> Any:
 
 def _print_recommendation(run_dir: Any) -> None:
     """The final summary: the recommendation, the observed best and the infeasible count."""
-    from explorer.analysis.recommendation import logged_recommendation, summary_lines
-    from explorer.analysis.rundata import RunData
+    from explorer.analysis.recommendation import logged_recommendation, summary_lines  # noqa: PLC0415
+    from explorer.analysis.rundata import RunData  # noqa: PLC0415
 
     data = RunData.load(run_dir)
     rec = logged_recommendation(data)
@@ -153,8 +156,6 @@ def _print_recommendation(run_dir: Any) -> None:
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
-    from explorer.engine.session import Session
-
     assert isinstance(session, Session)
     view = None if quiet else _progress_view(session)
     if view is not None:

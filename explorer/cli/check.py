@@ -14,7 +14,13 @@ from typing import Annotated, Any
 import typer
 
 from explorer.cli.app import app, out
+from explorer.config import load_config
+from explorer.config.paths import portable_path
 from explorer.errors import ConfigError, HardwareError
+from hardware.clock import RealClock
+from hardware.journal import Journal
+from hardware.vendors.asylum import AsylumBridge
+from hardware.vendors.asylum_check import check_igor
 
 
 @app.command("check-igor")
@@ -37,8 +43,6 @@ def check_igor_cmd(
     """Check the Igor set-up the Asylum bridge would drive (exchange folder, procedure files,
     .ibw reader, a running Igor); read-only, nothing moves. Exit 3 if a problem must be fixed
     before arming."""
-    from hardware.vendors.asylum_check import check_igor
-
     settings = _settings(target, igor_command, timeout_s)
     findings = check_igor(
         lambda: _bridge(settings), settings["exchange_dir"], procedures or [], probe=probe
@@ -53,11 +57,7 @@ def check_igor_cmd(
 
 def _settings(target: str, igor_command: str | None, timeout_s: float) -> dict[str, Any]:
     """Exchange folder, Igor command and timeout from a folder argument or a campaign YAML."""
-    from explorer.config.paths import portable_path
-
     if target.lower().endswith((".yaml", ".yml")):
-        from explorer.config import load_config
-
         inst = load_config(Path(target)).instrument
         pfm = getattr(inst, "pfm", None)
         if getattr(pfm, "kind", None) != "asylum":
@@ -82,10 +82,6 @@ def _settings(target: str, igor_command: str | None, timeout_s: float) -> dict[s
 
 
 def _bridge(settings: dict[str, Any]) -> Any:
-    from hardware.clock import RealClock
-    from hardware.journal import Journal
-    from hardware.vendors.asylum import AsylumBridge
-
     clock = RealClock()
     return AsylumBridge(
         settings["exchange_dir"],

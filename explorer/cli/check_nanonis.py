@@ -3,13 +3,17 @@ would drive (signal slots, scan frame, bias, Z controller, lock-in), before armi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from explorer.cli.app import app, out
+from explorer.config.lab import LabInstrumentConfig, NanonisPFMConfig
+from explorer.config.loading import load_config
 from explorer.errors import ConfigError, HardwareError
+from hardware.vendors.nanonis_check import check_session
 
 
 @app.command("check-nanonis")
@@ -19,12 +23,6 @@ def check_nanonis(
 ) -> None:
     """Connect to the campaign's Nanonis session and report what a run would rely on; sends
     only *Get commands (nothing moves). Exit 3 if a problem must be fixed before arming."""
-    from dataclasses import replace
-
-    from explorer.config.lab import LabInstrumentConfig, NanonisPFMConfig
-    from explorer.config.loading import load_config
-    from hardware.vendors.nanonis_check import check_session
-
     cfg = load_config(campaign)
     inst = cfg.instrument
     if not isinstance(inst, LabInstrumentConfig) or not isinstance(inst.pfm, NanonisPFMConfig):

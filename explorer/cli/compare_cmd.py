@@ -9,6 +9,8 @@ import typer
 
 from explorer.cli.app import app, err, out
 from explorer.errors import ConfigError
+from explorer.heavy_modules import heavy
+from explorer.plots.style import FORMATS, save
 
 
 @app.command()
@@ -26,18 +28,28 @@ def compare(
     classes_scalar: Annotated[
         str, typer.Option(help="measured scalar holding a class label, for classes-found curves")
     ] = "class_label",
+    classes: Annotated[
+        str | None,
+        typer.Option(
+            help="ground-truth label of the replayed dataset (e.g. phase_class) whose classes "
+            "found are scored; replaces --classes-scalar"
+        ),
+    ] = None,
 ) -> None:
     """Best-so-far / hypervolume / classes-found / stage-travel curves of many runs: median and
     IQR bands per group, plus compare_curves.csv and compare_summary.csv."""
-    from explorer.analysis.run_compare import compare_runs, final_table, write_csv
-    from explorer.plots.compare_figures import compare_figure
-    from explorer.plots.style import FORMATS, save
+    compare_runs = heavy("explorer.analysis.run_compare", "compare_runs")
+    final_table = heavy("explorer.analysis.run_compare", "final_table")
+    write_csv = heavy("explorer.analysis.run_compare", "write_csv")
+    compare_figure = heavy("explorer.plots.compare_figures", "compare_figure")
 
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    c = compare_runs(run_dirs, by=by, classes_scalar=classes_scalar)
+    c = compare_runs(run_dirs, by=by, classes_scalar=classes_scalar, classes=classes)
     for s in c.skipped:
         err.print(f"note: skipped {s}", markup=False)
+    if c.reference is not None:
+        out.print(f"hypervolume reference ({c.reference.source}): {c.reference.values}", markup=False)
     target = out_dir or run_dirs[0].resolve().parent / "comparison"
     for p in write_csv(c, target):
         out.print(f"wrote {p}")

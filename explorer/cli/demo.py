@@ -11,8 +11,12 @@ from typing import Annotated
 
 import typer
 
-from explorer.cli.app import app, out
+from explorer.cli.app import app, out, run_session
+from explorer.cli.plot import plot, report
+from explorer.config import load_config
+from explorer.engine.session import apply_overrides, start_new
 from explorer.errors import ConfigError
+from explorer.report.live import live_report_for
 
 DEMO_CAMPAIGN = "smbfo-gp-bo.yaml"
 
@@ -40,12 +44,6 @@ def demo(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Run a short simulated campaign, then write its plots and report and say where."""
-    from explorer.cli.app import run_session
-    from explorer.cli.plot import plot, report
-    from explorer.config import load_config
-    from explorer.engine.session import apply_overrides, start_new
-    from explorer.report.live import live_report_for
-
     cfg = load_config(campaign or demo_campaign())
     cfg = apply_overrides(cfg, max_points=max_points, seed=None, out=out_dir)
     session = start_new(cfg, subscribers=(live_report_for,))

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from explorer.cli.app import app, out
+from explorer.config.loading import load_config
+from explorer.engine.build import composition_function
 from explorer.errors import ConfigError
+from hardware.assembly.lab import constant_composition
+from hardware.assembly.samples import build_sample
+from hardware.assembly.specs import SampleSpec
+from hardware.clock import RealClock
+from hardware.emulators.nanonis import NanonisEmulator, NanonisTiming
+from hardware.emulators.nanonis_lab import stage_position
+from hardware.emulators.nanonis_server import NanonisTCPServer
+from hardware.emulators.prior import PriorEmulator
+from hardware.emulators.server import EmulatorPty, EmulatorTCPServer
+from hardware.emulators.zaber import ZaberEmulator
 
 DEFAULT_PORTS = {"zaber": 5555, "prior": 5555, "nanonis": 6501}
 
@@ -53,8 +66,6 @@ def emulate(
     if controller == "nanonis":
         _serve_nanonis(port, stage_port, campaign, time_scale, microstep_um, serve_s)
         return
-    from hardware.clock import RealClock
-    from hardware.emulators.server import EmulatorPty, EmulatorTCPServer
 
     emulator = _emulator(controller, RealClock(), fault or [], microstep_um)
     server: EmulatorPty | EmulatorTCPServer
@@ -82,12 +93,8 @@ def _wait(serve_s: float | None) -> None:
 def _emulator(controller: str, clock: object, faults: list[str], microstep_um: float) -> object:
     try:
         if controller == "zaber":
-            from hardware.emulators.zaber import ZaberEmulator
-
             return ZaberEmulator(clock, microstep_um=microstep_um, faults=faults)  # type: ignore[arg-type]
         if controller == "prior":
-            from hardware.emulators.prior import PriorEmulator
-
             return PriorEmulator(clock, faults=faults)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ConfigError(f"--fault: {exc}") from None
@@ -103,13 +110,6 @@ def _serve_nanonis(
     serve_s: float | None,
 ) -> None:
     """A Nanonis emulator over the simulated sample, beside an optional Zaber emulator."""
-    from hardware.clock import RealClock
-    from hardware.emulators.nanonis import NanonisEmulator
-    from hardware.emulators.nanonis_lab import stage_position
-    from hardware.emulators.nanonis_server import NanonisTCPServer
-    from hardware.emulators.server import EmulatorTCPServer
-    from hardware.emulators.zaber import ZaberEmulator
-
     timing = _nanonis_timing(time_scale)
     clock = RealClock()
     sample, composition_at, seed = _nanonis_sample(campaign)
@@ -133,10 +133,6 @@ def _serve_nanonis(
 
 def _nanonis_timing(time_scale: float) -> Any:
     """The emulator's timing with durations multiplied and speeds divided by `time_scale`."""
-    from dataclasses import fields, replace
-
-    from hardware.emulators.nanonis import NanonisTiming
-
     if time_scale <= 0:
         raise ConfigError(f"--time-scale {time_scale}: give a positive factor, e.g. 0.01")
     base = NanonisTiming()
@@ -149,14 +145,8 @@ def _nanonis_timing(time_scale: float) -> Any:
 
 
 def _nanonis_sample(campaign: Path | None) -> tuple[Any, Any, int]:
-    from hardware.assembly.lab import constant_composition
-    from hardware.assembly.samples import build_sample
-    from hardware.assembly.specs import SampleSpec
-
     if campaign is None:
         return build_sample(SampleSpec("smbfo"), 0), constant_composition, 0
-    from explorer.config.loading import load_config
-    from explorer.engine.build import composition_function
 
     cfg = load_config(campaign)
     name = getattr(getattr(cfg.instrument, "pfm", None), "sample", None)

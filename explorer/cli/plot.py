@@ -7,8 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, err, out
+from explorer.engine.rundir import is_run_dir
 from explorer.errors import ConfigError
+from explorer.plots.figures import render, write
+from explorer.plots.style import FORMATS
+from explorer.report.page import write_report
 
 if TYPE_CHECKING:
     from explorer.analysis.rundata import RunData
@@ -38,9 +43,6 @@ def parse_steps(text: str | None) -> list[int | None] | None:
 
 
 def load_run(run_dir: Path) -> RunData:
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
-
     if not is_run_dir(run_dir):
         raise ConfigError(
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"
@@ -61,9 +63,6 @@ def plot(
     ] = None,
 ) -> None:
     """Write every figure of a run into RUN_DIR/plots/."""
-    from explorer.plots.figures import render, write
-    from explorer.plots.style import FORMATS
-
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     chosen = parse_steps(steps)
@@ -89,8 +88,6 @@ def report(
 ) -> None:
     """Write RUN_DIR/report.html: one self-contained page (config, summary, figures, front,
     warnings); it reloads itself while the run is still active."""
-    from explorer.report.page import write_report
-
     load_run(run_dir)
     path = write_report(run_dir, steps=parse_steps(steps))
     out.print(f"wrote {path}")

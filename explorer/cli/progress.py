@@ -57,13 +57,13 @@ class ProgressView:
 
     @staticmethod
     def _is_measured(event: Any) -> bool:
-        from explorer.engine.events import Measured
+        from explorer.engine.events import Measured  # noqa: PLC0415
 
         return isinstance(event, Measured)
 
     @staticmethod
     def _is_recommendation(event: Any) -> bool:
-        from explorer.engine.events import Recommended
+        from explorer.engine.events import Recommended  # noqa: PLC0415
 
         return isinstance(event, Recommended)
 

@@ -22,9 +22,9 @@ def recommend(
 ) -> None:
     """Print where the model recommends the best material is (posterior mean among the
     feasible measured locations; the posterior Pareto set for several objectives)."""
-    from explorer.analysis.recommendation import run_recommendation, summary_lines
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
+    from explorer.analysis.recommendation import run_recommendation, summary_lines  # noqa: PLC0415
+    from explorer.analysis.rundata import RunData  # noqa: PLC0415
+    from explorer.engine.rundir import is_run_dir  # noqa: PLC0415
 
     if not is_run_dir(run_dir):
         raise ConfigError(

@@ -9,15 +9,27 @@ import typer
 
 from explorer.cli.app import app, out, run_session
 from explorer.config import load_config
+from explorer.config.campaign_config import CampaignConfig
 from explorer.engine.build import validate_deep
+from explorer.engine.restore import load_run_config
 from explorer.engine.session import apply_overrides, start_new
 from explorer.engine.session import resume as resume_run
+from explorer.errors import ConfigError
 from explorer.report.live import live_report_for
 
 ARM_HELP = (
     "allow a lab instrument to move real hardware; without it a lab config is a dry run "
     "(commands are journaled and answered by an emulator, nothing reaches the port)"
 )
+
+
+def refuse_external(cfg: CampaignConfig, where: str) -> None:
+    """`instrument: {kind: external}` is measured by the caller's code, not by the CLI."""
+    if cfg.instrument.kind == "external":
+        raise ConfigError(
+            f"{where}: instrument kind 'external' is measured by your own code; drive it from "
+            "Python with explorer.api.Experiment (docs/python-api.md)"
+        )
 
 
 @app.command()
@@ -33,6 +45,7 @@ def run(
 ) -> None:
     """Run a campaign from a YAML file (validated completely before anything moves)."""
     cfg = apply_overrides(load_config(campaign), max_points=max_points, seed=seed, out=out_dir)
+    refuse_external(cfg, str(campaign))
     session = start_new(cfg, arm_hardware=arm_hardware, subscribers=(live_report_for,))
     out.print(f"run directory: {session.run_dir}")
     run_session(session, quiet=quiet)
@@ -46,6 +59,7 @@ def resume(
     arm_hardware: Annotated[bool, typer.Option("--arm-hardware", help=ARM_HELP)] = False,
 ) -> None:
     """Continue a crashed, aborted or finished run from its event log."""
+    refuse_external(load_run_config(run_dir), str(run_dir))
     session = resume_run(
         run_dir, max_points=max_points, arm_hardware=arm_hardware, subscribers=(live_report_for,)
     )

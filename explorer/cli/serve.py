@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from explorer.cli.app import app, out
+from explorer.dashboard.runs import open_runs
+from explorer.dashboard.security import AccessPolicy
 from explorer.errors import ConfigError
+from explorer.heavy_modules import heavy
 
 
 @app.command()
@@ -34,9 +38,8 @@ def serve(
     """Serve a live dashboard: it follows the event log as it grows and steers the run
     (approve/veto, queue, votes, pause/resume/abort, weights) through its control files."""
     try:
-        from explorer.dashboard.runs import open_runs
-        from explorer.dashboard.security import AccessPolicy
-        from explorer.dashboard.server import address, serve_forever
+        address = heavy("explorer.dashboard.server", "address")
+        serve_forever = heavy("explorer.dashboard.server", "serve_forever")
     except ImportError as exc:
         raise ConfigError(
             f"explorer serve needs the dashboard extra ({exc.name} is missing): "
@@ -53,8 +56,6 @@ def serve(
 
 
 def _free_port(host: str) -> int:
-    import socket
-
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])

@@ -13,7 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
+from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
+from explorer.engine.rundir import is_run_dir
+from explorer.engine.votes import append_vote
 from explorer.errors import ConfigError
 
 
@@ -31,10 +34,6 @@ def vote(
 ) -> None:
     """Vote a measured location's spectrum good or bad; the strategy's vote model penalises the
     regions around bad ones (novelty strategy). Interactive without --location."""
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
-    from explorer.engine.votes import append_vote
-
     if not is_run_dir(run_dir):
         raise ConfigError(
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"
@@ -79,9 +78,7 @@ def novelty_by_location(data: Any) -> dict[int, dict[str, float]]:
 
 
 def _interactive(run_dir: Path, data: Any, last: int) -> None:
-    from rich.table import Table
-
-    from explorer.engine.votes import append_vote
+    from rich.table import Table  # noqa: PLC0415
 
     latest = data.measured[-max(1, last) :]
     info = novelty_by_location(data)

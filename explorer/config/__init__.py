@@ -4,7 +4,7 @@
 hardware and raises ConfigError with one line per problem.
 """
 
-from explorer.config.campaign import CampaignConfig, OutputConfig, StopConfig
+from explorer.config.campaign_config import CampaignConfig, OutputConfig, StopConfig
 from explorer.config.loading import load_config, parse_config, read_yaml
 from explorer.config.strategies import StrategyBuild, StrategyConfig
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.heavy_modules import heavy
 
 if TYPE_CHECKING:
     from explorer.config.strategy_build import StrategyBuild
@@ -63,9 +64,10 @@ class CuriosityConfig(Strict):
         return v
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.curiosity import CuriosityStrategy
-        from novelty.curiosity.acquisition import AcquisitionParams
-        from novelty.curiosity.learner import FeaturiserSettings, SurrogateSettings
+        CuriosityStrategy = heavy("explorer.strategies.curiosity", "CuriosityStrategy")
+        AcquisitionParams = heavy("novelty.curiosity.acquisition", "AcquisitionParams")
+        FeaturiserSettings = heavy("novelty.curiosity.learner", "FeaturiserSettings")
+        SurrogateSettings = heavy("novelty.curiosity.learner", "SurrogateSettings")
 
         m = self.models
         return CuriosityStrategy(

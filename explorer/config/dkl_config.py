@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, PositiveInt, Strict
+from explorer.heavy_modules import heavy
 
 if TYPE_CHECKING:
     from explorer.config.strategy_build import StrategyBuild
@@ -60,8 +61,8 @@ class DKLBOConfig(Strict):
     network: DKLNetworkConfig = Field(default_factory=DKLNetworkConfig)
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.models.dkl import DKLOptions
-        from explorer.strategies.dkl_bo import DKLBOStrategy
+        DKLOptions = heavy("explorer.models.dkl", "DKLOptions")
+        DKLBOStrategy = heavy("explorer.strategies.dkl_bo", "DKLBOStrategy")
 
         net = self.network.model_dump()
         net["hidden"] = tuple(net["hidden"])

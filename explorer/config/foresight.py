@@ -142,7 +142,7 @@ def farthest_pair(pos_mm: np.ndarray) -> tuple[tuple[int, int], float]:
     """Indices and distance of the two farthest points (the diameter), via the convex hull."""
     if len(pos_mm) < 2:
         return (0, 0), 0.0
-    from scipy.spatial import ConvexHull, QhullError
+    from scipy.spatial import ConvexHull, QhullError  # noqa: PLC0415
 
     try:
         idx = ConvexHull(pos_mm).vertices

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from explorer.config.base import XY, NonNegFloat, PositiveFloat, Range, Strict
-from explorer.config.safety import SafetyConfig, check_safety, omitted_safety_problems
+from explorer.config.safety_config import SafetyConfig, check_safety, omitted_safety_problems
+from explorer.config.strict_base import XY, NonNegFloat, PositiveFloat, Range, Strict
 from hardware.assembly.sample_check import sample_problems
 from hardware.assembly.sim import assemble_sim
 from hardware.assembly.specs import (

@@ -1,4 +1,4 @@
-"""The `instrument:` section: one of the simulated, lab or replay kinds, chosen by `kind:`."""
+"""The `instrument:` section: one of the simulated, lab, replay or external kinds, chosen by `kind:`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Annotated
 
 from pydantic import Field
 
+from explorer.config.external import ExternalInstrumentConfig
 from explorer.config.instrument import SimInstrumentConfig
 from explorer.config.lab import LabInstrumentConfig
 from explorer.config.replay import ReplayInstrumentConfig
 
 InstrumentConfig = Annotated[
-    SimInstrumentConfig | LabInstrumentConfig | ReplayInstrumentConfig, Field(discriminator="kind")
+    SimInstrumentConfig | LabInstrumentConfig | ReplayInstrumentConfig | ExternalInstrumentConfig,
+    Field(discriminator="kind"),
 ]

@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict
 from explorer.config.instrument import SimTimingConfig, SSPFMConfig, check_sim_faults
 from explorer.config.paths import PortablePath
-from explorer.config.safety import SafetyConfig, check_safety
+from explorer.config.safety_config import SafetyConfig, check_safety
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, Range, Strict
 from hardware.assembly.lab import assemble_lab
 from hardware.assembly.sample_check import sample_problems
 from hardware.assembly.specs import (

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from explorer.config.campaign import CampaignConfig
+from explorer.config.campaign_config import CampaignConfig
 from explorer.errors import ConfigError
 
 MAX_YAML_BYTES = 1_000_000
@@ -91,8 +91,6 @@ def _loc(loc: tuple[int | str, ...], tags: set[str]) -> str:
 
 def format_validation_error(exc: ValidationError) -> list[str]:
     """One line per problem: `key.path: what is wrong (how to fix it)`."""
-    from explorer.config.strategies import StrategyConfig  # noqa: F401 - tags below
-
     tags = _all_kind_tags()
     lines = []
     for err in exc.errors(include_url=False):

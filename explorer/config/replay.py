@@ -13,6 +13,7 @@ An unset variable is one error line saying which variable to set and why.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -23,13 +24,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from explorer.config.base import XY, NonNegFloat, PositiveFloat, Strict
 from explorer.config.paths import portable_path
+from explorer.config.strict_base import XY, NonNegFloat, PositiveFloat, Strict
+from explorer.datasets import load_dataset
+from explorer.datasets.patches import patch_features
 from explorer.errors import ConfigError
+from explorer.library import CandidateSet
 from hardware.assembly.replay import assemble_replay
 from hardware.assembly.specs import InstrumentBuild, ReplayInstrumentSpec
 from hardware.protocols import Instrument
-from hardware.replay import LibraryDataset
+from hardware.replay import LibraryDataset, ReplayTiming
 
 if TYPE_CHECKING:
     from explorer.library import CandidateSet
@@ -129,8 +133,6 @@ class _DatasetSource(Strict):
     sha256: Sha256 | None = None
 
     def _load(self, path: Path) -> LibraryDataset:
-        from explorer.datasets import load_dataset
-
         return load_dataset(path, self.format, self.format_options)
 
 
@@ -165,13 +167,9 @@ class DatasetLibrary(_DatasetSource):
         return self
 
     def build(self) -> CandidateSet:
-        from explorer.library import CandidateSet
-
         ds = self._load(self.path)
         keep = slice(None)
         if self.features == "image_patch":
-            from explorer.datasets.patches import patch_features
-
             channels = tuple(self.image_channels) if self.image_channels else None
             mask, feats, names = patch_features(ds, self.patch_size, self.patch_edge, channels)
             keep = mask  # type: ignore[assignment]
@@ -219,10 +217,6 @@ class ReplayInstrumentConfig(_DatasetSource):
     @field_validator("timing")
     @classmethod
     def _known_timing(cls, v: dict[str, float]) -> dict[str, float]:
-        import dataclasses
-
-        from hardware.replay import ReplayTiming
-
         known = {f.name for f in dataclasses.fields(ReplayTiming)}
         bad = sorted(set(v) - known)
         if bad:
@@ -243,7 +237,7 @@ class ReplayInstrumentConfig(_DatasetSource):
         """ConfigError if, with miss: error, some library location was never recorded."""
         if self.miss != "error":
             return
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         ds = self.load()
         tol = self.match_tolerance_mm or 0.25 * ds.spacing_mm()

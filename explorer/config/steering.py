@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from explorer.config.base import PositiveFloat, Strict
+from explorer.config.strict_base import PositiveFloat, Strict
 
 
 class SteeringConfig(Strict):

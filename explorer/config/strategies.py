@@ -11,11 +11,23 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import PositiveFloat, PositiveInt, Strict
 from explorer.config.curiosity_config import CuriosityConfig
 from explorer.config.dkl_config import DKLBOConfig
-from explorer.config.library import RegionConfig
+from explorer.config.library_config import RegionConfig
 from explorer.config.strategy_build import StrategyBuild
+from explorer.config.strict_base import PositiveFloat, PositiveInt, Strict
+from explorer.heavy_modules import heavy
+from explorer.strategies.composite import TwoPhaseStrategy
+from explorer.strategies.exclude import ExcludeRegionsStrategy
+from explorer.strategies.skopt_strategy import SkoptStrategy
+from explorer.strategies.space_filling import (
+    DesignStrategy,
+    GridStrategy,
+    MaxMinStrategy,
+    RandomStrategy,
+)
+from novelty.sane import SANEOptions
+from novelty.scores import IntegratedScore, default_scorers
 
 if TYPE_CHECKING:
     from explorer.strategies.base import Strategy
@@ -35,8 +47,6 @@ class RandomConfig(Strict):
     n: PositiveInt | None = None  # design size when used as two_phase.initial
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.space_filling import RandomStrategy
-
         return RandomStrategy()
 
 
@@ -46,8 +56,6 @@ class GridConfig(Strict):
     n: PositiveInt | None = None
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.space_filling import GridStrategy
-
         return GridStrategy(self.order)
 
 
@@ -57,8 +65,6 @@ class SobolConfig(Strict):
     scramble: bool = True
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.space_filling import DesignStrategy
-
         return DesignStrategy("sobol", self.n, self.scramble, name="sobol")
 
 
@@ -67,8 +73,6 @@ class LHSConfig(Strict):
     n: PositiveInt | None = None
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.space_filling import DesignStrategy
-
         return DesignStrategy("lhs", self.n, name="lhs")
 
 
@@ -78,8 +82,6 @@ class MaxMinConfig(Strict):
     space: Literal["features", "positions"] = "features"
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.space_filling import MaxMinStrategy
-
         return MaxMinStrategy(self.space, self.n)
 
 
@@ -113,8 +115,8 @@ class GPBOConfig(_SingleObjective):
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.models.gp import GPOptions
-        from explorer.strategies.gp_bo import GPBOStrategy
+        GPOptions = heavy("explorer.models.gp", "GPOptions")
+        GPBOStrategy = heavy("explorer.strategies.gp_bo", "GPBOStrategy")
 
         return GPBOStrategy(
             self.acquisition,
@@ -135,18 +137,17 @@ class SkoptConfig(_SingleObjective):
     kappa: PositiveFloat = 1.96
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.skopt_strategy import SkoptStrategy
-
         return SkoptStrategy(self.acq_func, self.xi, self.kappa, self.objective_index(b))
 
 
 class MOBOConfig(Strict):
     """Multi-objective GP BO (explorer.strategies.mobo): one GP per objective.
 
-    `ref_point` is `{objective: value}` in user units for every objective (hypervolumes of runs
-    of one campaign are then comparable), or `auto`: chosen once, at the first model-based
-    decision, as worst observed value − 0.1 × observed range per objective (logged as a
-    `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
+    The reference point is the campaign's top-level `ref_point:` (`{objective: value}` in user
+    units, shared by every strategy so hypervolumes of all runs compare). `ref_point` here is a
+    deprecated alias that must agree with it. Without either (`auto`) it is chosen once, at the
+    first model-based decision, as worst observed value − 0.1 × observed range per objective
+    (logged as a `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
     """
 
     kind: Literal["mobo"]
@@ -161,14 +162,15 @@ class MOBOConfig(Strict):
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def internal_ref_point(self, b: StrategyBuild) -> tuple[float, ...] | None:
-        if self.ref_point == "auto":
+        ref = self.ref_point if isinstance(self.ref_point, dict) else b.ref_point
+        if ref is None:
             return None
-        ref = self.ref_point
         return tuple(b.sign(name) * ref[name] for name in b.objective_names)
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.models.gp import GPOptions
-        from explorer.strategies.mobo import MOBOStrategy, ModelConstraint
+        GPOptions = heavy("explorer.models.gp", "GPOptions")
+        MOBOStrategy = heavy("explorer.strategies.mobo", "MOBOStrategy")
+        ModelConstraint = heavy("explorer.strategies.mobo", "ModelConstraint")
 
         constraints = tuple(
             ModelConstraint(c.name, *c.internal_bounds(b.sign(c.name))) for c in b.constraints
@@ -194,7 +196,7 @@ class BotorchConfig(_SingleObjective):
     kind: Literal["botorch"]
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.botorch_recipe import BotorchStrategy
+        BotorchStrategy = heavy("explorer.strategies.botorch_recipe", "BotorchStrategy")
 
         return BotorchStrategy(self.objective_index(b))
 
@@ -241,10 +243,8 @@ class NoveltyConfig(Strict):
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.models.gp import GPOptions
-        from explorer.strategies.novelty import NoveltyStrategy
-        from novelty.sane import SANEOptions
-        from novelty.scores import IntegratedScore, default_scorers
+        GPOptions = heavy("explorer.models.gp", "GPOptions")
+        NoveltyStrategy = heavy("explorer.strategies.novelty", "NoveltyStrategy")
 
         sc = self.score
         if sc.weights and sum(sc.weights.values()) <= 0:
@@ -280,8 +280,6 @@ class TwoPhaseConfig(Strict):
     then: StrategyConfig
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.composite import TwoPhaseStrategy
-
         n = self.initial.n or 8
         return TwoPhaseStrategy(self.initial.build(b), n, self.then.build(b))
 
@@ -295,8 +293,6 @@ class ExcludeConfig(Strict):
     wrapped: StrategyConfig
 
     def build(self, b: StrategyBuild) -> Strategy:
-        from explorer.strategies.exclude import ExcludeRegionsStrategy
-
         regions = tuple(r.build() for r in self.regions)
         return ExcludeRegionsStrategy(self.wrapped.build(b), regions)
 

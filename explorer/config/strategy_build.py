@@ -16,11 +16,13 @@ class StrategyBuild:
         objective_names: objectives in column order.
         directions: "maximize" / "minimize" per objective (empty: all maximised).
         constraints: the campaign's outcome constraints (user units).
+        ref_point: the campaign's hypervolume reference point (user units), if it gives one.
     """
 
     objective_names: tuple[str, ...]
     directions: tuple[str, ...] = ()
     constraints: tuple[OutcomeConstraint, ...] = ()
+    ref_point: dict[str, float] | None = None
 
     def sign(self, name: str) -> float:
         """+1 for a maximised objective (or an outcome), -1 for a minimised one."""

@@ -52,7 +52,7 @@ def _static(name: str) -> bytes:
 
 @cache
 def _plotly_js() -> bytes:
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # noqa: PLC0415
 
     return get_plotlyjs().encode("utf-8")
 

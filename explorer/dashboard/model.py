@@ -20,11 +20,12 @@ import numpy as np
 from explorer.analysis.geometry import library_geometry
 from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
+from explorer.analysis.spectra_figure_data import CurveData, _curve_for
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import LogContents
+from explorer.engine.restore import logged_campaign, replay_into
 from explorer.engine.steering import replay_steering, strategy_weights, with_weight
 from explorer.errors import ExplorerError
-from explorer.plots.spectra import CurveData, _curve_for
 
 JsonDict = dict[str, Any]
 
@@ -61,8 +62,6 @@ def library_view(run: RunData) -> LibraryView:
 
 def rebuilt_campaign(run: RunData) -> Campaign:
     """The campaign as it stands after the last logged event (raises ExplorerError)."""
-    from explorer.engine.restore import logged_campaign, replay_into
-
     campaign = logged_campaign(run.config)
     replay_into(campaign, LogContents(list(run.log.events), None), run.run_dir)
     return campaign
@@ -111,8 +110,6 @@ def posterior_json(run: RunData) -> JsonDict:
 def weights_json(run: RunData) -> dict[str, float]:
     """The strategy's tunable weights as they stand now (steered values included): the
     strategy built from the logged config with the logged weight changes applied."""
-    from explorer.engine.restore import logged_campaign
-
     try:
         strategy = logged_campaign(run.config).strategy
     except ExplorerError:

@@ -29,7 +29,6 @@ def address(policy: AccessPolicy) -> str:
 def _warm_up() -> None:
     """Import the strategies' model stack (torch, BoTorch) while the first page loads, so the
     first posterior request does not wait for it."""
-    import explorer.engine.build  # noqa: F401
 
 
 def _server(runs: RunSet, policy: AccessPolicy) -> uvicorn.Server:

@@ -21,7 +21,7 @@ ARRAY_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
 
 
 def _h5_arrays(path: Path) -> dict[str, FloatArray]:
-    import h5py
+    import h5py  # noqa: PLC0415
 
     found: dict[str, FloatArray] = {}
 

@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from explorer.analysis.rundata import RunData
 from explorer.datasets.common import FloatArray
 from explorer.datasets.tabular import safe_name
+from explorer.engine.rundir import RAW_RESERVED, is_run_dir, load_raw
 from explorer.errors import DatasetError
 from hardware.replay import Axis, Channel, DataArray, LibraryDataset
 
@@ -98,8 +100,6 @@ def units_of(name: str) -> str:
 
 
 def run_raw(run: Any, m: Any) -> dict[str, np.ndarray]:
-    from explorer.engine.rundir import RAW_RESERVED, load_raw
-
     return {k: v for k, v in load_raw(run.run_dir, m.raw).items() if k not in RAW_RESERVED}
 
 
@@ -117,9 +117,6 @@ def _scalars(visits: list[Any]) -> dict[str, DataArray]:
 
 def from_run(run_dir: Path, *, license: str = "", name: str = "") -> LibraryDataset:
     """The measured locations of a run as a replayable LibraryDataset (module docstring)."""
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
-
     if not is_run_dir(run_dir):
         raise DatasetError(f"{run_dir}: not a run directory (no events.jsonl)")
     run = RunData.load(run_dir)

@@ -58,7 +58,7 @@ def detect(path: Path) -> bool:
 def read_wave(path: Path) -> Wave:
     """One spectroscopy wave via igor2 (the optional extra [asylum])."""
     try:
-        from igor2 import binarywave  # type: ignore[import-untyped]
+        from igor2 import binarywave  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise DatasetError(
             "reading .ibw needs igor2: pip install 'combi-explorer[asylum]'"

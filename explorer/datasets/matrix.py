@@ -62,7 +62,7 @@ def detect_never(path: Path) -> bool:
 
 def read_matrix(path: Path, axis_in: str, ids: bool) -> tuple[FloatArray, FloatArray, Any]:
     """(axis (L,), spectra (n, L), ids (n,) or None) of a text matrix."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     try:
         raw = pd.read_csv(path, header=None, sep=None, engine="python", comment="#")

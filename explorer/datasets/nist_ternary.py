@@ -64,7 +64,7 @@ class Options:
 def detect(path: Path) -> bool:
     if path.suffix.lower() != ".mat":
         return False
-    import scipy.io
+    import scipy.io  # noqa: PLC0415
 
     try:
         names = {n for n, _, _ in scipy.io.whosmat(path)}
@@ -77,7 +77,7 @@ def convert(path: Path, options: dict[str, OptionValue]) -> LibraryDataset:
     opts = parse_options(Options, options, FORMAT)
     if opts.side_mm <= 0:
         raise DatasetError(f"option side_mm={opts.side_mm} must be > 0")
-    import scipy.io
+    import scipy.io  # noqa: PLC0415
 
     try:
         m = scipy.io.loadmat(path)

@@ -23,8 +23,8 @@ EXTRA = "pip install 'combi-explorer[pycroscopy]' (sidpy, pyNSID)"
 
 def _sidpy() -> tuple[Any, Any]:
     try:
-        import pyNSID  # type: ignore[import-untyped]
-        import sidpy  # type: ignore[import-untyped]
+        import pyNSID  # type: ignore[import-untyped]  # noqa: PLC0415
+        import sidpy  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise DatasetError(f"writing NSID needs the optional readers: {EXTRA}") from None
     return sidpy, pyNSID
@@ -55,7 +55,7 @@ def _dataset(sidpy: Any, arr: DataArray, title: str, axis: Any | None) -> Any:
 
 def write_nsid(ds: LibraryDataset, path: Path) -> Path:
     """Write the dataset's spectra and scalars as NSID (module docstring); returns the path."""
-    import h5py
+    import h5py  # noqa: PLC0415
 
     sidpy, pynsid = _sidpy()
     with h5py.File(path, "w") as h, warnings.catch_warnings():

@@ -53,7 +53,7 @@ class Options:
 def detect(path: Path) -> bool:
     if path.suffix.lower() not in (".h5", ".hdf5"):
         return False
-    import h5py
+    import h5py  # noqa: PLC0415
 
     try:
         with h5py.File(path, "r") as h:
@@ -78,7 +78,7 @@ def _units(quantity: str, stated: str) -> str:
 
 def _read(path: Path) -> tuple[list[str], list[str], FloatArray, FloatArray, FloatArray]:
     """(names, units, image (H, W, c), x_m, y_m)."""
-    import h5py
+    import h5py  # noqa: PLC0415
 
     names, units, planes = [], [], []
     try:

@@ -60,7 +60,7 @@ class Options:
 def detect(path: Path) -> bool:
     if path.suffix.lower() not in (".h5", ".hdf5"):
         return False
-    import h5py
+    import h5py  # noqa: PLC0415
 
     try:
         with h5py.File(path, "r") as h:
@@ -90,7 +90,7 @@ def despike(loops: FloatArray, threshold: float) -> tuple[FloatArray, np.ndarray
 
 
 def _read(path: Path) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    import h5py
+    import h5py  # noqa: PLC0415
 
     try:
         with h5py.File(path, "r") as h:

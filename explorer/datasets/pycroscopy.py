@@ -20,6 +20,7 @@ is listed as left out in the provenance.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def detect_nsid(path: Path) -> bool:
     """An HDF5 file with an NSID main dataset (attributes data_type and quantity)."""
     if path.suffix.lower() not in (".h5", ".hdf5"):
         return False
-    import h5py
+    import h5py  # noqa: PLC0415
 
     found: list[str] = []
 
@@ -121,7 +122,7 @@ def read_sidpy(path: Path, reader: str) -> dict[str, SidData]:
     if not name:
         raise DatasetError(f"{path}: no SciFiReaders reader for {path.suffix!r}; set reader=NAME")
     try:
-        import SciFiReaders  # type: ignore[import-untyped]
+        import SciFiReaders  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise DatasetError(f"{path}: reading it needs the optional readers: {EXTRA}") from None
     cls = getattr(SciFiReaders, name, None)
@@ -334,7 +335,6 @@ def _convert(path: Path, options: dict[str, OptionValue], fmt: str, reader: str)
         "source_sha256": digest,
         **ds.provenance,
     }
-    import dataclasses
 
     return dataclasses.replace(ds, provenance=prov)
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from explorer.config import CampaignConfig
 from explorer.config.instrument import SimInstrumentConfig
-from explorer.config.library import GridLibrary
+from explorer.config.library_config import GridLibrary
 from explorer.engine.build import Seeds, build_instrument, build_library
 from explorer.errors import AbortedError, ConfigError, HardwareError
 from explorer.library import CandidateSet, grid_positions

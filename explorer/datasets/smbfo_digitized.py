@@ -75,7 +75,7 @@ def _read(path: Path) -> FloatArray:
 
 
 def _resample(table: FloatArray, points: int) -> FloatArray:
-    from scipy.interpolate import CubicSpline
+    from scipy.interpolate import CubicSpline  # noqa: PLC0415
 
     grid = np.linspace(table[0, 0], table[-1, 0], points)
     mean = CubicSpline(table[:, 0], table[:, 1])(grid)

@@ -189,7 +189,7 @@ def _scalars(
 def label_array(values: Any, column: str) -> tuple[DataArray, str]:
     """Codes 0..k-1 of a class column with its k categories in sorted order (numbers sort as
     numbers: labels 0, 1, 2, 4 become categories '0', '1', '2', '4', no placeholder)."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     series = pd.Series(values)
     if series.isna().any():

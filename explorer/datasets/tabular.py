@@ -32,7 +32,7 @@ def base_suffix(path: Path) -> str:
 
 def read_table(path: Path, *, sheet: str = "") -> Any:
     """A pandas DataFrame of a CSV/TSV (.gz too), Parquet or Excel file; DatasetError if not."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     suffix = base_suffix(path)
     try:
@@ -79,7 +79,7 @@ def require_columns(df: Any, names: Sequence[str], what: str) -> None:
 
 def numeric_column(df: Any, name: str, what: str) -> np.ndarray:
     """Column values as float64; DatasetError naming the first non-numeric row."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     values = pd.to_numeric(df[name], errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy() & df[name].notna().to_numpy())

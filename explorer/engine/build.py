@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from explorer.config import CampaignConfig, StrategyBuild
-from explorer.config.campaign import XYPoint
+from explorer.config.campaign_config import XYPoint
 from explorer.config.foresight import foresee
 from explorer.config.instrument import SimInstrumentConfig
-from explorer.config.library import GridLibrary
+from explorer.config.library_config import GridLibrary
 from explorer.config.replay import DatasetLibrary, ReplayInstrumentConfig
 from explorer.config.strategies import walk
 from explorer.constraints import OutcomeConstraint
@@ -77,7 +77,10 @@ def build_constraints(cfg: CampaignConfig) -> tuple[OutcomeConstraint, ...]:
 
 
 def explicit_ref_point(cfg: CampaignConfig) -> dict[str, float] | None:
-    """The reference point written in the YAML (user units), if a strategy gives one."""
+    """The campaign's reference point (user units): the top-level `ref_point`, else the one a
+    strategy gives (the deprecated alias, checked to agree by the config)."""
+    if isinstance(cfg.ref_point, dict):
+        return {o.name: float(cfg.ref_point[o.name]) for o in cfg.objectives}
     for c in walk(cfg.strategy):
         ref = getattr(c, "ref_point", None)
         if isinstance(ref, dict):
@@ -125,7 +128,7 @@ def initial_location_ids(cfg: CampaignConfig, library: CandidateSet) -> list[int
     """Resolve `initial_points` (ids or stage positions) to location ids; ConfigError if bad."""
     pos = library.positions_mm
     if len(pos) > 1:
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         spacing = float(np.median(cKDTree(pos).query(pos, k=2)[0][:, 1]))
     else:
@@ -197,7 +200,10 @@ def build_campaign(cfg: CampaignConfig, library: CandidateSet) -> Campaign:
     constraints = build_constraints(cfg)
     strategy = cfg.strategy.build(
         StrategyBuild(
-            tuple(o.name for o in objectives), tuple(o.direction for o in objectives), constraints
+            tuple(o.name for o in objectives),
+            tuple(o.direction for o in objectives),
+            constraints,
+            explicit_ref_point(cfg),
         )
     )
     return Campaign(

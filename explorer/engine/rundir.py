@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from explorer.engine.events import to_jsonable
 from explorer.errors import RunDirError
 from hardware.journal import LockBusyError, drop_flock, take_flock
 from hardware.protocols import Measurement
@@ -171,8 +172,6 @@ def save_raw(run_dir: Path, index: int, m: Measurement) -> str:
     Besides the arrays the file holds the scalars, durations, times and meta as a JSON string
     (a plain unicode array, no pickle), so a measurement whose `measured` event was lost in a
     crash can be recovered whole on resume (`load_measurement`)."""
-    from explorer.engine.events import to_jsonable
-
     rel = raw_name(index)
     arrays = {k.replace("/", "_"): np.asarray(v) for k, v in m.arrays.items()}
     arrays["location_id"] = np.asarray(m.location_id)

@@ -165,6 +165,29 @@ class Runner:
             status, reason, len(self.campaign.observations), self.state.instrument_time_s
         )
 
+    # ---- driven step by step (the Python API) -----------------------------------------------
+    def next_batch(self, n: int) -> list[Suggestion]:
+        """Up to `n` next suggestions, chosen and logged exactly as the loop would."""
+        self.batch_size = n
+        return self._next_batch()
+
+    def measure(self, s: Suggestion) -> None:
+        """Measure one suggestion and log it as the loop does; ExplorerError if the run must
+        stop (abort, disk full), after which only `finish` is left."""
+        try:
+            self._measure(s)
+        except _StopRunError as stop:
+            raise ExplorerError(stop.reason) from None
+
+    def stop_reason(self) -> str | None:
+        """Why the loop would stop now (a stop rule met), or None."""
+        progress = RunProgress(self.campaign.observations, self.state.instrument_time_s)
+        return first_reason(self.stop_rules, progress)
+
+    def finish(self, status: Status, reason: str) -> None:
+        """Log `run_stopped` and close the instrument."""
+        self._finish(status, reason)
+
     def _finish(self, status: Status, reason: str) -> None:
         """Log `run_stopped` and close the instrument; the instrument is closed (safe state)
         even when the log cannot take the line (disk full): the run is then resumable from

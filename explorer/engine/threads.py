@@ -22,14 +22,14 @@ def limit_threads(n: int) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(n)
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     threadpool_limits(n)
 
 
 def current_threads() -> dict[str, int]:
     """What each pool uses now (for benchmark metadata)."""
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info  # noqa: PLC0415
 
     out = {f"{p['internal_api']}:{p['prefix']}": int(p["num_threads"]) for p in threadpool_info()}
     torch = sys.modules.get("torch")

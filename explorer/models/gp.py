@@ -196,7 +196,7 @@ class FittedGP:
         variance given only the k nearest training points (in lengthscale units: the most
         correlated ones) bounds the exact one from above; it is tight where data are dense.
         """
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         n = len(self.X)
         k = min(neighbours, n)

@@ -145,7 +145,7 @@ def recommend(data: MeasuredData, constraints: Sequence[OutcomeConstraint]) -> R
 def _fit_predict(X: FloatArray, y: FloatArray, at: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Posterior mean and std (user units) at `at` of a GP fitted to (X, y); torch is imported
     only here, so reading logged recommendations never loads it."""
-    from explorer.models.gp import fit_gp
+    from explorer.models.gp import fit_gp  # noqa: PLC0415
 
     return fit_gp(X, y).predict(at)
 

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from explorer.analysis.bands import MedianBand
 from explorer.analysis.histograms import HistogramData
 from explorer.plots.band_figures import draw_median_bands
+from explorer.plots.style import RC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
 def draw_histogram(d: HistogramData, ax: Axes) -> Axes:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     labels = {"curiosity": "Curiosity", "random": "Random"}
     for name, v in d.values.items():
@@ -56,12 +57,10 @@ def save_curiosity_plots(
     fmt: str = "png",
 ) -> list[Path]:
     """Write the loss and max-loss histograms and the loss curves; returns the paths."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from explorer.plots.style import RC
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     figures = {
         "curiosity_loss_hist": lambda ax: draw_histogram(loss, ax),

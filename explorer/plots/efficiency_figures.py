@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from explorer.analysis.bands import MedianBand
 from explorer.analysis.strategy_curves import StrategyCurves
 from explorer.plots.band_figures import draw_median_bands
+from explorer.plots.style import RC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,12 +58,10 @@ def draw_efficiency(d: EfficiencyData, ax: Axes) -> Axes:
 
 def save_efficiency_plots(summary: list[StrategyCurves], out_dir: str) -> list[str]:
     """One figure per library (best-so-far, and the true gap where the truth is known)."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from explorer.plots.style import RC
+    import matplotlib.pyplot as plt  # noqa: PLC0415
 
     paths = []
     with plt.rc_context(RC):  # type: ignore[arg-type]

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from explorer.analysis import posterior
+from explorer.analysis import (
+    budget_figure_data,
+    front_figure_data,
+    map_figure_data,
+    posterior,
+    spectra_figure_data,
+    ternary_figure_data,
+    trace_figure_data,
+)
+from explorer.analysis.geometry import library_geometry
 from explorer.analysis.posterior import PlotUnavailableError
 from explorer.analysis.rundata import RunData
 from explorer.plots import budget, fronts, maps, posterior_figures, spectra, ternary, traces
@@ -43,8 +52,6 @@ Steps = Sequence[int | None] | None
 
 
 def _aspect(run: RunData) -> float:
-    from explorer.analysis.geometry import library_geometry
-
     (x0, x1), (y0, y1) = library_geometry(run).extent_mm
     return max(min((y1 - y0) / max(x1 - x0, 1e-9), 1.5), 0.1)
 
@@ -52,7 +59,7 @@ def _aspect(run: RunData) -> float:
 def fig_map(run: RunData, name: str) -> Rendered:
     a = _aspect(run)
     fig = figure(DOUBLE_COLUMN_IN * 0.8, min(1.3 + 5.0 * a, 6.5))
-    maps.draw_library_map(maps.library_map_data(run, name), fig.subplots())
+    maps.draw_library_map(map_figure_data.library_map_data(run, name), fig.subplots())
     cap = (
         f"Measured {name.replace('_', ' ')} at each visited location (colour), over the "
         "library outline; the grey line is the visit order (1 = first), the star the best "
@@ -66,7 +73,7 @@ def fig_traces(run: RunData) -> Rendered:
     fig = figure(DOUBLE_COLUMN_IN, 2.5 * ((len(names) + 1) // 2))
     axes = fig.subplots((len(names) + 1) // 2, min(len(names), 2), squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
-        traces.draw_trace(traces.trace_data(run, name), ax)
+        traces.draw_trace(trace_figure_data.trace_data(run, name), ax)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     cap = (
@@ -146,8 +153,8 @@ def fig_pareto(run: RunData) -> Rendered:
         raise PlotUnavailableError("single-objective run, no Pareto front")
     fig = figure(DOUBLE_COLUMN_IN, 3.0)
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.25, 1])
-    fronts.draw_pareto(fronts.pareto_data(run), ax1)
-    hv = fronts.hypervolume_data(run)
+    fronts.draw_pareto(front_figure_data.pareto_data(run), ax1)
+    hv = front_figure_data.hypervolume_data(run)
     fronts.draw_hypervolume(hv, ax2)
     cap = (
         "Left: every measurement coloured by measurement number, logged Pareto fronts at "
@@ -159,7 +166,7 @@ def fig_pareto(run: RunData) -> Rendered:
 
 
 def fig_ternary(run: RunData, name: str, post: posterior.PosteriorMaps | None) -> Rendered:
-    d = ternary.ternary_data(run, name, post)
+    d = ternary_figure_data.ternary_data(run, name, post)
     fig = figure(DOUBLE_COLUMN_IN * 0.75, 3.6)
     ternary.draw_ternary(d, fig.subplots())
     cap = (
@@ -175,7 +182,7 @@ def fig_ternary(run: RunData, name: str, post: posterior.PosteriorMaps | None) -
 
 
 def fig_spectra(run: RunData) -> Rendered:
-    d = spectra.spectra_data(run)
+    d = spectra_figure_data.spectra_data(run)
     if not d.curves:
         raise PlotUnavailableError("no raw arrays with a loop or spectrum channel were found")
     cols = min(3, len(d.curves))
@@ -196,7 +203,7 @@ def fig_spectra(run: RunData) -> Rendered:
 
 
 def fig_budget(run: RunData) -> Rendered:
-    d = budget.time_budget_data(run)
+    d = budget_figure_data.time_budget_data(run)
     fig = figure(DOUBLE_COLUMN_IN, 2.6)
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.1])
     budget.draw_time_budget(d, ax1)
@@ -236,8 +243,6 @@ def render(run: RunData, *, steps: Steps = None) -> RenderResult:
 
 
 def _ternary(run: RunData, result: RenderResult) -> None:
-    from explorer.analysis.geometry import library_geometry
-
     if not library_geometry(run).is_ternary:
         result.notes.append("ternary plots: not applicable (the library is not ternary)")
         return

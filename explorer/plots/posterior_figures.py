@@ -66,7 +66,7 @@ def _when(d: PosteriorMaps) -> str:
 
 def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     """1-D model input (a binary composition spread): mean ± 2 std, data and the choice."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     x, mu = _profile(d, d.mean)
     _, lo = _profile(d, d.lower)
@@ -101,7 +101,7 @@ def shown(d: PosteriorMaps, which: str) -> FloatArray:
 
 def draw_acquisition_profile(d: PosteriorMaps, ax: Axes) -> Axes:
     """1-D model input: the acquisition over the composition axis and the logged choice."""
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     x, a = _profile(d, shown(d, "acquisition"))
     ax.plot(x, a, color=PALETTE[4], lw=1.3)

@@ -80,8 +80,8 @@ TIME_LABELS: dict[str, str] = {
 
 def figure(width_in: float = DOUBLE_COLUMN_IN, height_in: float = 2.6) -> Figure:
     """A new Figure (not registered with pyplot, so it is thread-safe and never leaks)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     with rc_context():
         fig = Figure(figsize=(width_in, height_in), layout="constrained")
@@ -91,7 +91,7 @@ def figure(width_in: float = DOUBLE_COLUMN_IN, height_in: float = 2.6) -> Figure
 
 def rc_context() -> Any:
     """Context manager applying RC (use around figure creation *and* drawing)."""
-    import matplotlib as mpl
+    import matplotlib as mpl  # noqa: PLC0415
 
     return mpl.rc_context(RC)  # type: ignore[arg-type]
 

@@ -44,9 +44,9 @@ def _seed(rng: np.random.Generator) -> int:
 
 def fit_single_task_gp(train_x: torch.Tensor, train_y: torch.Tensor) -> SingleTaskGP:
     """SingleTaskGP with BoTorch's defaults, fitted by fit_gpytorch_mll."""
-    from botorch.fit import fit_gpytorch_mll
-    from botorch.models import SingleTaskGP
-    from gpytorch.mlls import ExactMarginalLogLikelihood
+    from botorch.fit import fit_gpytorch_mll  # noqa: PLC0415
+    from botorch.models import SingleTaskGP  # noqa: PLC0415
+    from gpytorch.mlls import ExactMarginalLogLikelihood  # noqa: PLC0415
 
     model = SingleTaskGP(train_x, train_y)
     fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
@@ -63,7 +63,7 @@ def best_on_candidates(
     model cannot tell them apart, so each chosen feature vector maps to its first free row, and
     a batch larger than the number of distinct features takes further rows of the chosen ones.
     """
-    from botorch.optim import optimize_acqf_discrete
+    from botorch.optim import optimize_acqf_discrete  # noqa: PLC0415
 
     unique = torch.unique(xc, dim=0)
     chosen, values = optimize_acqf_discrete(acqf, q=min(q, len(unique)), choices=unique)
@@ -119,7 +119,7 @@ class BotorchStrategy:
         rng: np.random.Generator,
         ctx: SuggestContext | None = None,
     ) -> list[Suggestion]:
-        from botorch.utils.sampling import manual_seed
+        from botorch.utils.sampling import manual_seed  # noqa: PLC0415
 
         ctx = ctx or SuggestContext(step=len(observations))
         col = observations.Y[:, self.objective_index]
@@ -143,8 +143,8 @@ class BotorchStrategy:
     def _acquisition(
         model: SingleTaskGP, best_f: float, pending: torch.Tensor | None, q: int
     ) -> AcquisitionFunction:
-        from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement
-        from botorch.sampling import SobolQMCNormalSampler
+        from botorch.acquisition import LogExpectedImprovement, qLogExpectedImprovement  # noqa: PLC0415
+        from botorch.sampling import SobolQMCNormalSampler  # noqa: PLC0415
 
         if q == 1 and pending is None:
             return LogExpectedImprovement(model, best_f=best_f)
@@ -179,7 +179,7 @@ class BotorchNEHVIStrategy:
         rng: np.random.Generator,
         ctx: SuggestContext | None = None,
     ) -> list[Suggestion]:
-        from botorch.utils.sampling import manual_seed
+        from botorch.utils.sampling import manual_seed  # noqa: PLC0415
 
         ctx = ctx or SuggestContext(step=len(observations))
         obs = observations.finite()
@@ -200,12 +200,12 @@ class BotorchNEHVIStrategy:
     def _acquisition(
         self, model: Any, train_x: torch.Tensor, train_y: torch.Tensor, pending: Any
     ) -> AcquisitionFunction:
-        from botorch.acquisition.multi_objective.logei import (
+        from botorch.acquisition.multi_objective.logei import (  # noqa: PLC0415
             qLogNoisyExpectedHypervolumeImprovement,
         )
-        from botorch.sampling import SobolQMCNormalSampler
-        from botorch.utils.multi_objective.hypervolume import infer_reference_point
-        from botorch.utils.multi_objective.pareto import is_non_dominated
+        from botorch.sampling import SobolQMCNormalSampler  # noqa: PLC0415
+        from botorch.utils.multi_objective.hypervolume import infer_reference_point  # noqa: PLC0415
+        from botorch.utils.multi_objective.pareto import is_non_dominated  # noqa: PLC0415
 
         if self.ref_point is not None:
             ref = torch.tensor(self.ref_point, dtype=DTYPE)

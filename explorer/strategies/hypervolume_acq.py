@@ -74,8 +74,8 @@ def _cells_2d(Y: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _cells_botorch(Y: FloatArray, ref: FloatArray) -> tuple[FloatArray, FloatArray]:
-    import torch
-    from botorch.utils.multi_objective.box_decompositions.non_dominated import (
+    import torch  # noqa: PLC0415
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import (  # noqa: PLC0415
         NondominatedPartitioning,
     )
 

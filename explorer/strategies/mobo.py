@@ -46,6 +46,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.heavy_modules import heavy
 from explorer.library import CandidateSet
 from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
 from explorer.observations import Observations
@@ -398,7 +399,9 @@ class MOBOStrategy:
         ctx: SuggestContext,
         state: dict[str, Any],
     ) -> list[Suggestion]:
-        from explorer.strategies.nehvi import ColumnBound, log_nehvi, recorded_numerics
+        ColumnBound = heavy("explorer.strategies.nehvi", "ColumnBound")
+        log_nehvi = heavy("explorer.strategies.nehvi", "log_nehvi")
+        recorded_numerics = heavy("explorer.strategies.nehvi", "recorded_numerics")
 
         xc = pool.unit_features()
         usable = np.all(np.isfinite(obs.Y), axis=1)

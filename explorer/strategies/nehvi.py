@@ -57,9 +57,9 @@ class ColumnBound:
 def to_botorch(gp: FittedGP) -> SingleTaskGP:
     """A BoTorch SingleTaskGP equal to `gp` in standardised output units (same kernel, noise,
     constant mean and hyperparameters; no transforms)."""
-    from botorch.models import SingleTaskGP
-    from gpytorch.kernels import MaternKernel, ScaleKernel
-    from gpytorch.means import ConstantMean
+    from botorch.models import SingleTaskGP  # noqa: PLC0415
+    from gpytorch.kernels import MaternKernel, ScaleKernel  # noqa: PLC0415
+    from gpytorch.means import ConstantMean  # noqa: PLC0415
 
     x = torch.as_tensor(gp.X, dtype=DTYPE)
     z = torch.as_tensor((gp.y - gp.y_mean) / gp.y_scale, dtype=DTYPE).unsqueeze(-1)
@@ -142,12 +142,12 @@ def log_nehvi(
         seed: seed of the Sobol base samples.
         chunk: candidates scored per batched call.
     """
-    from botorch.acquisition.multi_objective.logei import (
+    from botorch.acquisition.multi_objective.logei import (  # noqa: PLC0415
         qLogNoisyExpectedHypervolumeImprovement,
     )
-    from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
-    from botorch.models import ModelListGP
-    from botorch.sampling import SobolQMCNormalSampler
+    from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective  # noqa: PLC0415
+    from botorch.models import ModelListGP  # noqa: PLC0415
+    from botorch.sampling import SobolQMCNormalSampler  # noqa: PLC0415
 
     model = ModelListGP(*[to_botorch(gp) for gp in gps])
     ref_z = [(float(r) - gps[j].y_mean) / gps[j].y_scale for j, r in enumerate(ref_point)]
@@ -178,7 +178,7 @@ def recorded_numerics() -> Iterator[list[str]]:
     """Collect (instead of raising) linear_operator's jitter warnings: near-duplicate baseline
     points make the joint sample covariance singular and BoTorch adds jitter, which is the
     intended fallback. The distinct messages are returned so the caller can log them."""
-    from linear_operator.utils.warnings import NumericalWarning
+    from linear_operator.utils.warnings import NumericalWarning  # noqa: PLC0415
 
     seen: list[str] = []
     with warnings.catch_warnings(record=True) as caught:

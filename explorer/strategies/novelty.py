@@ -16,7 +16,7 @@ Each decision:
    (ctx.votes: location id -> +1 good / −1 bad) train a constraint GP whose negative region is
    penalised (SANE's human gate).
 
-Why not EI on the novelty GP (the first version, measured on the phase library, issue 8): an
+Why not EI on the novelty GP (measured on the phase library): an
 exact GP's σ is largest on the library's rim, so EI put ~70-80 % of the picks on the outer ring
 (15 % of the locations), and dead spots with clipped robust z of 10 made the GP chase noise; the
 rare phase was found in 15 % of 20 seeds against 65 % for random picks. See novelty/sane.py.

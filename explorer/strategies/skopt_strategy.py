@@ -33,8 +33,8 @@ class SkoptStrategy:
     name: str = "skopt"
 
     def _optimizer(self, dim: int, seed: int) -> object:
-        from skopt import Optimizer
-        from skopt.space import Real
+        from skopt import Optimizer  # noqa: PLC0415
+        from skopt.space import Real  # noqa: PLC0415
 
         return Optimizer(
             [Real(0.0, 1.0) for _ in range(dim)],
@@ -55,7 +55,7 @@ class SkoptStrategy:
         rng: np.random.Generator,
         ctx: SuggestContext | None = None,
     ) -> list[Suggestion]:
-        from skopt.acquisition import _gaussian_acquisition
+        from skopt.acquisition import _gaussian_acquisition  # noqa: PLC0415
 
         ctx = ctx or SuggestContext(step=len(observations))
         col = observations.Y[:, self.objective_index]

@@ -181,7 +181,7 @@ def simulate_scenarios(
     Columns: scenario, seed, step (1 = first measurement), location_id, hypervolume,
     hv_fraction (of the table's true hypervolume), decision_s.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     jobs = [(problem, name, cfg, int(s), n_steps) for name, cfg in scenarios.items() for s in seeds]
     if executor is not None:

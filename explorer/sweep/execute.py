@@ -24,7 +24,7 @@ from typing import Any
 
 from explorer.sweep.executors import InlineExecutor, completed, dask_executor
 from explorer.sweep.spec import SweepPlan, SweepTask
-from explorer.sweep.summary import TaskResult
+from explorer.sweep.task_summary import TaskResult
 from explorer.sweep.tasks import base_columns, error_result, run_task
 
 RESULTS_FILE = "results.parquet"
@@ -81,7 +81,7 @@ def _failed(task: SweepTask, exc: Exception) -> TaskResult:
 
 def write_tables(plan: SweepPlan, results: list[TaskResult]) -> SweepOutcome:
     """results.parquet (one row per task, grid order) and curves.parquet (long format)."""
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415
 
     order = {t.key: k for k, t in enumerate(plan.tasks)}
     results = sorted(results, key=lambda r: order[r.row["task"]])

@@ -111,7 +111,7 @@ class _Indexed:
 
 def local_client(workers: int | None) -> tuple[Any, Any]:
     """A LocalCluster with `workers` single-threaded worker processes and its client."""
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # noqa: PLC0415
 
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(
@@ -129,7 +129,7 @@ def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     (close both when done), else (None, a client of the running scheduler at that address)."""
     if scheduler is None:
         return local_client(workers)
-    from distributed import Client
+    from distributed import Client  # noqa: PLC0415
 
     try:
         return None, Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")

@@ -28,8 +28,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from explorer.config.base import Name, PositiveInt, Strict
 from explorer.config.loading import format_validation_error, parse_config, read_yaml
+from explorer.config.strict_base import Name, PositiveInt, Strict
+from explorer.engine.build import validate_deep
 from explorer.errors import ConfigError
 
 Partial = dict[str, Any]
@@ -158,8 +159,6 @@ def _base_campaign(cfg: SweepConfig, source: str, base_dir: Path) -> Partial:
 def _expand(
     cfg: SweepConfig, base: Partial, sweep_dir: Path, source: str
 ) -> tuple[list[SweepTask], list[str]]:
-    from explorer.engine.build import validate_deep
-
     tasks: list[SweepTask] = []
     problems: list[str] = []
     for dataset, ds_partial in cfg.datasets.items():

@@ -24,7 +24,7 @@ from explorer.engine.threads import limit_threads
 from explorer.errors import RunDirError
 from explorer.report.live import live_report_for
 from explorer.sweep.spec import SweepTask
-from explorer.sweep.summary import TaskResult, ground_truth, summarise
+from explorer.sweep.task_summary import TaskResult, ground_truth, summarise
 
 
 def base_columns(task: SweepTask) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from hardware.clock import SimClock
+from hardware.emulators.prior import PriorEmulator
+from hardware.emulators.zaber import ZaberEmulator
 
 _REGISTRY: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
@@ -20,7 +22,7 @@ HANDLER_PACKAGE = "hardware.emulators.serial_handlers"
 
 def register_url_handler() -> None:
     """Make `serial.serial_for_url` understand `emu://` (idempotent)."""
-    import serial
+    import serial  # noqa: PLC0415
 
     if HANDLER_PACKAGE not in serial.protocol_handler_packages:
         serial.protocol_handler_packages.append(HANDLER_PACKAGE)
@@ -53,8 +55,6 @@ def _create(kind: str, q: dict[str, list[str]]) -> Any:
     clock = SimClock()
     faults = q.get("fault", [])
     if kind == "zaber":
-        from hardware.emulators.zaber import ZaberEmulator
-
         return ZaberEmulator(
             clock,
             device=int(_float(q, "device", 1)),
@@ -65,7 +65,6 @@ def _create(kind: str, q: dict[str, list[str]]) -> Any:
             delay_s=_float(q, "delay_ms", 1000.0) / 1000.0,
             faults=faults,
         )
-    from hardware.emulators.prior import PriorEmulator
 
     return PriorEmulator(
         clock,

@@ -88,7 +88,7 @@ class EmulatorPty:
     """A pseudo-terminal whose far end is the emulator (Linux/macOS). `.port` is the tty path."""
 
     def __init__(self, emulator: Any) -> None:
-        import tty
+        import tty  # noqa: PLC0415
 
         self.emulator = emulator
         self._master, self._slave = os.openpty()

@@ -280,7 +280,7 @@ class LibraryDataset:
         """Median nearest-neighbour distance between locations (1.0 for a single location)."""
         if len(self) < 2:
             return 1.0
-        from scipy.spatial import cKDTree
+        from scipy.spatial import cKDTree  # noqa: PLC0415
 
         d = cKDTree(self.positions_mm).query(self.positions_mm, k=2)[0][:, 1]
         return float(np.median(d))

@@ -284,7 +284,7 @@ def from_tree(where: str, nodes: Nodes, attrs: Attrs) -> LibraryDataset:
 
 # ---- HDF5 ------------------------------------------------------------------------------------
 def _h5_attr_value(value: Any) -> Any:
-    import h5py
+    import h5py  # noqa: PLC0415
 
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return np.asarray(value, dtype=h5py.string_dtype())
@@ -294,7 +294,7 @@ def _h5_attr_value(value: Any) -> Any:
 
 
 def _write_h5(path: Path, nodes: Nodes, attrs: Attrs) -> None:
-    import h5py
+    import h5py  # noqa: PLC0415
 
     with h5py.File(path, "w") as h:
         for key, arr in nodes.items():
@@ -309,7 +309,7 @@ def _write_h5(path: Path, nodes: Nodes, attrs: Attrs) -> None:
 
 
 def _read_h5(path: Path) -> tuple[Nodes, Attrs]:
-    import h5py
+    import h5py  # noqa: PLC0415
 
     nodes: Nodes = {}
     attrs: Attrs = {}
@@ -465,7 +465,7 @@ def is_library_dataset(path: Path) -> bool:
         return False
     try:
         if kind == "h5":
-            import h5py
+            import h5py  # noqa: PLC0415
 
             with h5py.File(path, "r") as h:
                 fmt = h.attrs.get("format", "")

@@ -181,7 +181,7 @@ class AsylumBridge:
 def load_ibw(path: Path) -> tuple[FloatArray, list[str], str]:
     """(data, column labels, note) of an .ibw file, via igor2 (the optional extra)."""
     try:
-        from igor2 import binarywave  # type: ignore[import-untyped]
+        from igor2 import binarywave  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise HardwareError(
             "reading Asylum .ibw files needs igor2: pip install 'combi-explorer[asylum]'"

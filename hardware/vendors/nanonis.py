@@ -64,7 +64,7 @@ class NanonisSettings:
 def client_class() -> Any:
     """The vendor client class, or a HardwareError naming the extra to install."""
     try:
-        from nanonis_spm import Nanonis  # type: ignore[import-untyped]
+        from nanonis_spm import Nanonis  # type: ignore[import-untyped]  # noqa: PLC0415
     except ImportError:
         raise HardwareError(
             "the Nanonis back end needs SPECS' client: pip install 'combi-explorer[nanonis]'"

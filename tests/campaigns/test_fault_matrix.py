@@ -1,4 +1,4 @@
-"""The instrument fault matrix (issue 11): every injected fault and its expected outcome.
+"""The instrument fault matrix: every injected fault and its expected outcome.
 
 Serial and stage faults go into the Zaber emulator behind the real driver (`kind: lab`);
 probe and PFM faults into the simulated probe/PFM (`faults:` of `kind: sim`). Each campaign

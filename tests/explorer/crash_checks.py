@@ -2,7 +2,7 @@
 
 `kill_chain` runs a campaign in a forked child that is SIGKILLed at the first kill point,
 resumes it in another child killed at the next one, and so on, then resumes to the end.
-`verify` then checks everything issue 11 asks of the result against an uninterrupted run with
+`verify` then checks everything a crash-safe run must keep against an uninterrupted run with
 the same seed: the log parses, every completed measurement is kept exactly once, no location is
 measured twice, the sequence and values equal the reference, raw files and the journal are
 intact with no temporary leftovers, and no stage move happened without the Z interlock.

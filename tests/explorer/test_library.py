@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.config.library import GridLibrary
+from explorer.config.library_config import GridLibrary
 from explorer.errors import CandidateError
 from explorer.library import (
     Circle,

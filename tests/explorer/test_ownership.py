@@ -1,4 +1,4 @@
-"""Concurrency and ownership, full and read-only disks (issue 11, item 5).
+"""Concurrency and ownership, full and read-only disks.
 
 Locks are held by a real second process (a subprocess that takes the flock and waits), so the
 refusals are the ones a second `explorer` would see; a stale lock is made by SIGKILLing that

@@ -1,4 +1,4 @@
-"""What the discovery science checks share (issue 8): one run's discovery numbers, their summary
+"""What the discovery science checks share: one run's discovery numbers, their summary
 over seeds, the printed table, and running many (strategy, seed) jobs in worker processes.
 
 A run is scored from the ground-truth classes of its measured locations in measurement order

@@ -1,5 +1,5 @@
 """How many measurements each strategy needs to discover every phase of the simulated library
-(issue-8 science check).
+(a science check).
 
 For every (strategy, seed), the shipped `campaigns/phases-novelty.yaml` with its strategy swapped
 and its seed replaced runs through the normal session and runner (real event log, simulated

@@ -1,5 +1,5 @@
 """The curiosity row of the phase-discovery table: curiosity on the replay of the simulated phase
-library (issue 8, done-means bullet 1).
+library.
 
 `curiosity` learns image patch -> spectrum, so it needs a structure image; the live simulated
 library has stage positions only. For each seed, the library that `phases_discovery` runs on

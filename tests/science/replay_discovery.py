@@ -1,5 +1,5 @@
 """How many measurements each strategy needs to discover every spectral class of a real replayed
-library (issue-8 science check, done-means bullet 2).
+library (a science check).
 
 Libraries: the PbTiO3 SS-PFM cube of the curiosity paper (`campaigns/external/pto-sspfm-replay.yaml`:
 49 x 49 pixels, spectrum = loop points 49:99, structure image = bias slice 25, 9 x 9 patches

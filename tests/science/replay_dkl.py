@@ -1,4 +1,4 @@
-"""Structure -> property exploration on a replayed BEPS map (issue-6 check).
+"""Structure -> property exploration on a replayed BEPS map (a science check).
 
 Every run is the shipped `campaigns/pto-beps-dkl.yaml` (replay of pto-beps-50x50, candidates =
 the 2500 scan pixels) with its strategy, feature set, seed and budget swapped, run through the

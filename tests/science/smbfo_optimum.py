@@ -1,4 +1,4 @@
-"""How many measurements each strategy needs to find the SmBFO optimum (issue-3 check).
+"""How many measurements each strategy needs to find the SmBFO optimum.
 
 For every seed, a campaign (the shipped `campaigns/smbfo-gp-bo.yaml` with its strategy swapped)
 runs through the normal session and runner on the simulated SmBFO library. The true optimum is the

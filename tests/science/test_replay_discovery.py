@@ -8,6 +8,7 @@ that the scores are what the event logs say. `make check-science` runs the table
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -61,7 +62,11 @@ def test_classes_are_kmeans_of_the_served_spectra(
     truth = _truth(case, tmp_path)
     base = _base(case)
     lib = read_yaml(base)["library"]  # every pixel of the dataset, not just the candidates
-    every = {**lib, "path": str(base.parent / lib["path"]), "features": "position"}
+    every = {
+        **lib,
+        "path": str(base.parent / os.path.expandvars(lib["path"])),
+        "features": "position",
+    }
     cfg = campaign_config(base, None, 0, tmp_path, 5, {"library": every, "initial_points": []})
     inst = build_instrument(cfg)
     channel_q = CASES[case].spectrum

@@ -12,18 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.analysis.report_data import front_table, run_is_active, summary_rows
 from explorer.analysis.rundata import RunData
 from explorer.cli import main
 from explorer.engine.rundir import RunLock
 from explorer.report.live import LiveReport, LiveReportWarning, StaleReportFixer
-from explorer.report.page import (
-    REPORT_FILE,
-    front_table,
-    render_html,
-    run_is_active,
-    summary_rows,
-    write_report,
-)
+from explorer.report.page import REPORT_FILE, render_html, write_report
 from tests.explorer import fixture_runs as runs
 
 

@@ -104,7 +104,7 @@ def test_breakdown_kills_the_rest_of_the_loop() -> None:
 
 
 def test_fitted_loop_area_agrees_with_numeric_integration(rng) -> None:
-    """Loop-area fitting vs trapezoid integration of the raw loop (issue 4, done means)."""
+    """Loop-area fitting vs trapezoid integration of the raw loop."""
     rows = []
     bias = triangle_waveform(10.0, 128, 1)
     rising = branch_directions(bias)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import NonNegFloat, PositiveFloat, Range, Strict, ordered
+from explorer.config.strict_base import NonNegFloat, PositiveFloat, Range, Strict, ordered
+from hardware.safety import SafetyPolicy
 
 if TYPE_CHECKING:
     from hardware.safety import SafetyPolicy, SoftFence
@@ -49,8 +50,6 @@ class SafetyConfig(Strict):
     def policy(
         self, controller_limits_mm: tuple[Range, Range], fence: SoftFence, settle_s: float
     ) -> SafetyPolicy:
-        from hardware.safety import SafetyPolicy
-
         data = self.model_dump(exclude={"soft_limits"})
         return SafetyPolicy(
             controller_limits_mm=controller_limits_mm, fence=fence, settle_s=settle_s, **data

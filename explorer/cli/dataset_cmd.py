@@ -9,8 +9,18 @@ import typer
 
 from explorer.cli.app import app, out, run_session
 from explorer.cli.help_format import ExplorerApp
+from explorer.config import load_config
+from explorer.datasets import CONVERTERS, detect_format, load_dataset
 from explorer.datasets.common import OptionValue
+from explorer.datasets.from_run import from_run
+from explorer.datasets.nsid_export import write_nsid
+from explorer.datasets.simulate import simulate_dataset
+from explorer.datasets.summary import describe
+from explorer.engine.replay_config import replay_config
+from explorer.engine.session import apply_overrides, start_new
 from explorer.errors import DatasetError
+from explorer.report.live import live_report_for
+from hardware.replay import write_dataset
 
 if TYPE_CHECKING:
     from hardware.replay import LibraryDataset
@@ -54,9 +64,6 @@ def inspect(
     sets: SetOpt = None,
 ) -> None:
     """Print a summary: locations, features, image, channels, scalars, ground truth, provenance."""
-    from explorer.datasets import detect_format, load_dataset
-    from explorer.datasets.summary import describe
-
     name = detect_format(path) if fmt == "auto" else fmt
     ds = load_dataset(path, name, parse_sets(sets))
     shown = name if name == "native" else f"{name}, converted in memory"
@@ -73,9 +80,6 @@ def convert(
     force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
 ) -> None:
     """Convert an external file (see `dataset formats`) into a library dataset."""
-    from explorer.datasets import load_dataset
-    from hardware.replay import write_dataset
-
     if target.exists() and not force:
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     ds = load_dataset(source, fmt, parse_sets(sets))
@@ -98,9 +102,6 @@ def from_run_cmd(
 ) -> None:
     """Write the measured locations of a run (raw arrays, scalars, objectives) as a library
     dataset, to replay the session later."""
-    from explorer.datasets.from_run import from_run
-    from hardware.replay import write_dataset
-
     for path in (target, nsid):
         if path is not None and path.exists() and not force:
             raise DatasetError(f"{path} exists; choose another name or pass --force")
@@ -108,8 +109,6 @@ def from_run_cmd(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_dataset(ds, target)
     if nsid is not None:
-        from explorer.datasets.nsid_export import write_nsid
-
         write_nsid(ds, nsid)
         out.print(f"wrote {nsid}: NSID for the pycroscopy tools")
     out.print(f"wrote {target}: {ds.name}, {len(ds)} locations, license: {ds.license}")
@@ -125,11 +124,6 @@ def simulate(
     force: Annotated[bool, typer.Option("--force", help="overwrite TARGET")] = False,
 ) -> None:
     """Measure every library location with the simulator and write a library dataset."""
-    from explorer.config import load_config
-    from explorer.datasets.simulate import simulate_dataset
-    from explorer.engine.session import apply_overrides
-    from hardware.replay import write_dataset
-
     if target.exists() and not force:
         raise DatasetError(f"{target} exists; choose another name or pass --force")
     cfg = apply_overrides(load_config(campaign), seed=seed)
@@ -146,8 +140,6 @@ def simulate(
 @dataset_app.command("formats")
 def formats() -> None:
     """List the external formats `dataset convert` understands."""
-    from explorer.datasets import CONVERTERS
-
     out.print("native: a combi-explorer library dataset (.h5 / .npz)")
     for name, conv in CONVERTERS.items():
         out.print(f"{name}: {conv.summary}")
@@ -167,11 +159,6 @@ def replay(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """`run` the campaign with its instrument replaced by a replay of the --dataset file."""
-    from explorer.config import load_config
-    from explorer.engine.replay_config import replay_config
-    from explorer.engine.session import apply_overrides, start_new
-    from explorer.report.live import live_report_for
-
     cfg = replay_config(
         load_config(campaign),
         dataset,

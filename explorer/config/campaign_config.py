@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from explorer.config.base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 from explorer.config.instrument_kinds import InstrumentConfig
-from explorer.config.library import LibraryConfig
-from explorer.config.objectives import ConstraintConfig, ObjectiveConfig, OutcomeConfig
+from explorer.config.library_config import LibraryConfig
+from explorer.config.objectives_config import ConstraintConfig, ObjectiveConfig, OutcomeConfig
 from explorer.config.paths import PortablePath
 from explorer.config.steering import SteeringConfig
 from explorer.config.strategies import (
@@ -20,6 +19,7 @@ from explorer.config.strategies import (
     walk,
     walk_with_keys,
 )
+from explorer.config.strict_base import Name, NonNegFloat, PositiveFloat, PositiveInt, Strict
 
 
 class NoImprovementConfig(Strict):
@@ -66,6 +66,7 @@ class CampaignConfig(Strict):
     objectives: Annotated[list[ObjectiveConfig], Field(min_length=1, max_length=8)]
     outcomes: Annotated[list[OutcomeConfig], Field(max_length=16)] = Field(default_factory=list)
     constraints: list[ConstraintConfig] = Field(default_factory=list)
+    ref_point: dict[str, float] | Literal["auto"] = "auto"
     strategy: StrategyConfig
     stop: StopConfig = Field(default_factory=StopConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -125,16 +126,33 @@ class CampaignConfig(Strict):
                 )
 
     def _check_ref_points(self, names: list[str]) -> None:
+        top = self.ref_point if isinstance(self.ref_point, dict) else None
+        if top is not None:
+            if len(names) < 2:
+                raise ValueError(
+                    "ref_point: a hypervolume reference point needs at least 2 objectives; "
+                    "remove it or add an objective"
+                )
+            _check_ref_names("ref_point", top, names)
         for key, cfg in walk_with_keys(self.strategy):
             ref = getattr(cfg, "ref_point", None)
             if not isinstance(ref, dict):
                 continue
-            unknown, missing = sorted(set(ref) - set(names)), sorted(set(names) - set(ref))
-            problems = ([f"names {unknown} match no objective"] if unknown else []) + (
-                [f"objectives {missing} have no value"] if missing else []
-            )
-            if problems:
+            _check_ref_names(f"{key}.ref_point", ref, names)
+            if top is not None and any(float(ref[n]) != float(top[n]) for n in names):
                 raise ValueError(
-                    f"{key}.ref_point: {' and '.join(problems)}; give one value per objective "
-                    f"{names}, or write `ref_point: auto`"
+                    f"{key}.ref_point {ref} disagrees with the campaign's ref_point {top}; "
+                    f"delete {key}.ref_point (a deprecated alias) and keep the top-level one"
                 )
+
+
+def _check_ref_names(key: str, ref: dict[str, float], names: list[str]) -> None:
+    unknown, missing = sorted(set(ref) - set(names)), sorted(set(names) - set(ref))
+    problems = ([f"names {unknown} match no objective"] if unknown else []) + (
+        [f"objectives {missing} have no value"] if missing else []
+    )
+    if problems:
+        raise ValueError(
+            f"{key}: {' and '.join(problems)}; give one value per objective "
+            f"{names}, or write `ref_point: auto`"
+        )

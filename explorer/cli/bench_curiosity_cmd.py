@@ -1,19 +1,27 @@
 """`explorer bench curiosity`: the paper's curiosity-vs-random evaluation on the PTO SSPFM cube.
 
-Registers on the `bench` group of explorer.cli.bench (latency, efficiency).
+Registers on the `bench` group of explorer.cli.bench_cmd (latency, efficiency).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from explorer.cli.app import err, out
-from explorer.cli.bench import bench_app
+from explorer.cli.bench_cmd import bench_app
 from explorer.errors import ConfigError
+from explorer.heavy_modules import heavy
+from explorer.plots.curiosity_figures import save_curiosity_plots
+from explorer.sweep.executors import dask_executor
+
+if TYPE_CHECKING:
+    from explorer.bench.curiosity_trial import TrialResult
 
 EXTERNAL_DATA_ENV = "COMBI_EXTERNAL_DATA"
 CUBE_IN_EXTERNAL = Path("pto-sspfm-curiosity") / "norm_polarization.npy"
@@ -100,22 +108,19 @@ def curiosity(
 ) -> None:
     """Curiosity vs random (same initial points, models and schedule) for T trials x N
     measurements; writes curiosity_results.json and histogram / curve PNGs to --out."""
-    from dataclasses import replace
-    from functools import partial
 
-    from explorer.bench.curiosity_benchmark import (
-        BenchSettings,
-        compare_with_paper,
-        format_table,
-        paper_conditions,
-        run_in_dir,
-        write_json,
-    )
-    from explorer.bench.curiosity_figure_data import curve_data, histogram_data
-    from explorer.bench.curiosity_trial import GridSpec, TrialResult, TrialSettings
-    from explorer.plots.curiosity_figures import save_curiosity_plots
-    from novelty.curiosity.acquisition import AcquisitionParams
-    from novelty.curiosity.learner import resolve_device
+    BenchSettings = heavy("explorer.bench.curiosity_benchmark", "BenchSettings")
+    compare_with_paper = heavy("explorer.bench.curiosity_benchmark", "compare_with_paper")
+    format_table = heavy("explorer.bench.curiosity_benchmark", "format_table")
+    paper_conditions = heavy("explorer.bench.curiosity_benchmark", "paper_conditions")
+    run_in_dir = heavy("explorer.bench.curiosity_benchmark", "run_in_dir")
+    write_json = heavy("explorer.bench.curiosity_benchmark", "write_json")
+    curve_data = heavy("explorer.bench.curiosity_figure_data", "curve_data")
+    histogram_data = heavy("explorer.bench.curiosity_figure_data", "histogram_data")
+    GridSpec = heavy("explorer.bench.curiosity_trial", "GridSpec")
+    TrialSettings = heavy("explorer.bench.curiosity_trial", "TrialSettings")
+    AcquisitionParams = heavy("novelty.curiosity.acquisition", "AcquisitionParams")
+    resolve_device = heavy("novelty.curiosity.learner", "resolve_device")
 
     _check(trials, measurements, initial, workers)
     if only not in (None, "curiosity", "random"):
@@ -139,7 +144,7 @@ def curiosity(
         seed=seed,
         notebook_random_initial=notebook_random_initial,
     )
-    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts, strategies)  # type: ignore[arg-type]
+    settings = BenchSettings(trials, replace(GridSpec(), crop=window), ts, strategies)
     n_workers = workers or os.cpu_count() or 1
 
     def progress(r: TrialResult) -> None:
@@ -163,8 +168,6 @@ def curiosity(
     if scheduler is None:
         result = run()
     else:
-        from explorer.sweep.executors import dask_executor
-
         with dask_executor(scheduler, None) as executor:
             result = run(executor=executor)
     path = write_json(result, out_dir / "curiosity_results.json")

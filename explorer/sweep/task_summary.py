@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
+from explorer.engine.build import build_instrument, build_library
 
 FloatArray = NDArray[np.float64]
 
@@ -41,8 +42,6 @@ class TaskResult:
 
 def ground_truth(cfg: CampaignConfig) -> dict[str, Truth]:
     """Truth per objective name, for instruments that expose `expected_metrics(x_mm, y_mm)`."""
-    from explorer.engine.build import build_instrument, build_library
-
     instrument = build_instrument(cfg)
     try:
         expected: Callable[[float, float], dict[str, float]] | None = getattr(

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
+from explorer.analysis.pareto_report import pareto_table, write_csv
+from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
+from explorer.engine.rundir import is_run_dir
 from explorer.errors import ConfigError
 
 
@@ -20,11 +23,7 @@ def pareto(
 ) -> None:
     """Print the final (feasible) Pareto front of a run and the model's recommended
     (posterior) Pareto set, and write the observed front as CSV."""
-    from rich.table import Table
-
-    from explorer.analysis.pareto_report import pareto_table, write_csv
-    from explorer.analysis.rundata import RunData
-    from explorer.engine.rundir import is_run_dir
+    from rich.table import Table  # noqa: PLC0415
 
     if not is_run_dir(run_dir):
         raise ConfigError(
@@ -46,7 +45,7 @@ def pareto(
         f"{table.n_measured} measured, {table.n_feasible} feasible; hypervolume {hv}"
         + (f" w.r.t. {table.ref_point}" if table.ref_point else "")
     )
-    from explorer.analysis.recommendation import run_recommendation, summary_lines
+    from explorer.analysis.recommendation import run_recommendation, summary_lines  # noqa: PLC0415
 
     for line in summary_lines(data, run_recommendation(data), max_points=8):
         out.print(line)

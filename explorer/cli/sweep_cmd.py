@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from explorer.cli.app import app, err, out
+from explorer.errors import ConfigError
+from explorer.sweep.execute import execute
+from explorer.sweep.spec import load_sweep
 
 if TYPE_CHECKING:
     from explorer.sweep.execute import SweepOutcome
-    from explorer.sweep.summary import TaskResult
+    from explorer.sweep.task_summary import TaskResult
 
 
 @app.command()
@@ -30,10 +33,6 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Run every campaign of a sweep (finished ones are reused) and gather the results."""
-    from explorer.errors import ConfigError
-    from explorer.sweep.execute import execute
-    from explorer.sweep.spec import load_sweep
-
     if sum(x is not None and x is not False for x in (scheduler, workers, serial or None)) > 1:
         raise ConfigError("use at most one of --scheduler, --workers and --serial")
     if workers is not None and workers < 1:
@@ -54,7 +53,7 @@ class SweepReport:
     """Progress bar + failures printed with their traceback as they arrive."""
 
     def __init__(self, total: int, quiet: bool) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn  # noqa: PLC0415
 
         self.quiet = quiet
         self.progress = Progress(

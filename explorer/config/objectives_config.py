@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from explorer.config.base import Name, Strict
+from explorer.config.strict_base import Name, Strict
 from explorer.constraints import OutcomeConstraint
 from explorer.objectives import LOOP_METRICS, SPECTRUM_METRICS, Objective
 

@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.analysis.budget_figure_data import time_budget_data
+from explorer.analysis.front_figure_data import choose_snapshots, hypervolume_data, pareto_data
 from explorer.analysis.geometry import library_geometry
+from explorer.analysis.map_figure_data import library_map_data
 from explorer.analysis.posterior import PlotUnavailableError, default_steps, posterior_data
 from explorer.analysis.rundata import RunData
+from explorer.analysis.spectra_figure_data import _spectrum_curve, choose_locations, spectra_data
+from explorer.analysis.ternary_figure_data import ternary_data, ternary_xy
+from explorer.analysis.trace_figure_data import trace_data
 from explorer.engine.events import Measured, Suggested
 from explorer.objectives import last_cycle
 from explorer.pareto import non_dominated_mask
-from explorer.plots.budget import time_budget_data
-from explorer.plots.fronts import choose_snapshots, hypervolume_data, pareto_data
-from explorer.plots.maps import library_map_data
-from explorer.plots.spectra import _spectrum_curve, choose_locations, spectra_data
-from explorer.plots.ternary import ternary_data, ternary_xy
-from explorer.plots.traces import trace_data
 from hardware.pfm.loops import loop_metrics
 from tests.conftest import REPO
 
@@ -208,7 +208,9 @@ def test_data_functions_never_import_matplotlib(so_run: Path, synthetic_run: Pat
         "import sys\n"
         "from pathlib import Path\n"
         "from explorer.analysis.rundata import RunData\n"
-        "from explorer.plots import budget, fronts, maps, spectra, traces\n"
+        "from explorer.analysis import budget_figure_data as budget, front_figure_data as fronts\n"
+        "from explorer.analysis import map_figure_data as maps, spectra_figure_data as spectra\n"
+        "from explorer.analysis import trace_figure_data as traces\n"
         f"so, syn = RunData.load(Path({str(so_run)!r})), RunData.load(Path({str(synthetic_run)!r}))\n"
         "maps.library_map_data(so); traces.trace_data(so); budget.time_budget_data(so)\n"
         "spectra.spectra_data(syn)\n"

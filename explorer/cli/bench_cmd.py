@@ -12,9 +12,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from explorer.bench.efficiency import LIBRARIES, STRATEGIES, efficiency_plan, summarise
+from explorer.bench.efficiency import to_json as efficiency_json
+from explorer.bench.latency import METHODS, LatencySettings, ratios, run_latency
+from explorer.bench.latency import to_json as latency_json
+from explorer.bench.targets import check_targets
 from explorer.cli.app import app, err, out
 from explorer.cli.help_format import ExplorerApp
+from explorer.cli.sweep_cmd import SweepReport
+from explorer.config import read_yaml
+from explorer.engine.threads import current_threads, limit_threads
 from explorer.errors import ConfigError
+from explorer.plots.efficiency_figures import save_efficiency_plots
+from explorer.sweep.execute import execute
 
 if TYPE_CHECKING:
     from explorer.analysis.strategy_curves import StrategyCurves
@@ -40,8 +50,6 @@ def int_list(text: str, option: str) -> tuple[int, ...]:
 
 
 def _limits(items: list[str]) -> dict[str, int]:
-    from explorer.bench.latency import METHODS
-
     limits = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -54,8 +62,6 @@ def _limits(items: list[str]) -> dict[str, int]:
 
 
 def _methods(text: str | None, n_objectives: int) -> tuple[str, ...]:
-    from explorer.bench.latency import METHODS
-
     if text is None:
         return tuple(k for k, m in METHODS.items() if m.n_objectives == n_objectives)
     names = tuple(v.strip() for v in text.split(",") if v.strip())
@@ -91,10 +97,6 @@ def latency(
     ),
 ) -> None:
     """Time one decision (fit + acquisition over all candidates) per method on identical data."""
-    from explorer.bench.latency import LatencySettings, run_latency, to_json
-    from explorer.bench.targets import check_targets
-    from explorer.engine.threads import current_threads, limit_threads
-
     if objectives not in (1, 2) or repeats < 1 or threads < 1 or candidates < 1:
         raise ConfigError("--objectives must be 1 or 2; --repeats, --threads, --candidates >= 1")
     settings = LatencySettings(
@@ -119,7 +121,7 @@ def latency(
         "load_average_before": load_before,
         "load_average_after": load_after,
     }
-    record = to_json(settings, timings, meta)
+    record = latency_json(settings, timings, meta)
     checks = check_targets(timings)
     record["targets"] = [c.__dict__ for c in checks]
     json_path.write_text(json.dumps(record, indent=2))
@@ -133,8 +135,6 @@ def latency(
 
 
 def _latency_table(timings: list[Timing]) -> Table:
-    from explorer.bench.latency import METHODS, ratios
-
     names = list(dict.fromkeys(t.method for t in timings))
     ours = next((name for name in names if METHODS[name].ours), None)
     others = [name for name in names if name != ours]
@@ -187,9 +187,6 @@ def _print_targets(checks: list[TargetCheck]) -> None:
 
 
 def _libraries(names: list[str], files: list[Path]) -> dict[str, dict[str, object]]:
-    from explorer.bench.efficiency import LIBRARIES
-    from explorer.config import read_yaml
-
     libs: dict[str, dict[str, object]] = {}
     for name in names:
         if name not in LIBRARIES:
@@ -207,8 +204,6 @@ def _libraries(names: list[str], files: list[Path]) -> dict[str, dict[str, objec
 
 
 def _strategies(text: str) -> tuple[str, ...]:
-    from explorer.bench.efficiency import STRATEGIES
-
     names = tuple(v.strip() for v in text.split(",") if v.strip())
     bad = [n for n in names if n not in STRATEGIES]
     if bad or not names:
@@ -233,12 +228,7 @@ def efficiency(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Best-so-far vs measurements over seeds (median, IQR) for strategies side by side."""
-    import pandas as pd
-
-    from explorer.bench.efficiency import efficiency_plan, summarise, to_json
-    from explorer.cli.sweep import SweepReport
-    from explorer.plots.efficiency_figures import save_efficiency_plots
-    from explorer.sweep.execute import execute
+    import pandas as pd  # noqa: PLC0415
 
     if seeds < 1 or max_points < 1:
         raise ConfigError("--seeds and --max-points must be >= 1")
@@ -253,7 +243,7 @@ def efficiency(
             plan, scheduler=scheduler, workers=workers, serial=serial, progress=report
         )
     summary = summarise(pd.read_parquet(outcome.results_path), pd.read_parquet(outcome.curves_path))
-    (plan.sweep_dir / "efficiency.json").write_text(json.dumps(to_json(summary), indent=2))
+    (plan.sweep_dir / "efficiency.json").write_text(json.dumps(efficiency_json(summary), indent=2))
     print_wide(_efficiency_table(summary, steps))
     for path in save_efficiency_plots(summary, str(plan.sweep_dir)):
         out.print(f"wrote {path}")

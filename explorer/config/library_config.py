@@ -6,8 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from explorer.config.base import XY, NonNegFloat, PositiveFloat, PositiveInt, Range, Strict, ordered
 from explorer.config.replay import DatasetLibrary
+from explorer.config.strict_base import (
+    XY,
+    NonNegFloat,
+    PositiveFloat,
+    PositiveInt,
+    Range,
+    Strict,
+    ordered,
+)
 from explorer.library import (
     CandidateSet,
     Circle,
