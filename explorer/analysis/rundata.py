@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.constraints import OutcomeConstraint
+from explorer.constraints import OutcomeConstraint, feasible_mask
 from explorer.engine.events import (
     Fault,
     FrontUpdated,
@@ -142,8 +142,6 @@ class RunData:
     @cached_property
     def feasible(self) -> NDArray[np.bool_]:
         """(m,) True where every objective is finite and every outcome constraint holds."""
-        from explorer.constraints import feasible_mask  # noqa: PLC0415
-
         m = len(self.measured)
         cols = {n: self.values(n) for n in self.objective_names}
         ok = np.ones(m, dtype=bool)

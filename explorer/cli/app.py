@@ -11,7 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from explorer.analysis.recommendation import logged_recommendation, summary_lines
+from explorer.analysis.rundata import RunData
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.cli.progress import ProgressView
+from explorer.engine.events import read_events
+from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session
 
 
@@ -126,9 +131,6 @@ def _install_signal_handlers(abort: Any) -> None:
 
 def _progress_view(session: Any) -> Any:
     """The progress line, seeded from everything already in the log (a resumed run)."""
-    from explorer.cli.progress import ProgressView  # noqa: PLC0415
-    from explorer.engine.events import read_events  # noqa: PLC0415
-    from explorer.engine.rundir import EVENTS_FILE  # noqa: PLC0415
 
     cfg = session.config
     view = ProgressView(
@@ -143,8 +145,6 @@ def _progress_view(session: Any) -> Any:
 
 def _print_recommendation(run_dir: Any) -> None:
     """The final summary: the recommendation, the observed best and the infeasible count."""
-    from explorer.analysis.recommendation import logged_recommendation, summary_lines  # noqa: PLC0415
-    from explorer.analysis.rundata import RunData  # noqa: PLC0415
 
     data = RunData.load(run_dir)
     rec = logged_recommendation(data)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from explorer.analysis.pareto_report import pareto_table, write_csv
+from explorer.analysis.recommendation import run_recommendation, summary_lines
 from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
 from explorer.engine.rundir import is_run_dir
@@ -45,8 +46,6 @@ def pareto(
         f"{table.n_measured} measured, {table.n_feasible} feasible; hypervolume {hv}"
         + (f" w.r.t. {table.ref_point}" if table.ref_point else "")
     )
-    from explorer.analysis.recommendation import run_recommendation, summary_lines  # noqa: PLC0415
-
     for line in summary_lines(data, run_recommendation(data), max_points=8):
         out.print(line)
     path = write_csv(table, csv_path or run_dir / "pareto.csv")

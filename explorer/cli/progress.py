@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from explorer.constraints import OutcomeConstraint
+from explorer.engine.events import Measured, Recommended
 
 
 class ProgressView:
@@ -57,14 +58,10 @@ class ProgressView:
 
     @staticmethod
     def _is_measured(event: Any) -> bool:
-        from explorer.engine.events import Measured  # noqa: PLC0415
-
         return isinstance(event, Measured)
 
     @staticmethod
     def _is_recommendation(event: Any) -> bool:
-        from explorer.engine.events import Recommended  # noqa: PLC0415
-
         return isinstance(event, Recommended)
 
     def _note(self, event: Any) -> bool:

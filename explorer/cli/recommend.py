@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from explorer.analysis.recommendation import run_recommendation, summary_lines
+from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
+from explorer.engine.rundir import is_run_dir
 from explorer.errors import ConfigError
 
 
@@ -22,10 +25,6 @@ def recommend(
 ) -> None:
     """Print where the model recommends the best material is (posterior mean among the
     feasible measured locations; the posterior Pareto set for several objectives)."""
-    from explorer.analysis.recommendation import run_recommendation, summary_lines  # noqa: PLC0415
-    from explorer.analysis.rundata import RunData  # noqa: PLC0415
-    from explorer.engine.rundir import is_run_dir  # noqa: PLC0415
-
     if not is_run_dir(run_dir):
         raise ConfigError(
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from explorer.constraints import OutcomeConstraint, feasible_mask
 from explorer.errors import ModelFitError
+from explorer.heavy_modules import heavy
 
 FloatArray = NDArray[np.float64]
 #: a measured location is recommended only when P(every constraint holds) is at least this
@@ -145,9 +146,9 @@ def recommend(data: MeasuredData, constraints: Sequence[OutcomeConstraint]) -> R
 def _fit_predict(X: FloatArray, y: FloatArray, at: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Posterior mean and std (user units) at `at` of a GP fitted to (X, y); torch is imported
     only here, so reading logged recommendations never loads it."""
-    from explorer.models.gp import fit_gp  # noqa: PLC0415
-
-    return fit_gp(X, y).predict(at)
+    fit_gp = heavy("explorer.models.gp", "fit_gp")
+    mean, std = fit_gp(X, y).predict(at)
+    return np.asarray(mean), np.asarray(std)
 
 
 def _signs(data: MeasuredData) -> FloatArray:
