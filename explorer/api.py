@@ -26,7 +26,7 @@ import numpy as np
 
 from explorer.config import CampaignConfig, load_config, parse_config
 from explorer.engine.session import Session, apply_overrides, resume, start_new
-from explorer.errors import ConfigError
+from explorer.errors import ConfigError, NoCandidatesLeftError
 from explorer.strategies.base import Suggestion as EngineSuggestion
 from hardware.handoff import HandoffInstrument
 from hardware.protocols import Measurement
@@ -71,10 +71,11 @@ class Experiment:
         return cls(start_new(cfg))
 
     @classmethod
-    def resume(cls, run_dir: str | Path) -> Experiment:
+    def resume(cls, run_dir: str | Path, *, max_points: int | None = None) -> Experiment:
         """Continue a run (made by the API or by `explorer run`) from its event log; suggestions
-        that were asked but not told come back first from `ask`."""
-        return cls(resume(Path(run_dir)))
+        that were asked but not told come back first from `ask`. `max_points` raises the
+        budget, as `explorer resume --max-points` does."""
+        return cls(resume(Path(run_dir), max_points=max_points))
 
     # ---- the loop --------------------------------------------------------------------------
     @property
@@ -102,8 +103,6 @@ class Experiment:
             raise ConfigError(f"ask(n={n}): n must be at least 1")
         if self.done is not None:
             return []
-        from explorer.errors import NoCandidatesLeftError
-
         try:
             batch = self._runner.next_batch(n)
         except NoCandidatesLeftError:
@@ -125,7 +124,7 @@ class Experiment:
         self._check_open()
         engine = self._pending(suggestion)
         if values is not None or measurement is not None:
-            self._hand_in(self._measurement(engine, values, measurement))
+            self._handoff().hand_in(self._measurement(engine, values, measurement))
         self._runner.measure(engine)
         obs = self._runner.campaign.observations
         if not np.any(obs.ids == engine.location_id):
@@ -180,14 +179,14 @@ class Experiment:
             )
         return pending[s.location_id]
 
-    def _hand_in(self, m: Measurement) -> None:
+    def _handoff(self) -> HandoffInstrument:
         inst = self._runner.instrument
         if not isinstance(inst, HandoffInstrument):
             raise ConfigError(
                 f"instrument kind {self.config.instrument.kind!r} measures by itself; call "
                 "tell(suggestion) without values, or use `instrument: {kind: external}`"
             )
-        inst.hand_in(m)
+        return inst
 
     def _measurement(
         self,
@@ -211,7 +210,9 @@ class Experiment:
         known = {q.name for q in quantities}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(f"values: names {unknown} are not objectives or outcomes {sorted(known)}")
+            raise ConfigError(
+                f"values: names {unknown} are not objectives or outcomes {sorted(known)}"
+            )
         out: dict[str, float] = {}
         for q in quantities:
             if q.name not in values:

@@ -41,7 +41,18 @@ __all__ = [
     "RunDirError",
     "SafetyError",
     "StrategyError",
+    "UnaccountedDataError",
+    "short_text",
 ]
+
+MESSAGE_CHARS = 200  # longest excerpt of user or foreign text quoted in a message or event
+
+
+def short_text(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` on one line, cut to `limit` characters with '…' (for excerpts of arrays, queue
+    lines and other text a message quotes but must not copy whole)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class ConfigError(ExplorerError, ValueError):
@@ -82,6 +93,12 @@ class RunDirError(ExplorerError):
     """A run directory cannot be created, is locked by another process, or is not a run."""
 
     exit_code = 2
+
+
+class UnaccountedDataError(RunDirError):
+    """A run directory holds data its event log does not account for (raw files, journal
+    visits, a lost run_started) or that contradicts it (hash, location, suggestion): resuming
+    would overwrite or contradict measurements, so it is refused; `explorer recover` is the fix."""
 
 
 class EventLogError(InputFileError):

@@ -10,7 +10,8 @@ An objective names where its number comes from (`source`) and how (`metric`):
   replayed table column such as Kerr rotation.
 * `source: <channel>` with a spectrum metric (SPECTRUM_METRICS) over `<channel>.<quantity>`.
 * `function: "package.module:callable"`: a user scalarizer `f(arrays: dict) -> float` receiving the
-  channel's arrays (prefix stripped).
+  channel's arrays (prefix stripped). The module is imported (installed code runs) when the
+  config is validated; whatever the function raises, SystemExit included, fails one location.
 
 Values are returned in user units and direction; `to_internal` flips minimised objectives so
 every model sees "larger is better".
@@ -19,6 +20,7 @@ every model sees "larger is better".
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.errors import ConfigError
+from explorer.errors import ConfigError, short_text
 from hardware.errors import MeasurementError
 from hardware.pfm.loops import loop_metrics
 from hardware.protocols import Measurement
@@ -94,17 +96,52 @@ class Objective:
 
 
 def load_function(path: str) -> Callable[[dict[str, FloatArray]], float]:
-    """Import a user scalarizer given as "package.module:callable"."""
+    """Import a user scalarizer given as "package.module:callable" (this imports and so runs
+    installed code) and check that it takes the one argument it is called with."""
     module_name, _, attr = path.partition(":")
     if not module_name or not attr:
         raise ConfigError(f"function {path!r} must look like 'package.module:callable'")
     try:
         fn = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"cannot import scalarizer {path!r}: {exc}") from None
+    except BaseException as exc:  # an import may raise anything, SystemExit too
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise ConfigError(
+            f"cannot import scalarizer {path!r}: {type(exc).__name__}: {short_text(str(exc))}; "
+            "install the module or fix the path"
+        ) from None
     if not callable(fn):
         raise ConfigError(f"scalarizer {path!r} is not callable")
+    _check_signature(path, fn)
     return fn
+
+
+def _check_signature(path: str, fn: Callable[..., object]) -> None:
+    """ConfigError unless `fn(arrays)` binds (callables without a signature are accepted)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    try:
+        sig.bind({})
+    except TypeError as exc:
+        raise ConfigError(
+            f"scalarizer {path!r} has signature {sig}, but it is called as f(arrays: dict) -> "
+            f"float ({exc})"
+        ) from None
+
+
+def call_function(path: str, arrays: dict[str, FloatArray], location_id: int) -> float:
+    """Run a user scalarizer inside a guard: anything it raises, SystemExit included, fails
+    this location (MeasurementError), never the process; only Ctrl-C passes through."""
+    fn = load_function(path)
+    try:
+        return float(fn(arrays))
+    except (Exception, SystemExit) as exc:
+        raise MeasurementError(
+            f"scalarizer {path!r} failed at location {location_id}: "
+            f"{type(exc).__name__}: {short_text(str(exc))}"
+        ) from None
 
 
 def last_cycle(bias_v: FloatArray) -> slice:
@@ -138,14 +175,7 @@ def _spectrum_value(m: Measurement, obj: Objective) -> float:
     if not arrays:
         raise MeasurementError(f"measurement has no channel {obj.source!r}; has {sorted(m.arrays)}")
     if obj.function is not None:
-        fn = load_function(obj.function)
-        try:
-            return float(fn(arrays))
-        except Exception as exc:  # a broken user function fails this location, not the run
-            raise MeasurementError(
-                f"scalarizer {obj.function!r} failed at location {m.location_id}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from None
+        return call_function(obj.function, arrays, m.location_id)
     quantity = obj.quantity or ("data" if "data" in arrays else sorted(arrays)[0])
     if quantity not in arrays:
         raise MeasurementError(f"channel {obj.source!r} has no quantity {quantity!r}")

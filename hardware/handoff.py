@@ -3,16 +3,18 @@ at a time (the Python API's `tell`). It moves nothing, so it is always safe."""
 
 from __future__ import annotations
 
-from hardware.errors import MeasurementError
+from hardware.errors import AbortedError, MeasurementError
 from hardware.protocols import Measurement
 
 
 class HandoffInstrument:
-    """Returns the measurement handed in for the location asked for, once."""
+    """Returns the measurement handed in for the location asked for, once; after `abort`
+    nothing more is measured."""
 
     def __init__(self, channels: tuple[str, ...] = ()) -> None:
         self.channels = channels
         self._next: Measurement | None = None
+        self._aborted = False
 
     def hand_in(self, m: Measurement) -> None:
         """The measurement the next `measure_at` returns."""
@@ -22,6 +24,8 @@ class HandoffInstrument:
         self, location_id: int, x_mm: float, y_mm: float, *, timeout_s: float
     ) -> Measurement:
         m, self._next = self._next, None
+        if self._aborted:
+            raise AbortedError("the external instrument was aborted")
         if m is None or m.location_id != location_id:
             raise MeasurementError(
                 f"location {location_id}: no measurement was handed in for it; an external "
@@ -30,6 +34,7 @@ class HandoffInstrument:
         return m
 
     def abort(self) -> None:
+        self._aborted = True
         self._next = None
 
     def close(self) -> None:

@@ -39,6 +39,9 @@ from hardware.protocols import (
 from hardware.safety import SafetyGate, SafetyPolicy
 from hardware.spots import SpotBook
 
+STOP_CONFIRM_TIMEOUT_S = 2.0  # for the status query that confirms a safe-state stop
+CLOSE_WAIT_S = 60.0  # longest close() waits for an abort in progress on another thread
+
 
 class PFMInstrument(FacadeSteps):
     """Stage + probe + PFM behind the safety policy; implements `hardware.protocols.Instrument`."""
@@ -74,6 +77,7 @@ class PFMInstrument(FacadeSteps):
         self.spots = SpotBook(policy.spot_offset_um, policy.spot_pitch_um)
         self.state = State.DISCONNECTED
         self._aborted = threading.Event()
+        self._last_safe: dict[str, Any] = {}  # what the last safe-state attempt confirmed
         self._busy = threading.Lock()
         self._deadline = math.inf
         self._last_f0: float | None = None
@@ -207,10 +211,14 @@ class PFMInstrument(FacadeSteps):
 
     # ---- safe state, abort, close --------------------------------------------------------------
     def _make_safe(self) -> dict[str, Any]:
-        """Stop the stage, bias to 0 V, retract; every step attempted even if one fails."""
-        done: dict[str, Any] = {}
+        """Stop the stage, bias to 0 V, retract; every step attempted even if one fails.
+
+        Only what was confirmed is recorded as done: `stage_stopped` is True once the stage
+        answered a status query after the stop and reports no motion (else it says what is
+        known), and `position_mm` is the position read back then, or "unknown"."""
+        done: dict[str, Any] = {"position_mm": "unknown"}
         for name, action in (
-            ("stage_stopped", self.stage.stop),
+            ("stage_stopped", lambda: self._stop_confirmed(done)),
             ("bias_zero", lambda: self.probe.set_bias(0.0, ramp_v_per_s=1e6, timeout_s=5.0)),
             (
                 "retracted",
@@ -220,12 +228,23 @@ class PFMInstrument(FacadeSteps):
             ),
         ):
             try:
-                action()
-                done[name] = True
+                result = action()
+                done[name] = True if result is None else result
             except Exception as exc:  # the safe path must try every step
                 done[name] = f"failed: {exc}"
         self.journal.write("safe_state", "facade", **done)
+        self._last_safe = dict(done)
         return done
+
+    def _stop_confirmed(self, done: dict[str, Any]) -> bool | str:
+        """Send the stop, then ask the stage: True only if it answers and is not moving."""
+        self.stage.stop()
+        try:
+            status = self.stage.status(timeout_s=STOP_CONFIRM_TIMEOUT_S)
+        except Exception as exc:  # a stop into a dead link is sent, not confirmed
+            return f"stop sent, not acknowledged (status query failed: {exc})"
+        done["position_mm"] = [status.x_mm, status.y_mm]
+        return True if not status.moving else "stop sent, stage still reports motion"
 
     def _fault(self, exc: BaseException) -> None:
         safe = self._make_safe()
@@ -253,11 +272,14 @@ class PFMInstrument(FacadeSteps):
     @property
     def safe_state(self) -> dict[str, Any]:
         """What the facade last knew about the hardware (for the runner's fault event)."""
+        last = self._last_safe
         return {
             "state": self.state.value,
             "bias_v": self.probe.bias_v,
             "probe": self.probe.state.value,
             "clearance_um": self.probe.clearance_um,
+            "stage_stopped": last.get("stage_stopped", "not stopped yet"),
+            "position_mm": last.get("position_mm", "unknown"),
         }
 
     def abort(self) -> None:
@@ -280,12 +302,19 @@ class PFMInstrument(FacadeSteps):
                 self._busy.release()
 
     def close(self) -> None:
-        if self.state not in (State.DISCONNECTED, State.FAULT):
-            self._make_safe()
-            if self.state is not State.RETRACTED:
-                self._to(State.ABORTING, "closing")
-                self._to(State.RETRACTED, "closing")
-            self._to(State.DISCONNECTED, "closed")
+        """Safe state, disconnect, close the journal. Waits for an abort that another thread
+        (a signal) is carrying out, so its records never land after `close`."""
+        held = self._busy.acquire(timeout=CLOSE_WAIT_S)
+        try:
+            if self.state not in (State.DISCONNECTED, State.FAULT):
+                self._make_safe()
+                if self.state is not State.RETRACTED:
+                    self._to(State.ABORTING, "closing")
+                    self._to(State.RETRACTED, "closing")
+                self._to(State.DISCONNECTED, "closed")
+        finally:
+            if held:
+                self._busy.release()
         for device in (self.stage, self.probe, self.pfm):
             with contextlib.suppress(Exception):
                 device.close()

@@ -12,8 +12,6 @@ survive a restart (spots already used, the tip-health baseline, the last fault).
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import io
 import json
 import math
@@ -23,6 +21,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from filelock import lock_descriptor, unlock_descriptor
 
 from hardware.errors import HardwareError
 
@@ -182,14 +182,14 @@ def take_flock(path: Path) -> tuple[io.TextIOWrapper, int | None]:
     only reported. Raises LockBusyError when a live process holds it."""
     fh = open(path, "a+")  # noqa: SIM115 - held for the lock's lifetime
     try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        fh.seek(0)
-        owner = fh.read().strip() or "unknown"
+        taken = lock_descriptor(fh.fileno(), blocking=False)
+    except OSError:
         fh.close()
-        if exc.errno in (errno.EAGAIN, errno.EACCES):
-            raise LockBusyError(owner) from None
         raise
+    if not taken:
+        owner = _read_owner(fh)
+        fh.close()
+        raise LockBusyError(owner)
     fh.seek(0)
     previous = fh.read().strip()
     fh.seek(0)
@@ -206,8 +206,19 @@ def drop_flock(fh: io.TextIOWrapper) -> None:
         fh.seek(0)
         fh.truncate()
         fh.flush()
-    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    with contextlib.suppress(OSError):
+        unlock_descriptor(fh.fileno())
     fh.close()
+
+
+def _read_owner(fh: io.TextIOWrapper) -> str:
+    """The pid a live owner wrote into the lock file ('unknown' where the platform's lock keeps
+    the file unreadable to others, as a Windows byte-range lock does)."""
+    try:
+        fh.seek(0)
+        return fh.read().strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 class HardwareLock:

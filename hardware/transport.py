@@ -9,6 +9,7 @@ the query lock.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -97,7 +98,14 @@ class SerialTransport:
             raise TransportError(f"cannot flush {self.url}: {exc}") from None
 
     def close(self) -> None:
+        # pyserial's socket:// close() skips closing a socket whose shutdown() fails (a link
+        # the far end dropped), leaking it: close that socket here as well
+        sock = getattr(self._port, "_socket", None)
         try:
             self._port.close()
         except Exception as exc:  # closing is best effort
             self.journal.write("note", self.source, message=f"close failed: {exc}")
+        finally:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()

@@ -16,6 +16,7 @@ TITLES = {
     "fuzz": "bad-input fuzzing (hypothesis): cases run; each one line, exit 2, input unchanged",
     "numerics": "GP fallbacks (degenerate data -> deterministic pick + warning event)",
     "ownership": "locks, disk full, read-only run directories",
+    "damage": "damaged run directories (cases x resume/plot/report -> outcome)",
 }
 
 

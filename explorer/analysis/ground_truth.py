@@ -11,13 +11,12 @@ from numpy.typing import NDArray
 
 from explorer.analysis.metrics import classes_discovered
 from explorer.analysis.rundata import RunData
+from explorer.datasets import load_dataset
 from explorer.errors import InputFileError
 
 
 def dataset_labels(run: RunData, name: str) -> dict[int, int]:
     """location id -> integer class of label `name` in the dataset the run replayed."""
-    from explorer.datasets import load_dataset
-
     inst = run.config.get("instrument", {}) or {}
     if inst.get("kind") != "replay":
         raise InputFileError(

@@ -3,11 +3,12 @@ numbers, the final front (or best measurements) and the warnings and faults."""
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import os
 from dataclasses import dataclass
 
 import numpy as np
+from filelock import lock_descriptor, unlock_descriptor
 
 from explorer.analysis.geometry import library_geometry
 from explorer.analysis.metrics import (
@@ -21,7 +22,15 @@ from explorer.analysis.metrics import (
 from explorer.analysis.recommendation import point_text, run_recommendation
 from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
-from explorer.engine.events import Fault, RunResumed, RunStarted, RunStopped, WarningEvent
+from explorer.engine.arming import DESCRIPTIONS
+from explorer.engine.events import (
+    ArmingChanged,
+    Fault,
+    RunResumed,
+    RunStarted,
+    RunStopped,
+    WarningEvent,
+)
 from explorer.engine.rundir import LOCK_FILE
 
 
@@ -37,12 +46,13 @@ def run_is_active(run: RunData) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True  # held by the running campaign
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        if not lock_descriptor(fd, blocking=False):
+            return True  # held by the running campaign
+        with contextlib.suppress(OSError):
+            unlock_descriptor(fd)
         return False
+    except OSError:
+        return True
     finally:
         os.close(fd)
 
@@ -74,6 +84,7 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
         SummaryRow("run", run.started.run_id),
         SummaryRow("strategy", run.strategy_label),
         SummaryRow("seed", str(run.started.seed)),
+        SummaryRow("hardware", arming_summary(run)),
         SummaryRow(
             "status",
             "running"
@@ -185,9 +196,21 @@ def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[
     return title, header, rows
 
 
+def arming_summary(run: RunData) -> str:
+    """The arming state the run started on, and every change (measurement number: new state)."""
+    text = DESCRIPTIONS.get(run.arming, "not recorded")
+    for c in run.arming_changes:
+        text += f"; from measurement {c.step + 1}: {DESCRIPTIONS.get(c.current, c.current)}"
+    return text
+
+
 def problems_table(run: RunData) -> list[list[str]]:
     rows = []
     for e in run.log.events:
+        if isinstance(e, ArmingChanged):
+            what = f"{e.previous} -> {e.current}"
+            msg = f"resumed on another arming state from measurement {e.step + 1}"
+            rows.append([e.time, "arming", what, "–", msg])
         if isinstance(e, WarningEvent):
             rows.append([e.time, "warning", e.category, str(e.location_id or "–"), e.message])
         elif isinstance(e, Fault):

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer.analysis.ground_truth import classes_found_from_dataset
 from explorer.analysis.metrics import (
     CLASS_SCALAR,
     RefPoint,
@@ -41,7 +42,6 @@ from explorer.analysis.metrics import (
 from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.rundir import is_run_dir
-from explorer.analysis.ground_truth import classes_found_from_dataset
 from explorer.errors import InputFileError
 
 CURVE_COLUMNS = ["run", "group", "seed", "metric", "objective", "step", "value"]
@@ -182,7 +182,9 @@ def compare_runs(
             hv = hypervolume_curve(objective_matrix(run, names), dirs, ref.internal(names, dirs))
             rows += _rows(run, g, "hypervolume", "", hv)
         if classes is not None:
-            rows += _rows(run, g, "classes_found", classes, classes_found_from_dataset(run, classes))
+            rows += _rows(
+                run, g, "classes_found", classes, classes_found_from_dataset(run, classes)
+            )
         elif (found := classes_found_curve(run, classes_scalar)) is not None:
             rows += _rows(run, g, "classes_found", classes_scalar, found)
         rows += _rows(run, g, "stage_travel", "", travel_distance_mm(run.positions_mm))

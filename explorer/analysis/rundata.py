@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from explorer.constraints import OutcomeConstraint, feasible_mask
 from explorer.engine.events import (
+    ArmingChanged,
     Fault,
     FrontUpdated,
     LogContents,
@@ -121,6 +122,16 @@ class RunData:
             return dict(self.started.ref_point)
         chosen = self.log.of_type(RefPointChosen)
         return dict(chosen[0].ref_point) if chosen else None
+
+    @property
+    def arming(self) -> str:
+        """What the run started on: armed / dry_run / simulator / replay ("" if unrecorded)."""
+        return self.started.arming
+
+    @property
+    def arming_changes(self) -> list[ArmingChanged]:
+        """Resumes that continued on another arming state (`--change-arming`)."""
+        return self.log.of_type(ArmingChanged)
 
     def outcome_values(self, name: str) -> FloatArray:
         """Outcome values in measurement order (user units; NaN where missing)."""

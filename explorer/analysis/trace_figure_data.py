@@ -29,6 +29,8 @@ class TraceData:
         origins: (m,) who chose each location.
         instrument_h: (m,) instrument clock after each measurement, hours.
         model_from: first measurement chosen by a model (None for model-free runs).
+        arming_changes: (first measurement number on the new state, the new state) for every
+            resume that changed the arming state (real and simulated data are told apart).
         feasible: (m,) False where the measurement failed a constraint or a fit.
     """
 
@@ -41,6 +43,7 @@ class TraceData:
     origins: tuple[str, ...]
     instrument_h: FloatArray
     model_from: int | None
+    arming_changes: tuple[tuple[int, str], ...] = ()
     feasible: NDArray[np.bool_] | None = None
 
 
@@ -57,5 +60,6 @@ def trace_data(run: RunData, objective: str | None = None) -> TraceData:
         tuple(origins(run)),
         run.instrument_hours.copy(),
         first_model_step(run),
+        tuple((c.step + 1, c.current) for c in run.arming_changes),
         run.feasible.copy(),
     )

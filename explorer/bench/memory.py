@@ -3,13 +3,12 @@
 torch allocates outside Python's allocator, so tracemalloc alone misses tensors; the resident
 set size (RSS) sees everything. On Linux the RSS high-water mark (VmHWM) is reset before the call
 by writing 5 to /proc/self/clear_refs, so the peak belongs to that call; elsewhere the lifetime
-peak from getrusage is reported (an upper bound).
+peak from getrusage is reported (an upper bound), or 0 where there is none (Windows).
 """
 
 from __future__ import annotations
 
 import gc
-import resource
 import sys
 import time
 import tracemalloc
@@ -67,6 +66,12 @@ def current_rss_mb() -> float:
 
 
 def _lifetime_peak_mb() -> float:
+    """Lifetime RSS peak from getrusage (POSIX); 0.0 where the platform has no `resource`
+    module (Windows), so a benchmark still runs and reports tracemalloc's numbers."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / MB if sys.platform == "darwin" else peak / 1024.0
 

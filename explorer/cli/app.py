@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from importlib import metadata
-from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +12,7 @@ from explorer.analysis.recommendation import logged_recommendation, summary_line
 from explorer.analysis.rundata import RunData
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
 from explorer.cli.progress import ProgressView
+from explorer.cli.signals import install_stop_handlers
 from explorer.engine.events import read_events
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session
@@ -107,26 +105,9 @@ EXIT_FOR_STATUS = {"success": 0, "abort": 130, "fault": 3, "fail": 1}
 
 
 def _install_signal_handlers(abort: Any) -> None:
-    """Ctrl-C / SIGTERM make the instrument safe and stop the run after the current step.
-
-    The handler itself does no I/O: it runs between two bytecodes of the main thread, which may
-    be in the middle of writing the journal or the terminal (a re-entrant write would raise).
-    The message and the abort (journal records, stage stop, retract) run on a short-lived thread
-    that takes the same locks as the main thread.
-    """
-
-    def work(signum: int) -> None:
-        err.print(
-            f"[yellow]{signal.Signals(signum).name}: stopping safely after the current "
-            "step…[/yellow]"
-        )
-        abort()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=work, args=(signum,), name="explorer-abort").start()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    """Every stop signal of this platform makes the instrument safe and stops the run after the
+    current step (explorer.cli.signals)."""
+    install_stop_handlers(abort, lambda text: err.print(f"[yellow]{text}[/yellow]"))
 
 
 def _progress_view(session: Any) -> Any:

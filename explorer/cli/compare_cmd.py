@@ -49,7 +49,9 @@ def compare(
     for s in c.skipped:
         err.print(f"note: skipped {s}", markup=False)
     if c.reference is not None:
-        out.print(f"hypervolume reference ({c.reference.source}): {c.reference.values}", markup=False)
+        out.print(
+            f"hypervolume reference ({c.reference.source}): {c.reference.values}", markup=False
+        )
     target = out_dir or run_dirs[0].resolve().parent / "comparison"
     for p in write_csv(c, target):
         out.print(f"wrote {p}")

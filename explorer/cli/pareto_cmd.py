@@ -41,7 +41,11 @@ def pareto(
     for r in table.rows:
         view.add_row(*[str(int(v)) if j < 2 else f"{v:.4g}" for j, v in enumerate(r)])
     out.print(view)
-    hv = "n/a (no reference point)" if table.hypervolume is None else f"{table.hypervolume:.6g}"
+    hv = (
+        "n/a (no reference point: set a campaign-level `ref_point:`)"
+        if table.hypervolume is None
+        else f"{table.hypervolume:.6g}"
+    )
     out.print(
         f"{table.n_measured} measured, {table.n_feasible} feasible; hypervolume {hv}"
         + (f" w.r.t. {table.ref_point}" if table.ref_point else "")

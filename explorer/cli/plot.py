@@ -9,6 +9,7 @@ import typer
 
 from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, err, out
+from explorer.engine.integrity import check_run_dir
 from explorer.engine.rundir import is_run_dir
 from explorer.errors import ConfigError
 from explorer.plots.figures import render, write
@@ -42,12 +43,15 @@ def parse_steps(text: str | None) -> list[int | None] | None:
     return steps
 
 
-def load_run(run_dir: Path) -> RunData:
+def load_run(run_dir: Path, action: str = "plot") -> RunData:
+    """The run's data once the log and raw/ agree (explorer.engine.integrity), else one
+    refusal naming the files."""
     if not is_run_dir(run_dir):
         raise ConfigError(
             f"{run_dir} is not a run directory (expected config.yaml and events.jsonl)"
         )
     data = RunData.load(run_dir)
+    check_run_dir(run_dir, data.log, action=action)
     if not data.measured:
         raise ConfigError(f"{run_dir} has no measurements to plot yet")
     return data
@@ -88,6 +92,6 @@ def report(
 ) -> None:
     """Write RUN_DIR/report.html: one self-contained page (config, summary, figures, front,
     warnings); it reloads itself while the run is still active."""
-    load_run(run_dir)
+    load_run(run_dir, "report")
     path = write_report(run_dir, steps=parse_steps(steps))
     out.print(f"wrote {path}")

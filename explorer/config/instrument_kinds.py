@@ -1,4 +1,5 @@
-"""The `instrument:` section: one of the simulated, lab, replay or external kinds, chosen by `kind:`."""
+"""The `instrument:` section: one of the simulated, lab, replay or external kinds, chosen by
+`kind:`."""
 
 from __future__ import annotations
 

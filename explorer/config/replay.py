@@ -28,7 +28,8 @@ from explorer.config.paths import portable_path
 from explorer.config.strict_base import XY, NonNegFloat, PositiveFloat, Strict
 from explorer.datasets import load_dataset
 from explorer.datasets.patches import patch_features
-from explorer.errors import ConfigError
+from explorer.datasets.paths import check_dataset_path
+from explorer.errors import ConfigError, DatasetError
 from explorer.library import CandidateSet
 from hardware.assembly.replay import assemble_replay
 from hardware.assembly.specs import InstrumentBuild, ReplayInstrumentSpec
@@ -91,6 +92,11 @@ def resolve_dataset_path(value: Any, info: ValidationInfo) -> Path:
     for p in tried:
         if p.is_file():
             return p.resolve()
+        if p.exists():  # a directory, FIFO or device: say so rather than "not found"
+            try:
+                check_dataset_path(p)
+            except DatasetError as exc:
+                raise ValueError(str(exc)) from None
     raise ValueError(
         f"dataset file {str(value)!r} not found (looked at {', '.join(map(str, tried))}); "
         "relative paths resolve against the campaign file's folder, then the current directory"

@@ -147,7 +147,8 @@ class MOBOConfig(Strict):
     units, shared by every strategy so hypervolumes of all runs compare). `ref_point` here is a
     deprecated alias that must agree with it. Without either (`auto`) it is chosen once, at the
     first model-based decision, as worst observed value − 0.1 × observed range per objective
-    (logged as a `ref_point_chosen` event). Outcome constraints come from the campaign's `constraints:`.
+    (logged as a `ref_point_chosen` event). Outcome constraints come from the campaign's
+    `constraints:`.
     """
 
     kind: Literal["mobo"]

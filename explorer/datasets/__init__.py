@@ -28,6 +28,7 @@ from explorer.datasets import (
 from explorer.datasets.common import OptionValue
 from explorer.datasets.cube import from_cube
 from explorer.datasets.matrix import from_matrix
+from explorer.datasets.paths import check_dataset_path
 from explorer.datasets.table import from_table
 from explorer.errors import DatasetError
 from hardware.replay import LibraryDataset, is_library_dataset, read_dataset
@@ -122,8 +123,7 @@ def detect_format(path: Path) -> str:
     """Name of the format of a file ('native' for a library dataset); DatasetError if unknown."""
     if path.is_dir() and ibw.detect(path):
         return ibw.FORMAT
-    if not path.is_file():
-        raise DatasetError(f"{path}: file not found")
+    check_dataset_path(path)
     if is_library_dataset(path):
         return NATIVE
     for conv in CONVERTERS.values():
@@ -144,10 +144,7 @@ def load_dataset(
     immutable, so a library and an instrument built from the same file share one copy.
     """
     path = Path(path).resolve()
-    try:
-        st = path.stat()
-    except OSError:
-        raise DatasetError(f"{path}: file not found") from None
+    st = path.stat() if path.is_dir() and ibw.detect(path) else check_dataset_path(path)
     opts = tuple(sorted((options or {}).items()))
     return _load_cached(str(path), st.st_mtime_ns, st.st_size, fmt, opts)
 

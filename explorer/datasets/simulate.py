@@ -54,7 +54,7 @@ def _measure_all(cfg: CampaignConfig, library: CandidateSet) -> tuple[list[Measu
     out after a few hundred loops -, or an approach fails twice), a fresh instrument (a new tip,
     re-approached) carries on from that location, up to MAX_ATTEMPTS tries per location. Returns
     the measurements and one line per restart (location id and reason)."""
-    timeout = cfg.instrument.measure_timeout_s
+    timeout = getattr(cfg.instrument, "measure_timeout_s", 600.0)
     inst = build_instrument(cfg)
     out: list[Measurement] = []
     restarts: list[str] = []

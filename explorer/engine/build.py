@@ -29,7 +29,7 @@ from explorer.engine.campaign import Campaign
 from explorer.engine.stop import StopRule, build_stop_rules
 from explorer.errors import CandidateError, ConfigError
 from explorer.library import CandidateSet, Rect
-from explorer.objectives import Objective
+from explorer.objectives import Objective, load_function
 from hardware.assembly.samples import sample_elements
 from hardware.assembly.specs import InstrumentBuild
 from hardware.protocols import Instrument
@@ -170,6 +170,9 @@ def validate_deep(cfg: CampaignConfig) -> CandidateSet:
         )
     check_within_controller_limits(cfg, library)
     foresee(cfg.instrument, library)
+    for quantity in (*cfg.objectives, *cfg.outcomes):
+        if quantity.function is not None:
+            load_function(quantity.function)  # imported and its signature checked now
     if cfg.stop.max_points is not None and cfg.stop.max_points > len(library):
         raise ConfigError(
             f"stop.max_points: {cfg.stop.max_points} exceeds the {len(library)} library locations"

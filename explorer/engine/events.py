@@ -86,6 +86,37 @@ class RunStarted(Event):
     n_candidates: int
     feature_names: list[str]
     ref_point: dict[str, float] | None = None
+    arming: str = ""  # ARMING_STATES; "" in logs written before it was recorded
+
+
+ARMING_STATES = ("armed", "dry_run", "simulator", "replay")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArmingChanged(Event):
+    """A resumed run continues with another arming state than the run had (allowed only with
+    `--change-arming`): measurements from `step` on come from `current`, earlier ones from
+    `previous`."""
+
+    type: ClassVar[str] = "arming_changed"
+    previous: str
+    current: str
+    step: int  # number of measurements before the change
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recovered(Event):
+    """What `explorer recover` did: measurements rebuilt from raw files (their `measured`
+    events follow), files moved aside (kept, not deleted), raw files of logged measurements
+    found missing or damaged (their arrays are gone; the logged values stay), and journal
+    visits no raw file or event explains."""
+
+    type: ClassVar[str] = "recovered"
+    rebuilt: list[int]  # location ids
+    moved_aside: list[str]  # original path -> under aside_dir
+    aside_dir: str = ""
+    raw_lost: list[str] = field(default_factory=list)
+    visits_without_data: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,7 +136,7 @@ class Suggested(Event):
     x_mm: float
     y_mm: float
     strategy: str
-    origin: Literal["strategy", "initial", "queue"] = "strategy"
+    origin: Literal["strategy", "initial", "queue", "recovered"] = "strategy"
     batch_index: int = 0
     acquisition: float | None = None
     mean: dict[str, float] = field(default_factory=dict)
@@ -129,6 +160,8 @@ class Measured(Event):
     instrument_time_s: float
     scalars: dict[str, float] = field(default_factory=dict)
     outcomes: dict[str, float | None] = field(default_factory=dict)
+    raw_sha256: str = ""  # of the raw file's bytes ("" for a skipped location, old logs)
+    suggestion_seq: int = -1  # seq of the `suggested` event this answers (-1: old logs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,6 +276,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         RunStarted,
         RunResumed,
+        ArmingChanged,
+        Recovered,
         Suggested,
         Measured,
         FrontUpdated,

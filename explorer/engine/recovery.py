@@ -18,7 +18,7 @@ from pathlib import Path
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import WarningEvent
 from explorer.engine.rundir import load_measurement, raw_name
-from explorer.errors import RunDirError
+from explorer.errors import RunDirError, UnaccountedDataError
 from explorer.strategies.base import Suggestion
 from hardware.protocols import Measurement
 
@@ -36,7 +36,9 @@ def find_orphan(run_dir: Path, campaign: Campaign, pending: list[int]) -> Orphan
     """The orphaned measurement of the first pending location, if its raw file is complete.
 
     Measurements are saved as raw/<index>.npz with index = number of measured locations, and
-    pending locations are measured in suggestion order, so only `pending[0]` can have one."""
+    pending locations are measured in suggestion order, so only `pending[0]` can have one.
+    A raw file at that index that is not a complete measurement refuses the resume (it would
+    otherwise be measured again over it); explorer.engine.integrity has refused any other file."""
     if not pending:
         return None
     rel = raw_name(len(campaign.observations))
@@ -44,8 +46,10 @@ def find_orphan(run_dir: Path, campaign: Campaign, pending: list[int]) -> Orphan
         return None
     try:
         m = load_measurement(run_dir, rel)
-    except RunDirError:
-        return None  # unreadable: measure again (the file is overwritten atomically)
+    except RunDirError as exc:  # never measured again over it: raw files are not overwritten
+        raise UnaccountedDataError(
+            f"resume refused: {exc}; `explorer recover {run_dir}` moves it aside"
+        ) from None
     lid = pending[0]
     if m.location_id != lid or lid not in campaign.pending:
         return None

@@ -59,6 +59,7 @@ class ReplayedState:
     votes_consumed: int = 0
     steering: SteeringReplay = field(default_factory=SteeringReplay)
     gated: tuple[int, ...] = ()  # pending strategy choices not yet approved
+    suggestion_seqs: dict[int, int] = field(default_factory=dict)  # pending id -> its seq
 
 
 def replay_into(
@@ -127,6 +128,7 @@ def replay_into(
         votes_consumed,
         steer,
         gated,
+        {lid: suggested[lid].seq for lid in pending},
     )
 
 

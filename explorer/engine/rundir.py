@@ -17,6 +17,8 @@ import io
 import json
 import math
 import os
+import shutil
+import zipfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +28,7 @@ import numpy as np
 import yaml
 
 from explorer.engine.events import to_jsonable
-from explorer.errors import RunDirError
+from explorer.errors import RunDirError, short_text
 from hardware.journal import LockBusyError, drop_flock, take_flock
 from hardware.protocols import Measurement
 
@@ -81,6 +83,45 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             tmp.unlink()
         raise RunDirError(f"cannot write {path}: {exc.strerror or exc}") from None
     _fsync_dir(path.parent)
+
+
+def create_new_bytes(path: Path, data: bytes) -> None:
+    """Like atomic_write_bytes, but never replaces an existing file: the temporary file is
+    hard-linked to `path`, which fails if `path` exists (where the filesystem has no hard
+    links, a rename that is refused over an existing file is used after an existence check,
+    safe under the run lock). RunDirError names an existing `path`."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _link_no_clobber(tmp, path)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise RunDirError(
+            f"{path} already exists and is never overwritten; run `explorer recover "
+            f"{path.parent.parent}` to account for it"
+        ) from None
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise RunDirError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _fsync_dir(path.parent)
+
+
+def _link_no_clobber(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network shares)
+        if path.exists():
+            raise FileExistsError(path) from None
+        os.rename(tmp, path)
+        return
+    tmp.unlink()
 
 
 def create_run_dir(out_dir: Path, name: str) -> Path:
@@ -167,7 +208,8 @@ RAW_RESERVED = frozenset({"location_id", "xy_mm", RAW_META})
 
 
 def save_raw(run_dir: Path, index: int, m: Measurement) -> str:
-    """Store a measurement as raw/NNNNNN.npz atomically; returns the relative path.
+    """Store a measurement as raw/NNNNNN.npz atomically, refusing (RunDirError) if that file
+    exists; returns the relative path.
 
     Besides the arrays the file holds the scalars, durations, times and meta as a JSON string
     (a plain unicode array, no pickle), so a measurement whose `measured` event was lost in a
@@ -186,7 +228,7 @@ def save_raw(run_dir: Path, index: int, m: Measurement) -> str:
     arrays[RAW_META] = np.asarray(json.dumps(to_jsonable(meta)))
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
-    atomic_write_bytes(run_dir / rel, buf.getvalue())
+    create_new_bytes(run_dir / rel, buf.getvalue())  # a measurement is never overwritten
     return rel
 
 
@@ -198,8 +240,11 @@ def load_raw(run_dir: Path, rel: str) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"cannot read {rel} in {run_dir}: {exc}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise RunDirError(
+            f"cannot read {rel} in {run_dir} ({type(exc).__name__}: {short_text(str(exc))}); "
+            f"the raw file is damaged: `explorer recover {run_dir}` moves it aside"
+        ) from None
 
 
 def load_measurement(run_dir: Path, rel: str) -> Measurement:
@@ -243,32 +288,48 @@ def is_run_dir(path: Path) -> bool:
 MIN_FREE_BYTES = 8 * 2**20  # room kept for the next raw file, events and journal lines
 
 
-def ensure_room(run_dir: Path, min_free_bytes: int = MIN_FREE_BYTES) -> None:
-    """RunDirError unless the run directory's filesystem is writable and has room for the next
-    measurement. Checked before every move, so a disk that fills up (or is remounted
-    read-only) stops the run before the hardware moves, not after a measurement it cannot
-    save."""
+def _read_only(path: Path) -> bool:
+    """True where the OS says the filesystem is mounted read-only (POSIX statvfs only)."""
+    statvfs = getattr(os, "statvfs", None)
+    if statvfs is None:
+        return False
+    return bool(statvfs(path).f_flag & getattr(os, "ST_RDONLY", 0))
+
+
+def ensure_room(
+    run_dir: Path,
+    min_free_bytes: int = MIN_FREE_BYTES,
+    *,
+    then: str = "resume",
+    where: Path | None = None,
+) -> None:
+    """RunDirError unless the run directory's filesystem has room for the next measurement.
+    Checked before every move, so a disk that fills up stops the run before the hardware
+    moves, not after a measurement it cannot save; a filesystem remounted read-only is named
+    where the platform reports it (statvfs, POSIX), else by the failed write probe. `then` is
+    what the user does once space is free ("resume" for a run that exists, "run again" for
+    one whose start was refused and whose directory is removed: `where` then names the output
+    directory instead)."""
+    shown = f"run directory {run_dir}" if where is None else f"output directory {where}"
     try:
-        st = os.statvfs(run_dir)
+        free = shutil.disk_usage(run_dir).free
+        read_only = _read_only(run_dir)
     except OSError as exc:
         raise RunDirError(f"cannot check run directory {run_dir}: {exc.strerror}") from None
-    if st.f_flag & os.ST_RDONLY:
-        raise RunDirError(
-            f"run directory {run_dir} is on a read-only filesystem; remount it read-write and "
-            "resume"
-        )
-    free = st.f_bavail * st.f_frsize
+    if read_only:
+        raise RunDirError(f"{shown} is on a read-only filesystem; remount it read-write and {then}")
     if free < min_free_bytes:
         raise RunDirError(
-            f"disk almost full: {free / 2**20:.1f} MiB free where the run directory {run_dir} "
-            f"is, at least {min_free_bytes / 2**20:.0f} MiB needed; free some space and resume"
+            f"disk almost full: {free / 2**20:.1f} MiB free where the {shown} "
+            f"is, at least {min_free_bytes / 2**20:.0f} MiB needed; free some space and {then}"
         )
 
 
-def check_writable(run_dir: Path) -> None:
+def check_writable(run_dir: Path, *, then: str = "resume", where: Path | None = None) -> None:
     """Fail before any hardware moves if the run directory cannot take a write (read-only FS,
-    disk full)."""
-    ensure_room(run_dir)
+    disk full); `then` and `where` as in `ensure_room`."""
+    ensure_room(run_dir, then=then, where=where)
+    shown = f"run directory {run_dir}" if where is None else f"output directory {where}"
     probe = run_dir / f".write-probe-{os.getpid()}"
     try:
         with open(probe, "wb") as fh:
@@ -279,4 +340,4 @@ def check_writable(run_dir: Path) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             probe.unlink()
-        raise RunDirError(f"run directory {run_dir} is not writable: {exc.strerror}") from None
+        raise RunDirError(f"{shown} is not writable: {exc.strerror}; fix it and {then}") from None

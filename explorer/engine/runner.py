@@ -14,6 +14,7 @@ the hardware moves.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from dataclasses import dataclass, field
@@ -36,13 +37,21 @@ from explorer.engine.events import (
     Voted,
     WarningEvent,
 )
+from explorer.engine.integrity import file_sha256
 from explorer.engine.recommendations import recommend_campaign, to_event
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
-from explorer.engine.user_queue import read_new_entries
+from explorer.models.recommend import Recommendation
+from explorer.engine.user_queue import location_at, read_new_entries
 from explorer.engine.votes import VOTES_FILE, read_new_votes
-from explorer.errors import ExplorerError, NoCandidatesLeftError, RunDirError, StrategyError
+from explorer.errors import (
+    ExplorerError,
+    NoCandidatesLeftError,
+    RunDirError,
+    StrategyError,
+    short_text,
+)
 from explorer.pareto import front_snapshot
 from explorer.strategies.base import Suggestion
 from hardware.errors import AbortedError, HardwareError
@@ -63,6 +72,7 @@ class RunState:
     ref_point: dict[str, float] | None = None
     consecutive_skips: int = 0
     votes_consumed: int = 0
+    suggestion_seqs: dict[int, int] = field(default_factory=dict)  # location -> suggested seq
     steering: SteeringState = field(default_factory=SteeringState)
     gated: set[int] = field(default_factory=set)  # pending strategy choices awaiting approval
 
@@ -128,42 +138,67 @@ class Runner:
         self.instrument.abort()
 
     def run(self) -> RunOutcome:
+        """Run until a stop rule, an abort, a fault or an error; whatever ends the loop (any
+        BaseException too: SystemExit or an error from a plugin, strategy or event-log
+        subscriber) leaves the instrument safe and closed and logs `run_stopped` when the disk
+        allows. Exceptions that are not the run's own (bugs, SystemExit) are logged as a
+        `fault` first and re-raised after the log is complete."""
         status: Status = "success"
         reason = ""
+        escaped: BaseException | None = None
         try:
-            while True:
-                self._check_abort()
-                progress = RunProgress(self.campaign.observations, self.state.instrument_time_s)
-                if (r := first_reason(self.stop_rules, progress)) is not None:
-                    reason = r
-                    break
-                try:
-                    batch = self._next_batch()
-                except NoCandidatesLeftError as exc:
-                    reason = f"no candidates left: {exc}"
-                    break
-                for s in batch:
-                    self._check_abort()
-                    self.steering.wait_while_paused(self._check_abort)
-                    if self._released(s):
-                        self._measure(s)
+            reason = self._loop()
         except _StopRunError as stop:
             status, reason = stop.status, stop.reason
         except KeyboardInterrupt:
-            self.instrument.abort()
+            self._make_safe()
             status, reason = "abort", "interrupted by user"
         except ExplorerError as exc:
-            self.instrument.abort()
+            self._make_safe()
             status, reason = "fail", f"{type(exc).__name__}: {exc}"
-        except Exception as exc:
-            self.instrument.abort()
-            status, reason = "fail", f"{type(exc).__name__}: {exc}"
-            self._finish(status, reason)
-            raise
+        except BaseException as exc:  # every way out leaves the hardware safe
+            self._make_safe()
+            status, reason = "fail", f"{type(exc).__name__}: {short_text(str(exc))}"
+            self._log_escape(exc)
+            escaped = exc
         self._finish(status, reason)
+        if escaped is not None:
+            raise escaped
         return RunOutcome(
             status, reason, len(self.campaign.observations), self.state.instrument_time_s
         )
+
+    def _loop(self) -> str:
+        while True:
+            self._check_abort()
+            progress = RunProgress(self.campaign.observations, self.state.instrument_time_s)
+            if (r := first_reason(self.stop_rules, progress)) is not None:
+                return r
+            try:
+                batch = self._next_batch()
+            except NoCandidatesLeftError as exc:
+                return f"no candidates left: {exc}"
+            for s in batch:
+                self._check_abort()
+                self.steering.wait_while_paused(self._check_abort)
+                if self._released(s):
+                    self._measure(s)
+
+    def _make_safe(self) -> None:
+        """Abort the instrument; a failure here must not keep `run_stopped` from the log."""
+        with contextlib.suppress(Exception):
+            self.instrument.abort()
+
+    def _log_escape(self, exc: BaseException) -> None:
+        """A `fault` event for an exception that is not the run's own (best effort)."""
+        with contextlib.suppress(Exception):
+            self.log.emit(
+                Fault(
+                    message=short_text(str(exc)) or type(exc).__name__,
+                    error=type(exc).__name__,
+                    safe_state=dict(getattr(self.instrument, "safe_state", {"aborted": True})),
+                )
+            )
 
     # ---- driven step by step (the Python API) -----------------------------------------------
     def next_batch(self, n: int) -> list[Suggestion]:
@@ -190,8 +225,8 @@ class Runner:
 
     def _finish(self, status: Status, reason: str) -> None:
         """Log `run_stopped` and close the instrument; the instrument is closed (safe state)
-        even when the log cannot take the line (disk full): the run is then resumable from
-        its last complete event."""
+        even when the log cannot take the line (disk full) or a subscriber raises: the run is
+        then resumable from its last complete event."""
         try:
             self.emit_recommendation()
             self.log.emit(
@@ -318,11 +353,11 @@ class Runner:
             if e.error == "blank":
                 continue
             lid = e.location_id
-            if e.xy_mm is not None:
-                lid = self.campaign.library.nearest(*e.xy_mm)
             try:
                 if e.error:
                     raise StrategyError(e.error)
+                if e.xy_mm is not None:
+                    lid = location_at(self.campaign.library, *e.xy_mm)
                 assert lid is not None
                 s = self.campaign.propose(lid, "queue")
             except StrategyError as exc:
@@ -339,7 +374,7 @@ class Runner:
 
     def _emit_suggested(self, s: Suggestion, origin: str, batch_index: int) -> None:
         x, y = self.campaign.library.position_of(s.location_id)
-        self.log.emit(
+        stamped = self.log.emit(
             Suggested(
                 step=len(self.campaign.observations)
                 + list(self.campaign.pending).index(s.location_id),
@@ -357,6 +392,7 @@ class Runner:
                 decision_s=self.campaign.last_decision_s if origin == "strategy" else 0.0,
             )
         )
+        self.state.suggestion_seqs[s.location_id] = stamped.seq
 
     # ---- measuring -------------------------------------------------------------------------
     def _measure(self, s: Suggestion) -> None:
@@ -418,6 +454,8 @@ class Runner:
                 duration_s=m.duration_s,
                 instrument_time_s=self.state.instrument_time_s,
                 scalars=dict(m.scalars),
+                raw_sha256=file_sha256(self.run_dir / raw),
+                suggestion_seq=self.state.suggestion_seqs.get(s.location_id, -1),
             )
         )
         bad = [k for k, v in values.items() if not math.isfinite(v)]
@@ -443,7 +481,11 @@ class Runner:
         if not self._recommends or n in (self._recommended_n, 0):
             return
         self._recommended_n = n
-        self.log.emit(to_event(recommend_campaign(self.campaign)))
+        try:
+            rec = recommend_campaign(self.campaign)
+        except Exception as exc:  # a recommendation never stops a run or its run_stopped
+            rec = Recommendation((), {}, n, 0, f"{type(exc).__name__}: {exc}")
+        self.log.emit(to_event(rec))
 
     def _fault(self, s: Suggestion, exc: HardwareError) -> None:
         """Log a fault; stop the run unless only this location failed and strict is off.
@@ -484,6 +526,7 @@ class Runner:
                 durations_s={},
                 duration_s=0.0,
                 instrument_time_s=self.state.instrument_time_s,
+                suggestion_seq=self.state.suggestion_seqs.get(s.location_id, -1),
             )
         )
         self.log.emit(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.config import CampaignConfig, parse_config
+from explorer.engine.arming import arming_state, check_arming, recorded_arming
 from explorer.engine.build import (
     build_campaign,
     build_instrument,
@@ -27,7 +28,15 @@ from explorer.engine.build import (
     validate_deep,
 )
 from explorer.engine.campaign import Campaign
-from explorer.engine.events import EventLog, RunResumed, RunStarted, Subscriber, read_events
+from explorer.engine.events import (
+    ArmingChanged,
+    EventLog,
+    RunResumed,
+    RunStarted,
+    Subscriber,
+    read_events,
+)
+from explorer.engine.integrity import check_run_dir
 from explorer.engine.recovery import find_orphan, hardware_stale_owner, resume_warnings
 from explorer.engine.restore import load_run_config, restore_campaign
 from explorer.engine.rundir import (
@@ -100,12 +109,13 @@ def start_new(
     instrument: Any = None
     log: EventLog | None = None
     try:
-        check_writable(run_dir)
+        check_writable(run_dir, then="run again", where=cfg.output.dir)
         versions = package_versions()
         write_config(run_dir, resolved_config(cfg, versions))
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
-        log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+        arming = arming_state(cfg, arm_hardware)
+        log.emit(run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming))
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
             log.emit(warning)
     except BaseException:
@@ -136,12 +146,13 @@ def _subscribe(
             log.subscribe(subscriber)
 
 
-def _run_started(
+def run_started_event(
     cfg: CampaignConfig,
     run_dir: Path,
     campaign: Campaign,
     channels: tuple[str, ...],
     versions: dict[str, str],
+    arming: str,
 ) -> RunStarted:
     return RunStarted(
         run_id=run_dir.name,
@@ -157,6 +168,7 @@ def _run_started(
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
         ref_point=explicit_ref_point(cfg),
+        arming=arming,
     )
 
 
@@ -188,6 +200,7 @@ def resume(
     *,
     max_points: int | None = None,
     arm_hardware: bool = False,
+    change_arming: bool = False,
     subscribers: Sequence[SubscriberFactory] = (),
 ) -> Session:
     """Reopen a run directory and continue the campaign from its log (`subscribers` as for
@@ -195,7 +208,11 @@ def resume(
 
     Whatever a crash left is put right first (explorer.engine.recovery): temporary files removed, a
     torn last line moved aside, a measurement that was saved but not logged recovered from its
-    raw file, a run killed while writing `run_started` started properly; each is logged."""
+    raw file, a run killed while writing `run_started` started properly; each is logged.
+    Anything else the log does not account for (raw files, journal visits; a raw file whose
+    hash, location or suggestion disagrees with its event) refuses the resume with nothing
+    changed (explorer.engine.integrity), and so does a change of arming state without
+    `change_arming`."""
     cfg = load_run_config(run_dir)
     if max_points is not None:
         cfg = apply_overrides(cfg, max_points=max_points)
@@ -210,6 +227,10 @@ def resume(
         if contents.events and not isinstance(contents.events[0], RunStarted):
             raise InputFileError(f"{run_dir / EVENTS_FILE}: first event is not run_started")
         campaign, st = restore_campaign(cfg, contents, run_dir, library=library)
+        check_run_dir(run_dir, contents, action="resume")
+        arming = arming_state(cfg, arm_hardware)
+        recorded = recorded_arming(contents.events)
+        changed = check_arming(recorded, arming, change_arming=change_arming, run_dir=run_dir)
         orphan = find_orphan(run_dir, campaign, st.pending)
         m = orphan.measurement if orphan else None
         check_writable(run_dir)
@@ -225,7 +246,9 @@ def resume(
         log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
-            log.emit(_run_started(cfg, run_dir, campaign, instrument.channels, versions))
+            log.emit(
+                run_started_event(cfg, run_dir, campaign, instrument.channels, versions, arming)
+            )
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,
@@ -238,6 +261,8 @@ def resume(
             removed, lock.stale_owner, contents.torn_tail, hardware_stale_owner(instrument, run_dir)
         ):
             log.emit(warning)
+        if changed:
+            log.emit(ArmingChanged(previous=recorded, current=arming, step=st.n_measured))
         state = RunState(
             initial_location_ids(cfg, library),
             [i for i in st.pending if orphan is None or i != orphan.suggestion.location_id],
@@ -245,6 +270,7 @@ def resume(
             st.instrument_time_s,
             st.ref_point,
             votes_consumed=st.votes_consumed,
+            suggestion_seqs=dict(st.suggestion_seqs),
             steering=SteeringState.from_replay(st.steering),
             gated=set(st.gated),
         )

@@ -7,6 +7,9 @@
     17 bad via=interactive why       written by `explorer vote` (the source is logged)
     # comment                        ignored
 
+A line longer than MAX_LINE_CHARS or with an id of more than 9 digits is rejected (logged with a
+short excerpt); a vote on a location that is not measured is rejected by the runner.
+
 The runner reads the file before every decision, takes the lines it has not seen yet, logs each
 as a `voted` event (malformed lines and votes on unmeasured locations as rejected `voted` events)
 and hands the accepted verdicts to the strategy through `Campaign.votes` (a later vote on the
@@ -22,10 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from explorer.errors import short_text
+
 VOTES_FILE = "votes.txt"
 Source = Literal["file", "interactive"]
+MAX_LINE_CHARS = 200
+EXCERPT_CHARS = 60  # of a rejected line, in its event
 _LINE = re.compile(
-    r"^(?:id\s*[:=]?\s*)?(\d+)\s+(good|bad|\+1|-1)(?:\s+via=(file|interactive))?(?:\s+(.*))?$",
+    r"^(?:id\s*[:=]?\s*)?(\d{1,9})\s+(good|bad|\+1|-1)(?:\s+via=(file|interactive))?(?:\s+(.*))?$",
     re.IGNORECASE,
 )
 
@@ -45,6 +52,12 @@ class VoteEntry:
 
 def parse_vote_line(line_no: int, text: str) -> VoteEntry | None:
     """Parse one line; None for blank lines and comments."""
+    if len(text) > MAX_LINE_CHARS:
+        return VoteEntry(
+            line_no,
+            short_text(text, EXCERPT_CHARS),
+            error=f"line is {len(text)} characters long, at most {MAX_LINE_CHARS} are read",
+        )
     t = text.strip()
     if not t or t.startswith("#"):
         return None
@@ -52,7 +65,7 @@ def parse_vote_line(line_no: int, text: str) -> VoteEntry | None:
     if m is None:
         return VoteEntry(
             line_no,
-            t,
+            short_text(t, EXCERPT_CHARS),
             error="expected '<location_id> good|bad [comment]' (e.g. '17 bad tip artefact')",
         )
     verdict = m.group(2).lower()
@@ -76,12 +89,13 @@ def read_new_votes(path: Path, consumed_lines: int) -> list[VoteEntry]:
 
 
 def format_vote(location_id: int, vote: int, reason: str = "", source: Source = "file") -> str:
-    """One votes.txt line (without the newline); the reason is kept on one line."""
+    """One votes.txt line (without the newline); the reason is kept on one line and short
+    enough for the line to be read back (MAX_LINE_CHARS)."""
     if vote not in (1, -1):
         raise ValueError(f"vote must be +1 (good) or -1 (bad), got {vote}")
     word = "good" if vote > 0 else "bad"
     via = " via=interactive" if source == "interactive" else ""
-    text = " ".join(reason.split())
+    text = short_text(reason, MAX_LINE_CHARS - 40)
     return f"{int(location_id)} {word}{via}" + (f" {text}" if text else "")
 
 

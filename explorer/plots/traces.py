@@ -54,6 +54,18 @@ def draw_trace(d: TraceData, ax: Axes) -> Axes:
             label=f"infeasible ({int((~feas).sum())})",
         )
     ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best feasible so far")
+    for first, state in d.arming_changes:
+        ax.axvline(first - 0.5, color=PALETTE[3], lw=1.0, ls=":")
+        ax.text(
+            first - 0.5,
+            0.02,
+            f" from here: {state.replace('_', ' ')}",
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            fontsize=7,
+            color=PALETTE[3],
+            va="bottom",
+        )
     ax.set_xlabel("measurement number")
     ax.set_ylabel(d.label)
     arrow = "↑" if d.direction == "maximize" else "↓"

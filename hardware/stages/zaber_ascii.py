@@ -194,7 +194,17 @@ class ZaberAsciiStage:
             self.clock.sleep(self.poll_s)
 
     def stop(self) -> None:
-        """Stop both axes. Safe from any thread: written out of band, reply left to readers."""
+        """Stop both axes. Safe from any thread: when no other thread is talking to the
+        controller the stop is an ordinary query (its reply read here, so what follows reads
+        its own reply whatever the link's latency); otherwise it is written out of band and
+        its reply left to the reader."""
+        if self.transport.query_lock.acquire(blocking=False):
+            try:
+                with contextlib.suppress(HardwareError):
+                    self.query(0, "stop")
+                return
+            finally:
+                self.transport.query_lock.release()
         with contextlib.suppress(HardwareError):
             line = format_command(
                 ZaberCommand(self.device, 0, self._id(), "stop"), checksum=self.checksums

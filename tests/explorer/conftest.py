@@ -72,3 +72,24 @@ def rendered(request: pytest.FixtureRequest) -> Callable[[str], RenderResult]:
         return cache[which]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def sim_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    tmp = tmp_path_factory.mktemp("cmp")
+    out = [runs.sim_run(tmp / f"r{s}", seed=s, stop={"max_points": 8}) for s in (1, 2, 3)]
+    out += [
+        runs.sim_run(tmp / f"s{s}", seed=s, strategy={"kind": "sobol"}, stop={"max_points": 6})
+        for s in (1, 2)
+    ]
+    return out
+
+
+@pytest.fixture(scope="session")
+def replay_runs(tmp_path_factory: pytest.TempPathFactory, feconi_mat: Path) -> list[Path]:
+    tmp = tmp_path_factory.mktemp("cmp-replay")
+    return [
+        runs.replay_run(tmp / f"{k}{s}", feconi_mat, seed=s, strategy={"kind": k})
+        for k in ("random", "sobol")
+        for s in (1, 2)
+    ]

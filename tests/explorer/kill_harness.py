@@ -87,7 +87,7 @@ def install(kill: KillPoint) -> None:
         _die()
         return out
 
-    atomic = rundir.atomic_write_bytes
+    atomic = rundir.create_new_bytes  # raw files are created, never replaced
 
     def write_and_maybe_die(path: Path, data: bytes) -> None:
         if path.suffix != ".npz" or not hit("raw"):
@@ -118,7 +118,7 @@ def install(kill: KillPoint) -> None:
         return out
 
     events.EventLog.emit = emit_and_maybe_die  # type: ignore[method-assign]
-    rundir.atomic_write_bytes = write_and_maybe_die  # type: ignore[assignment]
+    rundir.create_new_bytes = write_and_maybe_die  # type: ignore[assignment]
     journal.Journal.write = journal_and_maybe_die  # type: ignore[method-assign]
 
 

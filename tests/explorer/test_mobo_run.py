@@ -153,6 +153,11 @@ def test_three_objectives_with_constraints_and_exclusion(make_config, write_yaml
             "outcomes",
         ),
         (lambda c: c["strategy"]["then"].update(acquisition="qehvi"), "strategy.then.acquisition"),
+        (  # the deprecated strategy-level alias must agree with the campaign's ref_point
+            lambda c: c.update(ref_point={"loop_area": 0.0, "coercive_bias": 4.0}),
+            "disagrees with the campaign's ref_point",
+        ),
+        (lambda c: c.update(ref_point={"loop_area": 0.0}), "ref_point: objectives"),
     ],
 )
 def test_bad_mobo_config_one_line_exit_2(make_config, write_yaml, capsys, mutate, key) -> None:
@@ -185,6 +190,43 @@ def test_no_improvement_stop_watches_the_hypervolume(make_config) -> None:
     )
     (rule,) = [r for r in build_stop(cfg, build_objectives(cfg)) if isinstance(r, NoImprovement)]
     assert rule.ref_point == (0.0, -3.5)
+
+
+def test_campaign_ref_point_reaches_mobo_and_the_stop_rule(make_config) -> None:
+    from explorer.config import parse_config
+    from explorer.engine.build import build_campaign, build_objectives, build_stop, validate_deep
+    from explorer.engine.stop import NoImprovement
+
+    cfg = parse_config(
+        make_config(
+            objectives=TWO,
+            ref_point={"loop_area": 0.0, "coercive_bias": 3.5},
+            strategy={"kind": "mobo", "gp": GP},
+            stop={"max_points": 30, "no_improvement": {"steps": 5}},
+        )
+    )
+    (rule,) = [r for r in build_stop(cfg, build_objectives(cfg)) if isinstance(r, NoImprovement)]
+    assert rule.ref_point == (0.0, -3.5)
+    strategy = build_campaign(cfg, validate_deep(cfg)).strategy
+    assert tuple(strategy.ref_point) == (0.0, -3.5)  # type: ignore[attr-defined]
+
+
+def test_a_sobol_baseline_logs_its_hypervolume(make_config, write_yaml, tmp_path) -> None:
+    ref = {"loop_area": 0.0, "coercive_bias": 3.5}
+    run = _run(
+        make_config,
+        write_yaml,
+        tmp_path / "runs",
+        objectives=TWO,
+        ref_point=ref,
+        strategy={"kind": "sobol"},
+        stop={"max_points": 5},
+    )
+    log = read_events(run / "events.jsonl")
+    assert log.of_type(RunStarted)[0].ref_point == ref
+    fronts = log.of_type(FrontUpdated)
+    assert len(fronts) == 5 and all(f.ref_point == ref for f in fronts)
+    assert fronts[-1].hypervolume is not None and fronts[-1].hypervolume > 0
 
 
 def test_batches_are_measured_in_order(make_config, write_yaml, tmp_path) -> None:

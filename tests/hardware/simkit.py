@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
+from hardware.assembly.specs import InstrumentBuild
 from hardware.clock import SimClock
-from hardware.instrument import PFMInstrument
+from hardware.instrument import PFMInstrument, State
 from hardware.journal import JOURNAL_FILE, HardwareLock, Journal
 from hardware.pfm.smbfo import SmBFOParams, SmBFOSample
-from hardware.protocols import SSParams
+from hardware.protocols import ProbeState, SSParams
 from hardware.safety import SafetyPolicy, SoftFence
 from hardware.sim import SimPFM, SimProbe, SimTiming, SimWorld
 from hardware.stages.sim import SimStage
@@ -88,3 +90,22 @@ def refusals(inst: PFMInstrument) -> list[dict[str, Any]]:
 
 def commands(inst: PFMInstrument, name: str) -> list[dict[str, Any]]:
     return [r for r in inst.journal.records if r["kind"] == "command" and r["command"] == name]
+
+
+def assert_refused(
+    inst: PFMInstrument, rule: str, exc: pytest.ExceptionInfo[BaseException]
+) -> None:
+    """The refusal names its rule, is journaled once, and leaves the instrument FAULT and safe."""
+    assert f"safety rule {rule!r} refused" in str(exc.value)
+    assert [r["rule"] for r in refusals(inst)] == [rule]
+    assert inst.state is State.FAULT
+    assert inst.probe.bias_v == 0.0 and inst.probe.state is ProbeState.RETRACTED
+    safe = [r for r in inst.journal.records if r["kind"] == "safe_state"][-1]
+    assert safe["stage_stopped"] is True and safe["bias_zero"] is True
+    assert inst.journal.records[-1]["kind"] == "state" and inst.journal.records[-1]["to"] == "FAULT"
+
+
+def instrument_build(tmp_path: Path, fence: SoftFence) -> InstrumentBuild:
+    """The build context of a contract test: a fixed seed and the toy composition."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return InstrumentBuild(seed=1234, composition_at=composition, run_dir=tmp_path, fence=fence)

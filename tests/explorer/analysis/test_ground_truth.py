@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from explorer.analysis.ground_truth import classes_found_from_dataset, dataset_labels
-from explorer.analysis.rundata import RunData
 from explorer.analysis.run_compare import compare_runs
+from explorer.analysis.rundata import RunData
 from explorer.api import Experiment
 from explorer.datasets import from_table
 from explorer.errors import InputFileError
@@ -121,6 +121,8 @@ def test_classes_found_come_from_the_dataset_labels(runs: list[Path], library_h5
 def test_a_missing_label_is_one_error_line(runs: list[Path], tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="no label 'grain'"):
         compare_runs(runs, classes="grain")
-    code, _, err = run_cli(["compare", *map(str, runs), "--classes", "grain", "--out", str(tmp_path)])
+    code, _, err = run_cli(
+        ["compare", *map(str, runs), "--classes", "grain", "--out", str(tmp_path)]
+    )
     assert_one_line_errors(code, err, allow_ok=False)
     assert "no label 'grain'" in err and "phase_class" in err

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 import yaml
 
 from explorer.analysis.bands import MedianBand
@@ -111,16 +110,3 @@ def test_draw_efficiency_renders() -> None:
     draw_efficiency(efficiency_data([s], "lib"), ax)
     assert len(ax.lines) == 1 and ax.get_ylabel() == "best f so far"
     plt.close(fig)
-
-
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["--library", "nope"], "--library"),
-        (["--strategies", "x"], "--strategies"),
-        (["--seeds", "0"], "--seeds"),
-    ],
-)
-def test_cli_bad_options(tmp_path, capsys, args, needle) -> None:
-    assert main(["bench", "efficiency", "--out", str(tmp_path), *args]) == 2
-    assert needle in capsys.readouterr().err

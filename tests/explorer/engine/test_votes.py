@@ -148,3 +148,16 @@ def test_cli_vote_interactive(voted_run, monkeypatch, capsys) -> None:  # type: 
         before + f"{ids[-1]} good via=interactive looks antiferroelectric\n"
     )
     (run_dir / VOTES_FILE).write_text(before)
+
+
+def test_oversized_and_huge_id_vote_lines_are_rejected_with_an_excerpt() -> None:
+    from explorer.engine.votes import EXCERPT_CHARS, MAX_LINE_CHARS, format_vote, parse_vote_line
+
+    for text in ("9" * 5000 + " good", "17 bad " + "x" * MAX_LINE_CHARS, "1234567890 good"):
+        e = parse_vote_line(1, text)
+        assert e is not None and e.error is not None and e.location_id is None, text
+        assert len(e.text) <= EXCERPT_CHARS
+    line = format_vote(17, -1, "why " * 500)
+    assert len(line) <= MAX_LINE_CHARS
+    parsed = parse_vote_line(1, line)
+    assert parsed is not None and parsed.error is None and parsed.location_id == 17

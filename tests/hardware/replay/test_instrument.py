@@ -12,6 +12,7 @@ from hardware.errors import AbortedError, HardwareTimeoutError, ReplayMissError,
 from hardware.protocols import TIME_CATEGORIES, Instrument
 from hardware.replay import ReplayInstrument, ReplayTiming
 from hardware.safety import SoftFence
+from tests.contracts.instrument_contract import InstrumentContract
 from tests.hardware.replay.helpers import toy_dataset
 
 
@@ -158,3 +159,17 @@ def test_bad_arguments() -> None:
         _inst(miss="closest")
     with pytest.raises(DatasetError, match="unknown timing field"):
         ReplayTiming.from_mapping({"warp_s": 1.0})
+
+
+class TestReplayInstrumentContract(InstrumentContract):
+    """The recorded toy library served through the shared Instrument contract."""
+
+    def make_instrument(self, tmp_path):  # type: ignore[no-untyped-def]
+        return ReplayInstrument(toy_dataset(), seed=5)
+
+
+class TestReplayInstrumentNoisyContract(InstrumentContract):
+    """Replay with fresh noise drawn around the recording (seeded per location) is still one."""
+
+    def make_instrument(self, tmp_path):  # type: ignore[no-untyped-def]
+        return ReplayInstrument(toy_dataset(), seed=5, noise_relative=0.05)
