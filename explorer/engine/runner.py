@@ -42,7 +42,6 @@ from explorer.engine.recommendations import recommend_campaign, to_event
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
-from explorer.models.recommend import Recommendation
 from explorer.engine.user_queue import location_at, read_new_entries
 from explorer.engine.votes import VOTES_FILE, read_new_votes
 from explorer.errors import (
@@ -52,6 +51,7 @@ from explorer.errors import (
     StrategyError,
     short_text,
 )
+from explorer.models.recommend import Recommendation
 from explorer.pareto import front_snapshot
 from explorer.strategies.base import Suggestion
 from hardware.errors import AbortedError, HardwareError
