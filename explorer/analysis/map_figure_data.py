@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from explorer.analysis.geometry import LibraryGeometry, library_geometry
 from explorer.analysis.run_views import best_index, objective_label, origins
 from explorer.analysis.rundata import RunData
+from explorer.engine.recommendations import last_logged
 
 if TYPE_CHECKING:
     pass
@@ -29,7 +30,10 @@ class LibraryMapData:
         x_mm, y_mm: (m,) measured stage positions in visit order.
         values: (m,) objective values (user units; NaN = unusable measurement).
         origins: (m,) 'initial' | 'design' | 'strategy' | 'queue' per measurement.
-        best: index of the best value, or None.
+        best: index of the best feasible value, or None.
+        feasible: (m,) False where the measurement failed a constraint or a fit.
+        recommended_xy_mm: (r, 2) the model's latest logged recommendation (see
+            explorer.models.recommend), empty when none was logged.
     """
 
     objective: str
@@ -41,6 +45,8 @@ class LibraryMapData:
     values: FloatArray
     origins: tuple[str, ...]
     best: int | None
+    feasible: NDArray[np.bool_] | None = None
+    recommended_xy_mm: FloatArray | None = None
 
 
 def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapData:
@@ -57,5 +63,13 @@ def library_map_data(run: RunData, objective: str | None = None) -> LibraryMapDa
         pos[:, 1].copy(),
         values,
         tuple(origins(run)),
-        best_index(values, direction),
+        best_index(run.feasible_values(name), direction),
+        run.feasible.copy(),
+        _recommended_xy_mm(run),
     )
+
+
+def _recommended_xy_mm(run: RunData) -> FloatArray:
+    rec = last_logged(run.log.events)
+    points = rec.points if rec is not None else ()
+    return np.array([[p.x_mm, p.y_mm] for p in points], dtype=float).reshape(-1, 2)

@@ -151,10 +151,11 @@ def classes_found_curve(run: RunData, scalar: str = CLASS_SCALAR) -> FloatArray 
 
 
 def best_values(run: RunData) -> Mapping[str, tuple[float, int | None]]:
-    """Best value and its location id per objective (NaN, None when nothing usable)."""
+    """Best *feasible* observed value and its location id per objective (NaN, None when no
+    measurement is feasible): a failed fit or constraint never counts as the best."""
     out: dict[str, tuple[float, int | None]] = {}
     for name in run.objective_names:
-        v = run.values(name)
+        v = run.feasible_values(name)
         if not np.isfinite(v).any():
             out[name] = (float("nan"), None)
             continue

@@ -19,6 +19,7 @@ from explorer.analysis.metrics import (
     run_ref_point,
     travel_distance_mm,
 )
+from explorer.analysis.recommendation import point_text, run_recommendation
 from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.arming import DESCRIPTIONS
@@ -76,7 +77,7 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
     """The summary table: status, counts, time, best values, hypervolume."""
     stop = run.stopped
     n = len(run.measured)
-    n_bad = sum(any(v is None for v in m.objectives.values()) for m in run.measured)
+    n_bad = int(n - run.feasible.sum())
     inst_h = float(run.instrument_hours[-1]) if n else 0.0
     decide = [s.decision_s for s in run.suggested if s.origin == "strategy"]
     rows = [
@@ -91,7 +92,7 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
             else f"{stop.status}: {stop.reason}",
         ),
         SummaryRow(
-            "measurements", f"{n} of {run.started.n_candidates} locations ({n_bad} unusable)"
+            "measurements", f"{n} of {run.started.n_candidates} locations ({n_bad} infeasible)"
         ),
         SummaryRow(
             "instrument time", f"{inst_h:.2f} h ({60 * inst_h / max(n, 1):.1f} min per location)"
@@ -101,9 +102,12 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
             f"{sum(decide):.2f} s total, {np.mean(decide) if decide else 0.0:.3f} s per decision",
         ),
     ]
+    rows += recommendation_rows(run)
     for name, (value, lid) in best_values(run).items():
         where = f" at location {lid}" if lid is not None else ""
-        rows.append(SummaryRow(f"best {objective_label(run, name)}", f"{_fmt(value)}{where}"))
+        rows.append(
+            SummaryRow(f"observed best {objective_label(run, name)}", f"{_fmt(value)}{where}")
+        )
     if len(run.objective_names) > 1:
         ref = run_ref_point(run)
         names = run.objective_names
@@ -133,6 +137,23 @@ def summary_rows(run: RunData) -> list[SummaryRow]:
             )
         )
     rows.append(SummaryRow("warnings / faults", f"{len(run.warnings)} / {len(run.faults)}"))
+    return rows
+
+
+def recommendation_rows(run: RunData, max_points: int = 8) -> list[SummaryRow]:
+    """The model's recommendation (explorer.analysis.recommendation), one row per point."""
+    rec = run_recommendation(run)
+    if not rec.points:
+        return [SummaryRow("recommended", f"none: {rec.reason}")]
+    label = "recommended (posterior mean, 95 % interval)"
+    if len(rec.points) > 1:
+        label = f"recommended: posterior Pareto set ({len(rec.points)})"
+    rows = [
+        SummaryRow(label if k == 0 else "", point_text(run, p))
+        for k, p in enumerate(rec.points[:max_points])
+    ]
+    if len(rec.points) > max_points:
+        rows.append(SummaryRow("", f"… and {len(rec.points) - max_points} more"))
     return rows
 
 

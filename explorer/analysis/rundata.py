@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.constraints import OutcomeConstraint
+from explorer.constraints import OutcomeConstraint, feasible_mask
 from explorer.engine.events import (
     ArmingChanged,
     Fault,
@@ -150,8 +150,24 @@ class RunData:
             dtype=float,
         )
 
+    @cached_property
+    def feasible(self) -> NDArray[np.bool_]:
+        """(m,) True where every objective is finite and every outcome constraint holds."""
+        m = len(self.measured)
+        cols = {n: self.values(n) for n in self.objective_names}
+        ok = np.ones(m, dtype=bool)
+        for v in cols.values():
+            ok &= np.isfinite(v)
+        cols |= {o: self.outcome_values(o) for o in self.outcome_names}
+        return np.asarray(ok & feasible_mask(self.constraints, cols, m))
+
+    def feasible_values(self, name: str) -> FloatArray:
+        """Objective values with NaN wherever the measurement is infeasible (see `feasible`)."""
+        return np.where(self.feasible, self.values(name), np.nan)
+
     def best_so_far(self, name: str) -> FloatArray:
-        v = self.values(name)
+        """Best feasible value after each measurement (NaN until the first feasible one)."""
+        v = self.feasible_values(name)
         sign = 1.0 if self.directions[name] == "maximize" else -1.0
         filled = np.where(np.isfinite(v), sign * v, -np.inf)
         best = np.maximum.accumulate(filled) if len(filled) else filled

@@ -25,12 +25,13 @@ class TraceData:
     Attributes:
         step: (m,) measurement numbers 1..m.
         values: (m,) objective values (user units, NaN = unusable).
-        best: (m,) best value so far (NaN until the first usable value).
+        best: (m,) best feasible value so far (NaN until the first feasible value).
         origins: (m,) who chose each location.
         instrument_h: (m,) instrument clock after each measurement, hours.
         model_from: first measurement chosen by a model (None for model-free runs).
         arming_changes: (first measurement number on the new state, the new state) for every
             resume that changed the arming state (real and simulated data are told apart).
+        feasible: (m,) False where the measurement failed a constraint or a fit.
     """
 
     objective: str
@@ -43,6 +44,7 @@ class TraceData:
     instrument_h: FloatArray
     model_from: int | None
     arming_changes: tuple[tuple[int, str], ...] = ()
+    feasible: NDArray[np.bool_] | None = None
 
 
 def trace_data(run: RunData, objective: str | None = None) -> TraceData:
@@ -59,4 +61,5 @@ def trace_data(run: RunData, objective: str | None = None) -> TraceData:
         run.instrument_hours.copy(),
         first_model_step(run),
         tuple((c.step + 1, c.current) for c in run.arming_changes),
+        run.feasible.copy(),
     )

@@ -27,6 +27,7 @@ from explorer.cli import demo as _demo  # noqa: F401
 from explorer.cli import emulate as _emulate  # noqa: F401
 from explorer.cli import pareto_cmd as _pareto_cmd  # noqa: F401
 from explorer.cli import plot as _plot  # noqa: F401
+from explorer.cli import recommend as _recommend  # noqa: F401
 from explorer.cli import run as _run  # noqa: F401
 from explorer.cli import serve as _serve  # noqa: F401
 from explorer.cli import sweep_cmd as _sweep_cmd  # noqa: F401

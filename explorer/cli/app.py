@@ -7,11 +7,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from explorer.analysis.recommendation import logged_recommendation, summary_lines
+from explorer.analysis.rundata import RunData
 from explorer.cli.help_format import ExplorerApp, ExplorerGroup
+from explorer.cli.progress import ProgressView
 from explorer.cli.signals import install_stop_handlers
-from explorer.engine.events import Measured
+from explorer.engine.events import read_events
+from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session
 from explorer.engine.threads import ThreadChoice, apply_threads, choose_threads
 
@@ -108,45 +111,36 @@ def _install_signal_handlers(abort: Any) -> None:
     install_stop_handlers(abort, lambda text: err.print(f"[yellow]{text}[/yellow]"))
 
 
-class _ProgressView:
-    """Event-log subscriber that drives a rich progress bar (the runner knows nothing of it)."""
+def _progress_view(session: Any) -> Any:
+    """The progress line, seeded from everything already in the log (a resumed run)."""
 
-    def __init__(self, total: int | None, objective: str, direction: str) -> None:
-        self.objective, self.sign = objective, (1.0 if direction == "maximize" else -1.0)
-        self.best: float | None = None
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} points"),
-            TextColumn("best {task.fields[best]}"),
-            TextColumn("instrument {task.fields[hours]} h"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        )
-        self.task = self.progress.add_task("measuring", total=total, best="–", hours="0.00")
+    cfg = session.config
+    view = ProgressView(
+        cfg.stop.max_points,
+        [(o.name, o.direction) for o in cfg.objectives],
+        [c.build() for c in cfg.constraints],
+        err,
+    )
+    view.seed(read_events(session.run_dir / EVENTS_FILE).events)
+    return view
 
-    def __call__(self, event: Any) -> None:
-        if not isinstance(event, Measured):
-            return
-        v = event.objectives.get(self.objective)
-        if v is not None and (self.best is None or self.sign * v > self.sign * self.best):
-            self.best = v
-        self.progress.update(
-            self.task,
-            advance=1,
-            hours=f"{event.instrument_time_s / 3600:.2f}",
-            best="–" if self.best is None else f"{self.best:.4g}",
-        )
+
+def _print_recommendation(run_dir: Any) -> None:
+    """The final summary: the recommendation, the observed best and the infeasible count."""
+
+    data = RunData.load(run_dir)
+    rec = logged_recommendation(data)
+    if rec is None:  # a model-free strategy: the run never loaded a model
+        out.print(f"recommendation: explorer recommend {run_dir} (fits a GP to the log)")
+        return
+    for line in summary_lines(data, rec, max_points=8):
+        out.print(line)
 
 
 def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
     assert isinstance(session, Session)
-    cfg = session.config
-    first = cfg.objectives[0]
-    view = None if quiet else _ProgressView(cfg.stop.max_points, first.name, first.direction)
+    view = None if quiet else _progress_view(session)
     if view is not None:
-        view.progress.update(view.task, completed=already)
         session.log.subscribe(view)
         view.progress.start()
     _install_signal_handlers(session.runner.request_abort)
@@ -161,6 +155,7 @@ def run_session(session: Any, *, quiet: bool, already: int = 0) -> None:
         f"{outcome.instrument_time_s / 3600:.2f} h instrument time\n"
         f"run directory: {session.run_dir}"
     )
+    _print_recommendation(session.run_dir)
     if outcome.status != "success":
         out.print(f"continue with: explorer resume {session.run_dir}")
     raise typer.Exit(EXIT_FOR_STATUS[outcome.status])

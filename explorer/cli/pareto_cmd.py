@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from explorer.analysis.pareto_report import pareto_table, write_csv
+from explorer.analysis.recommendation import run_recommendation, summary_lines
 from explorer.analysis.rundata import RunData
 from explorer.cli.app import app, out
 from explorer.engine.rundir import is_run_dir
@@ -21,7 +22,8 @@ def pareto(
         Path | None, typer.Option("--csv", help="CSV to write (default RUN_DIR/pareto.csv)")
     ] = None,
 ) -> None:
-    """Print the final (feasible) Pareto front of a run and write it as CSV."""
+    """Print the final (feasible) Pareto front of a run and the model's recommended
+    (posterior) Pareto set, and write the observed front as CSV."""
     from rich.table import Table  # noqa: PLC0415
 
     if not is_run_dir(run_dir):
@@ -32,7 +34,7 @@ def pareto(
     if len(data.objective_names) < 2:
         raise ConfigError(f"{run_dir} has one objective; a Pareto front needs at least two")
     table = pareto_table(data)
-    view = Table(title=f"Pareto front of {data.name} ({len(table.rows)} points)")
+    view = Table(title=f"Observed Pareto front of {data.name} ({len(table.rows)} points)")
     for c in table.columns:
         arrow = {"maximize": " ↑", "minimize": " ↓"}.get(data.directions.get(c, ""), "")
         view.add_column(c + arrow, justify="right")
@@ -48,5 +50,7 @@ def pareto(
         f"{table.n_measured} measured, {table.n_feasible} feasible; hypervolume {hv}"
         + (f" w.r.t. {table.ref_point}" if table.ref_point else "")
     )
+    for line in summary_lines(data, run_recommendation(data), max_points=8):
+        out.print(line)
     path = write_csv(table, csv_path or run_dir / "pareto.csv")
     out.print(f"wrote {path}")

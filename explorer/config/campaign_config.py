@@ -43,6 +43,8 @@ class OutputConfig(Strict):
     dir: PortablePath = Path("runs")
     live_report: bool = False
     strict: bool = True  # False: a failed measurement is logged and skipped, the run goes on
+    # log the model's recommendation every N measurements (0: only when the run stops)
+    recommend_every: Annotated[int, Field(ge=0)] = 10
 
 
 class XYPoint(Strict):

@@ -254,6 +254,19 @@ class Steered(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Recommended(Event):
+    """The model's recommended location(s) after `n_measured` measurements (see
+    explorer.models.recommend): `points` as RecommendedPoint.to_dict, `reason` when empty."""
+
+    type: ClassVar[str] = "recommended"
+    n_measured: int
+    points: list[JsonDict]
+    observed_best: dict[str, JsonDict] = field(default_factory=dict)
+    n_infeasible: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunStopped(Event):
     type: ClassVar[str] = "run_stopped"
     status: Literal["success", "abort", "fail", "fault"]
@@ -278,6 +291,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QueueTaken,
         Voted,
         Steered,
+        Recommended,
         RunStopped,
     )
 }

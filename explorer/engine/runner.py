@@ -38,6 +38,7 @@ from explorer.engine.events import (
     WarningEvent,
 )
 from explorer.engine.integrity import file_sha256
+from explorer.engine.recommendations import recommend_campaign, to_event
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.engine.steering_loop import Steering, SteeringState
 from explorer.engine.stop import RunProgress, StopRule, first_reason
@@ -50,6 +51,7 @@ from explorer.errors import (
     StrategyError,
     short_text,
 )
+from explorer.models.recommend import Recommendation
 from explorer.pareto import front_snapshot
 from explorer.strategies.base import Suggestion
 from hardware.errors import AbortedError, HardwareError
@@ -106,6 +108,7 @@ class Runner:
         strict: bool = True,
         measure_timeout_s: float = 600.0,
         steering: SteeringConfig | None = None,
+        recommend_every: int = 10,
     ) -> None:
         self.run_dir = run_dir
         self.campaign = campaign
@@ -116,6 +119,11 @@ class Runner:
         self.batch_size = batch_size
         self.strict = strict
         self.measure_timeout_s = measure_timeout_s
+        # a model-free strategy (random, grid, designs) runs without the GP stack: its
+        # recommendation is computed from the log on demand (`explorer recommend`, the report)
+        self.recommend_every = recommend_every if hasattr(campaign.strategy, "explain") else 0
+        self._recommends = hasattr(campaign.strategy, "explain")
+        self._recommended_n = -1
         self._abort = threading.Event()
         self.steering = Steering(
             run_dir, campaign, log, steering or SteeringConfig(), state.steering, self._read_votes
@@ -220,6 +228,7 @@ class Runner:
         even when the log cannot take the line (disk full) or a subscriber raises: the run is
         then resumable from its last complete event."""
         try:
+            self.emit_recommendation()
             self.log.emit(
                 RunStopped(
                     status=status,
@@ -462,6 +471,21 @@ class Runner:
             )
         if self.campaign.observations.n_objectives > 1:
             self.emit_front(index)
+        n = len(self.campaign.observations)
+        if self.recommend_every and n % self.recommend_every == 0:
+            self.emit_recommendation()
+
+    def emit_recommendation(self) -> None:
+        """Log the model's recommendation for everything measured so far (once per count)."""
+        n = len(self.campaign.observations)
+        if not self._recommends or n in (self._recommended_n, 0):
+            return
+        self._recommended_n = n
+        try:
+            rec = recommend_campaign(self.campaign)
+        except Exception as exc:  # a recommendation never stops a run or its run_stopped
+            rec = Recommendation((), {}, n, 0, f"{type(exc).__name__}: {exc}")
+        self.log.emit(to_event(rec))
 
     def _fault(self, s: Suggestion, exc: HardwareError) -> None:
         """Log a fault; stop the run unless only this location failed and strict is off.

@@ -198,6 +198,7 @@ def _runner(
         state,
         batch_size=cfg.batch_size,
         strict=cfg.output.strict,
+        recommend_every=cfg.output.recommend_every,
         measure_timeout_s=getattr(cfg.instrument, "measure_timeout_s", 600.0),
         steering=cfg.steering,
     )

@@ -55,6 +55,9 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
     draw_outline(d.geometry, ax)
     ax.plot(d.x_mm, d.y_mm, "-", color=NEUTRAL, lw=0.6, alpha=0.8, zorder=1, label="visit path")
     ok = np.isfinite(d.values)
+    feas = np.ones_like(ok) if d.feasible is None else d.feasible
+    bad = ok & ~feas
+    ok &= feas
     sc = ax.scatter(
         d.x_mm[ok],
         d.y_mm[ok],
@@ -65,9 +68,28 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
         linewidths=0.3,
         zorder=2,
     )
-    if (~ok).any():
+    if bad.any():
         ax.scatter(
-            d.x_mm[~ok], d.y_mm[~ok], marker="x", s=16, c="k", lw=0.8, zorder=2, label="unusable"
+            d.x_mm[bad],
+            d.y_mm[bad],
+            marker="X",
+            s=26,
+            c="#b00020",
+            lw=0.3,
+            zorder=2,
+            label=f"infeasible ({int(bad.sum())})",
+        )
+    nan = ~np.isfinite(d.values)
+    if nan.any():
+        ax.scatter(
+            d.x_mm[nan],
+            d.y_mm[nan],
+            marker="x",
+            s=16,
+            c="k",
+            lw=0.8,
+            zorder=2,
+            label=f"unusable ({int(nan.sum())})",
         )
     if len(d.x_mm):
         ax.annotate("1", (d.x_mm[0], d.y_mm[0]), xytext=(-6, 4), textcoords="offset points")
@@ -84,7 +106,20 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
             edgecolors=HIGHLIGHT,
             lw=1.1,
             zorder=3,
-            label="best",
+            label="best (observed, feasible)",
+        )
+    rec = d.recommended_xy_mm
+    if rec is not None and len(rec):
+        ax.scatter(
+            rec[:, 0],
+            rec[:, 1],
+            marker="D",
+            s=60,
+            facecolors="none",
+            edgecolors="k",
+            lw=1.0,
+            zorder=3,
+            label=f"recommended (model, {len(rec)})",
         )
     if ok.any():
         ax.figure.colorbar(sc, ax=ax, label=d.label, shrink=0.9, pad=0.02)

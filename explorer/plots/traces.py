@@ -38,11 +38,22 @@ def draw_trace(d: TraceData, ax: Axes) -> Axes:
             fontsize=7,
             color="0.35",
         )
+    feas = np.ones(len(d.step), bool) if d.feasible is None else d.feasible
     for origin in dict.fromkeys(d.origins):
-        sel = np.array([o == origin for o in d.origins])
+        sel = np.array([o == origin for o in d.origins]) & feas
         marker, colour = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["unknown"])
         ax.plot(d.step[sel], d.values[sel], marker, ms=3.5, color=colour, alpha=0.8, label=origin)
-    ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best so far")
+    if (~feas).any():
+        ax.plot(
+            d.step[~feas],
+            d.values[~feas],
+            "X",
+            ms=4.5,
+            color="#b00020",
+            alpha=0.9,
+            label=f"infeasible ({int((~feas).sum())})",
+        )
+    ax.step(d.step, d.best, where="post", lw=1.4, color="k", label="best feasible so far")
     for first, state in d.arming_changes:
         ax.axvline(first - 0.5, color=PALETTE[3], lw=1.0, ls=":")
         ax.text(

@@ -22,16 +22,44 @@ from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
 from explorer.engine.events import Event, Fault, Measured, RunStopped
 from explorer.errors import ExplorerWarning
-from explorer.report.page import write_report
+from explorer.report.page import REFRESH_TAG, REPORT_FILE, write_report
 
 
 class LiveReportWarning(ExplorerWarning):
     """The live report could not be written (the campaign carries on)."""
 
 
-def live_report_for(run_dir: Path, cfg: CampaignConfig) -> LiveReport | None:
-    """The session's subscriber factory for the live report: one when the config asks for it."""
-    return LiveReport(run_dir) if cfg.output.live_report else None
+def live_report_for(run_dir: Path, cfg: CampaignConfig) -> LiveReport | StaleReportFixer:
+    """The session's subscriber for the report: a live one when the config asks for it, else
+    one that only rewrites a reloading page left by `explorer report` during the run."""
+    return LiveReport(run_dir) if cfg.output.live_report else StaleReportFixer(run_dir)
+
+
+class StaleReportFixer:
+    """Subscriber: at `run_stopped`, a report.html written while the run was active (it carries
+    the reload tag, so a browser would reload a stale page forever) is rewritten as the final
+    page. Nothing happens when there is no report or it is already final."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, RunStopped):
+            return
+        path = self.run_dir / REPORT_FILE
+        try:
+            stale = REFRESH_TAG in path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        if stale:
+            try:
+                write_report(self.run_dir, live=False)
+            except Exception as exc:  # never let the report reach the campaign
+                warnings.warn(
+                    f"report not finalised: {type(exc).__name__}: {exc}",
+                    LiveReportWarning,
+                    stacklevel=2,
+                )
 
 
 class LiveReport:

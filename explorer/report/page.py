@@ -34,12 +34,17 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "report.html"
 DEFAULT_REFRESH_S = 15
+#: the start of the reload tag a page written during a run carries
+REFRESH_TAG = '<meta http-equiv="refresh"'
+#: resolution of the embedded figures: sharp on a screen at their width on the page, and
+#: half the pixels of 150 dpi (encoding PNGs is a large part of a report's build time)
+REPORT_DPI = 110
 
 
 def _png_base64(fig: object) -> str:
     buf = io.BytesIO()
     with rc_context():
-        fig.savefig(buf, format="png", dpi=150)  # type: ignore[attr-defined]
+        fig.savefig(buf, format="png", dpi=REPORT_DPI)  # type: ignore[attr-defined]
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -84,7 +89,7 @@ def render_html(
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="refresh" content="{int(refresh_s)}">' if live else "",
+        f'{REFRESH_TAG} content="{int(refresh_s)}">' if live else "",
         f"<title>{html.escape(run.name)} — combi-explorer report</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{html.escape(run.name)}</h1>",

@@ -18,7 +18,7 @@ def test_trace_of_a_two_phase_run(so_run: Path, tmp_path: Path) -> None:
     fig = figure()
     ax = draw_trace(d, fig.add_subplot())
     labels = [line.get_label() for line in ax.get_lines()]
-    assert labels[-1] == "best so far" and set(labels[:-1]) == set(d.origins)
+    assert labels[-1] == "best feasible so far" and set(labels[:-1]) == set(d.origins)
     np.testing.assert_array_equal(ax.get_lines()[-1].get_ydata(), d.best)
     assert len(ax.patches) == 1  # the initial-design band before the model's first pick
     assert ax.get_xlabel() == "measurement number" and ax.get_ylabel() == d.label

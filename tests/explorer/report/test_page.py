@@ -16,8 +16,8 @@ from explorer.analysis.report_data import front_table, run_is_active, summary_ro
 from explorer.analysis.rundata import RunData
 from explorer.cli import main
 from explorer.engine.rundir import RunLock
-from explorer.report.live import LiveReport, LiveReportWarning
-from explorer.report.page import REPORT_FILE, render_html
+from explorer.report.live import LiveReport, LiveReportWarning, StaleReportFixer
+from explorer.report.page import REPORT_FILE, render_html, write_report
 from tests.explorer import fixture_runs as runs
 
 
@@ -74,9 +74,10 @@ def test_summary_numbers(so_run: Path) -> None:
     run = RunData.load(so_run)
     rows = {r.label: r.value for r in summary_rows(run)}
     assert rows["status"].startswith("success")
-    assert rows["measurements"].startswith("10 of 51 locations (0 unusable)")
+    assert rows["measurements"].startswith("10 of 51 locations (0 infeasible)")
     best = max(m.objectives["loop_height"] for m in run.measured)
-    assert rows["best loop height (a.u.)"].startswith(f"{best:.4g}")
+    assert rows["observed best loop height (a.u.)"].startswith(f"{best:.4g}")
+    assert rows["recommended (posterior mean, 95 % interval)"].startswith("location ")
     xy = run.positions_mm
     assert rows["stage travel"].startswith(f"{np.hypot(*np.diff(xy, axis=0).T).sum():.4g} mm")
     assert "classes found" not in rows  # the run logs no class label
@@ -107,6 +108,25 @@ def test_live_while_the_lock_is_held(so_run: Path, tmp_path: Path) -> None:
         doc = parse((run_dir / REPORT_FILE).read_text())
         assert doc.meta_refresh
     assert not run_is_active(RunData.load(so_run))  # finished run
+
+
+def test_a_page_written_during_the_run_loses_its_reload_tag_when_the_run_stops(
+    so_run: Path, tmp_path: Path
+) -> None:
+    from explorer.engine.events import RunStopped
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(so_run, run_dir)
+    write_report(run_dir, live=True)  # what `explorer report` writes while the run is active
+    assert parse((run_dir / REPORT_FILE).read_text()).meta_refresh
+    fixer = StaleReportFixer(run_dir)
+    stop = RunStopped(status="success", reason="done", n_measured=10, instrument_time_s=1.0)
+    fixer(stop)
+    page = (run_dir / REPORT_FILE).read_text()
+    assert not parse(page).meta_refresh and "live: this page reloads" not in page
+    before = (run_dir / REPORT_FILE).stat().st_mtime_ns
+    fixer(stop)  # a final page is left alone
+    assert (run_dir / REPORT_FILE).stat().st_mtime_ns == before
 
 
 def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:
