@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from explorer.engine.line_files import new_lines
+
 CONTROL_FILE = "control.txt"
 MAX_LINE_CHARS = 500
 Action = Literal["approve", "veto", "pause", "resume", "abort", "weight"]
@@ -116,15 +118,12 @@ def _with_tail(entry: ControlEntry, rest: list[str]) -> ControlEntry:
 def read_new_controls(path: Path, consumed_lines: int) -> list[ControlEntry]:
     """Entries after the first `consumed_lines` lines (complete, newline-terminated lines only;
     blank and comment lines come back with error 'blank' so they are consumed)."""
-    try:
-        data = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
-    out = []
-    for k, text in enumerate(data.split("\n")[:-1][consumed_lines:], start=consumed_lines + 1):
-        entry = parse_control_line(k, text)
-        out.append(entry if entry is not None else ControlEntry(k, "", error="blank"))
-    return out
+    return [
+        entry
+        if (entry := parse_control_line(k, text)) is not None
+        else ControlEntry(k, "", error="blank")
+        for k, text in new_lines(path, consumed_lines)
+    ]
 
 
 def format_control(

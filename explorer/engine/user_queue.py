@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
+from explorer.engine.line_files import new_lines
 from explorer.errors import StrategyError, short_text
 from explorer.library import CandidateSet
 
@@ -101,13 +102,8 @@ def _half_pitch_mm(tree: cKDTree, pos: np.ndarray) -> float:
 def read_new_entries(path: Path, consumed_lines: int) -> list[QueueEntry]:
     """Entries after the first `consumed_lines` lines (only complete, newline-terminated lines:
     a line the user is still typing is left for the next read)."""
-    try:
-        data = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
-    lines = data.split("\n")[:-1]  # drop the unterminated tail
     out = []
-    for k, text in enumerate(lines[consumed_lines:], start=consumed_lines + 1):
+    for k, text in new_lines(path, consumed_lines):
         entry = parse_line(k, text)
         out.append(entry if entry is not None else QueueEntry(k, "", error="blank"))
     return out

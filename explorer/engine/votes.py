@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from explorer.engine.line_files import new_lines
 from explorer.errors import short_text
 
 VOTES_FILE = "votes.txt"
@@ -77,15 +78,12 @@ def parse_vote_line(line_no: int, text: str) -> VoteEntry | None:
 def read_new_votes(path: Path, consumed_lines: int) -> list[VoteEntry]:
     """Entries after the first `consumed_lines` lines (complete, newline-terminated lines only;
     blank and comment lines come back as entries with error 'blank' so they are consumed)."""
-    try:
-        data = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
-    out = []
-    for k, text in enumerate(data.split("\n")[:-1][consumed_lines:], start=consumed_lines + 1):
-        entry = parse_vote_line(k, text)
-        out.append(entry if entry is not None else VoteEntry(k, "", error="blank"))
-    return out
+    return [
+        entry
+        if (entry := parse_vote_line(k, text)) is not None
+        else VoteEntry(k, "", error="blank")
+        for k, text in new_lines(path, consumed_lines)
+    ]
 
 
 def format_vote(location_id: int, vote: int, reason: str = "", source: Source = "file") -> str:
