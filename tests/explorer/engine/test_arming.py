@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from explorer.analysis.rundata import RunData
+from explorer.analysis.trace_figure_data import trace_data
 from explorer.engine.events import ArmingChanged, Measured, RunStarted, read_events
-from explorer.plots.traces import trace_data
 from hardware.emulators import register_url_handler
 from tests.conftest import CAMPAIGNS
 from tests.explorer.crash_checks import only_run
