@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# one thread in the test process, whatever the caller exported: torch's OpenMP pool is not
+# fork-safe, and the crash harness forks campaigns from this process (a child of a parent with a
+# running pool deadlocks in its first parallel region)
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -9,7 +9,9 @@ may run on (its CPU affinity where the OS has one, else the CPU count), less the
 processes keep busy right now (runnable tasks in /proc/loadavg, else the 1-minute load), shared
 among `workers` processes, capped at `MAX_AUTO_THREADS` (the GP matrices of a campaign gain
 nothing from more), at least 1. OpenMP threads that wait for a busy core spin at barriers, so one
-thread too many costs far more than one too few. `--threads N` overrides the choice.
+thread too many costs far more than one too few. An `OMP_NUM_THREADS` the user exported caps
+the automatic count (source "environment"), as numpy and torch users expect; `--threads N`
+overrides the choice.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class ThreadChoice:
     """The thread count a process uses and why (logged in run_started / run_resumed)."""
 
     n_threads: int
-    source: Literal["auto", "option", "sweep"]
+    source: Literal["auto", "environment", "option", "sweep"]
     cores_available: int
     cores_busy: int
     workers: int = 1
@@ -71,7 +73,17 @@ def choose_threads(requested: int | None = None, *, workers: int = 1) -> ThreadC
     if requested is not None:
         return ThreadChoice(requested, "option", cores, busy, workers)
     free = max(1, cores - busy) // workers
-    return ThreadChoice(max(1, min(free, MAX_AUTO_THREADS)), "auto", cores, busy, workers)
+    auto = max(1, min(free, MAX_AUTO_THREADS))
+    cap = environment_cap()
+    if cap is not None and cap < auto:
+        return ThreadChoice(cap, "environment", cores, busy, workers)
+    return ThreadChoice(auto, "auto", cores, busy, workers)
+
+
+def environment_cap() -> int | None:
+    """The thread count exported in OMP_NUM_THREADS (a positive integer), else None."""
+    text = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else None
 
 
 def per_worker_threads(requested: int | None, workers: int) -> int:
