@@ -26,8 +26,8 @@ NOT_CALLABLE = 3.0
     [
         ("no_such_module_for_tests:f", "cannot import scalarizer"),
         ("json:no_such_function", "cannot import scalarizer"),
-        ("tests.explorer.test_objectives:two_args", "called as f(arrays: dict)"),
-        ("tests.explorer.test_objectives:NOT_CALLABLE", "is not callable"),
+        ("tests.explorer.test_objectives_guard:two_args", "called as f(arrays: dict)"),
+        ("tests.explorer.test_objectives_guard:NOT_CALLABLE", "is not callable"),
         ("json", "must look like"),
     ],
 )
