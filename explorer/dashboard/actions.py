@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from explorer.engine.control import CONTROL_FILE, MOVES, append_line, format_control
+from explorer.engine.control import CONTROL_FILE, MOVES, format_control
+from explorer.engine.line_files import append_line
 from explorer.engine.rundir import QUEUE_FILE
 from explorer.engine.votes import append_vote
 from explorer.errors import ExplorerError

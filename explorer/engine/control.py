@@ -19,7 +19,6 @@ from the log and a resumed run neither re-reads nor forgets them.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,19 +153,3 @@ def format_control(
     if entry is None or entry.error:
         raise ValueError(entry.error if entry else "empty control line")
     return line
-
-
-def append_line(path: Path, line: str) -> None:
-    """Append one whole line (one write, fsynced); a newline goes first if the file's last line
-    is unterminated (a hand edit), so the new line is never glued to it."""
-    if "\n" in line or "\r" in line:
-        raise ValueError("a control line cannot contain a line break")
-    prefix = ""
-    if path.exists() and path.stat().st_size > 0:
-        with path.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            prefix = "" if f.read(1) == b"\n" else "\n"
-    with path.open("a", encoding="utf-8") as f:
-        f.write(prefix + line + "\n")
-        f.flush()
-        os.fsync(f.fileno())

@@ -19,13 +19,12 @@ events, so a resumed run rebuilds `Campaign.votes` and does not re-read lines.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from explorer.engine.line_files import new_lines
+from explorer.engine.line_files import append_line, new_lines
 from explorer.errors import short_text
 
 VOTES_FILE = "votes.txt"
@@ -104,13 +103,5 @@ def append_vote(
     If the file's last line is unterminated (a hand edit), a newline goes first."""
     line = format_vote(location_id, vote, reason, source)
     path = Path(run_dir) / VOTES_FILE
-    prefix = ""
-    if path.exists() and path.stat().st_size > 0:
-        with path.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            prefix = "" if f.read(1) == b"\n" else "\n"
-    with path.open("a", encoding="utf-8") as f:
-        f.write(prefix + line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    append_line(path, line)
     return line

@@ -9,11 +9,11 @@ import pytest
 from explorer.engine.control import (
     CONTROL_FILE,
     MAX_LINE_CHARS,
-    append_line,
     format_control,
     parse_control_line,
     read_new_controls,
 )
+from explorer.engine.line_files import append_line
 
 
 def test_parse_each_action() -> None:

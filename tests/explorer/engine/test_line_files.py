@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.engine.line_files import new_lines
+import pytest
+
+from explorer.engine.line_files import append_line, new_lines
 
 
 def test_only_complete_lines_after_the_consumed_ones(tmp_path: Path) -> None:
@@ -21,3 +23,13 @@ def test_only_complete_lines_after_the_consumed_ones(tmp_path: Path) -> None:
 
 def test_a_missing_file_has_no_lines(tmp_path: Path) -> None:
     assert new_lines(tmp_path / "votes.txt", 0) == []
+
+
+def test_append_never_glues_a_line_to_an_unterminated_one(tmp_path: Path) -> None:
+    path = tmp_path / "votes.txt"
+    append_line(path, "17 bad")
+    path.write_text(path.read_text() + "18 good", encoding="utf-8")  # a hand edit, no newline
+    append_line(path, "19 bad")
+    assert path.read_text(encoding="utf-8") == "17 bad\n18 good\n19 bad\n"
+    with pytest.raises(ValueError, match="line break"):
+        append_line(path, "20 bad\r21 good")

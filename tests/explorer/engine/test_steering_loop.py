@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from explorer.config import parse_config
-from explorer.engine.control import CONTROL_FILE, append_line
+from explorer.engine.control import CONTROL_FILE
 from explorer.engine.events import Measured, RunStopped, Steered, read_events
+from explorer.engine.line_files import append_line
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session, resume, start_new
 from explorer.engine.steering import replay_steering
