@@ -35,8 +35,12 @@ def _tidy_params(params: list[Any]) -> None:
             param.metavar = ""
 
 
-class ExplorerCommand(TyperCommand):
-    """A typer command whose help follows click's conventions (see the module docstring)."""
+class _TidyHelp:
+    """Reflowed help text and tidy parameters (`_tidy_params`), for a command or a group."""
+
+    help: str | None
+    short_help: str | None
+    params: list[Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,9 +49,13 @@ class ExplorerCommand(TyperCommand):
         _tidy_params(self.params)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         _tidy_params([option])
         return option
+
+
+class ExplorerCommand(_TidyHelp, TyperCommand):
+    """A typer command whose help follows click's conventions (see the module docstring)."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """`{CAMPAIGN}` -> `CAMPAIGN`, `{RUN_DIRS}...` -> `RUN_DIRS...`."""
@@ -55,7 +63,7 @@ class ExplorerCommand(TyperCommand):
         return [_BRACED.sub(r"\g<name>\g<rest>", piece) for piece in pieces]
 
 
-class ExplorerGroup(TyperGroup):
+class ExplorerGroup(_TidyHelp, TyperGroup):
     """A typer group with reflowed help and no `<bool>` beside `--help`.
 
     `order` lists command names in the order they are used; commands it does not name follow
@@ -65,17 +73,6 @@ class ExplorerGroup(TyperGroup):
     order: tuple[str, ...] = ()
     panels: dict[str, str] = {}  # noqa: RUF012 (read-only class-level table)
     other_panel: str | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help = reflow(self.help)
-        self.short_help = reflow(self.short_help)
-        _tidy_params(self.params)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        _tidy_params([option])
-        return option
 
     def list_commands(self, ctx: Any) -> list[str]:
         registered = super().list_commands(ctx)
