@@ -39,6 +39,10 @@ class DKLNetworkConfig(Strict):
     patience: PositiveInt = 30
     tol: NonNegFloat = 1e-3
     nu: float = 2.5
+    pretrain: Literal["none", "autoencoder"] = "none"
+    pretrain_iters: Annotated[int, Field(ge=1, le=20000)] = 500
+    finetune: bool = True
+    refit_cold: bool = False
 
     @field_validator("nu")
     @classmethod
