@@ -369,7 +369,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     after = rows[0].pop("after")
     for row in rows[1:]:
         row.pop("after")
-    results = [VariantResult(**row) for row in rows]
+    unique: dict[tuple[str, int], VariantResult] = {}
+    for row in rows:  # a repeated (variant, seed) must have repeated its result exactly
+        r = VariantResult(**row)
+        assert unique.setdefault((r.name, r.seed), r).found == r.found, (r.name, r.seed)
+    results = list(unique.values())
     names = list(dict.fromkeys(r.name for r in results))
     print(format_tables(results, after, (), n_top=125))
     dkl = names[0]
