@@ -220,6 +220,8 @@ def format_tables(
             + "".join(f"{m:>9.3f} ± {s:.3f}" for m, s in zip(arr.mean(0), arr.std(0), strict=True))
         )
     lines.append("random expectation: " + ", ".join(f"{k / 2500:.3f} after {k}" for k in after))
+    if not grid_ks:
+        return "\n".join(lines)
     lines += ["", "full-grid prediction of loop area after k measurements: RMSE/σ | Spearman ρ"]
     lines.append(f"{'model':<27}" + "".join(f"{'k=' + str(k):>22}" for k in grid_ks))
     for name in names:

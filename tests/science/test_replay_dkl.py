@@ -72,7 +72,7 @@ def test_dkl_bo_beats_random_short(truth, tmp_path: Path) -> None:
 
 
 @pytest.mark.science
-@pytest.mark.timeout(4 * 3600)  # 30 campaigns of 100 measurements (~25 min on 2 busy cores)
+@pytest.mark.timeout(4 * 3600)  # 30 campaigns of 100 measurements (~35 min on one busy core)
 def test_beps_replay_dkl_matches_the_ard_patch_gp(truth, tmp_path: Path) -> None:
     after, seeds = (50, 100), range(1, 11)
     names = ("dkl_bo (5×5 patches)", "gp_bo (5×5 patches, ARD)", "random")
