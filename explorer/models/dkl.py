@@ -20,6 +20,14 @@ constant mean) are trained jointly by maximising the exact marginal likelihood (
 ExactMarginalLogLikelihood plus the same hyperparameter priors as explorer.models.gp) with
 full-batch AdamW and early stopping on the loss; weight decay acts on the network weights only.
 
+Pretraining (`pretrain: autoencoder`): the inputs of every library location are known before
+the first measurement, so g_θ can first be trained without labels, as the encoder of an
+autoencoder on all of them (`pretrain_extractor`), its codes bounded by tanh and rescaled to
+[0, 1] over that pool. Frozen (`finetune=False`), the kernel is an ARD GP on [x, g(x)] whose
+hyperparameters are fitted exactly like the plain GP's (explorer.models.gp.fit_gp: L-BFGS MAP,
+same priors), so the deep kernel contains the ARD solution and adds what the codes explain; on
+the pto-beps-50x50 replay this is what made dkl_bo match and then beat the ARD patch GP.
+
 Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
 the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues
 from it with `iters_warm` steps instead of `iters_cold` from a seeded initialisation. Because a

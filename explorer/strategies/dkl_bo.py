@@ -8,6 +8,10 @@ remaining candidate in one batched posterior and takes the argmax of a closed-fo
 (EI, log-EI, PI, UCB, max-variance; explorer.strategies.gp_bo.score). Batches use the Kriging
 believer in latent space; pending locations are believed at their predicted mean.
 
+With a pretrained extractor (`network.pretrain: autoencoder`), `prepare` trains it on every
+library location's inputs once, before the first decision (the campaign runs it outside the
+timed decision); the weights then travel in the logged state like any others.
+
 Warm start: the trained weights and hyperparameters go into `model_state` (logged with the
 suggestion, ~10-30 kB) and the next decision continues training from them, so a resumed run
 trains from exactly the state the uninterrupted run would have used. With fewer than two
