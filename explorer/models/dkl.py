@@ -229,10 +229,6 @@ def build_extractor(opts: DKLOptions, input_dim: int, seed: int) -> torch.nn.Mod
     return DeepFeatures(linear, network, opts.input_skip, bounded)
 
 
-#: pretrained extractors, keyed by (options, seed, pool digest): a campaign pretrains once
-_PRETRAINED: dict[tuple[str, int, str], tuple[dict[str, torch.Tensor], Pretraining]] = {}
-
-
 @dataclass(frozen=True)
 class Pretraining:
     """How the autoencoder pretraining of an extractor went.
@@ -246,6 +242,8 @@ class Pretraining:
     seconds: float
 
 
+#: pretrained extractors, keyed by (options, seed, pool digest): a campaign pretrains once
+_PRETRAINED: dict[tuple[str, int, str], tuple[dict[str, torch.Tensor], Pretraining]] = {}
 _PRETRAINED_MAX = 8
 
 
@@ -554,7 +552,8 @@ def fit_dkl(
     warnings: list[str] = []
     pretraining: Pretraining | None = None
     if warm is None or (opts.refit_cold and opts.finetune):
-        warm = None
+        if warm is not None:  # a cold refit of a trained network: back to its initial weights
+            extractor, warm = build_extractor(opts, d, seed), None
         if opts.pretrained:
             if pool is None or len(pool) < 2:
                 raise ModelFitError(

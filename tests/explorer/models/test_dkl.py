@@ -209,3 +209,12 @@ def test_pretrained_extractor_can_be_fine_tuned() -> None:
     model = fit_dkl(pool[:40], y[:40], options=tuned, seed=1, pool=pool)
     assert np.isfinite(model.loss)
     assert not np.allclose(model.latent(pool)[:, 9:], frozen.latent(pool)[:, 9:])
+
+
+def test_refit_cold_of_a_trained_network_starts_from_its_initial_weights() -> None:
+    x, y = _structure_property(n_side=16, size=3, seed=7)
+    cold = replace(FAST, refit_cold=True, iters_cold=30)
+    first = fit_dkl(x[:30], y[:30], options=cold, seed=2)
+    fresh = fit_dkl(x[:40], y[:40], options=cold, seed=2)
+    again = fit_dkl(x[:40], y[:40], options=cold, seed=2, warm_start=first.state())
+    np.testing.assert_array_equal(again.predict(x)[0], fresh.predict(x)[0])
