@@ -26,7 +26,7 @@ autoencoder on all of them (`pretrain_extractor`), its codes bounded by tanh and
 [0, 1] over that pool. Frozen (`finetune=False`), the kernel is an ARD GP on [x, g(x)] whose
 hyperparameters are fitted exactly like the plain GP's (explorer.models.gp.fit_gp: L-BFGS MAP,
 same priors), so the deep kernel contains the ARD solution and adds what the codes explain; on
-the pto-beps-50x50 replay this is what made dkl_bo match and then beat the ARD patch GP.
+the pto-beps-50x50 replay this is what made dkl_bo match the ARD patch GP.
 
 Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
 the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues

@@ -166,7 +166,7 @@ class VariantResult:
     seed: int
     found: list[float]  # per `after`
     errors: list[tuple[float, float]]  # per `grid_ks`: (RMSE/σ, Spearman); empty for random
-    decision_s: list[float] = field(default_factory=list)  # every strategy decision's time
+    decision_s: list[float] = field(default_factory=list)  # each model decision's time
     initial_ids: list[int] = field(default_factory=list)  # the random initial design
     wall_s: float = 0.0
 
@@ -198,7 +198,9 @@ def run_variant(
     errors = (
         [] if name == "random" else [grid_error(predict(rd, cfg, k), truth_lib) for k in grid_ks]
     )
-    decisions = [float(x.decision_s) for x in rd.suggested if x.origin == "strategy"]
+    model = [x for x in rd.suggested if x.origin == "strategy" and x.strategy != "random"]
+    picks = model or [x for x in rd.suggested if x.origin == "strategy"]  # random: its own
+    decisions = [float(x.decision_s) for x in picks]
     initial = [int(i) for i in rd.location_ids[:N_INITIAL]]
     return VariantResult(name, seed, found, errors, decisions, initial, wall_s)
 
