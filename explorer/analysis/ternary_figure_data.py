@@ -107,6 +107,7 @@ class TernaryData:
         grid: the barycentric lattice the background is given on (None without background).
         colour: robust colour range shared by the points and the background; its masks run
             over `values` (the clipped measurements).
+        feasible: (m,) False where a measurement failed a constraint or a fit.
     """
 
     objective: str
@@ -115,11 +116,12 @@ class TernaryData:
     measured: FloatArray
     values: FloatArray
     candidates: FloatArray
-    best: int | None
+    best: int | None  # the best feasible measurement (never one that failed a constraint)
     background: FloatArray | None = None
     background_label: str = ""
     grid: TernaryGrid | None = None
     colour: ColourRange | None = None
+    feasible: NDArray[np.bool_] | None = None
 
 
 def ternary_data(
@@ -154,9 +156,10 @@ def ternary_data(
         np.asarray(measured, float),
         values,
         geom.fractions.copy(),
-        best_index(values, run.directions[name]),
+        best_index(run.feasible_values(name), run.directions[name]),
         bg,
         f"posterior mean of {objective_label(run, name)}" if bg is not None else "",
         grid if bg is not None else None,
-        robust_range(values, pool=bg),
+        robust_range(run.feasible_values(name), pool=bg),
+        run.feasible.copy(),
     )

@@ -94,7 +94,10 @@ def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
     if not draw_ternary_field(d, ax, norm) and len(cand):
         ax.scatter(cand[:, 0], cand[:, 1], s=2, c=NEUTRAL, alpha=0.4, lw=0, zorder=1)
     pts = ternary_xy(d.measured) if len(d.measured) else np.zeros((0, 2))
-    ax.plot(pts[:, 0], pts[:, 1], "-", color=NEUTRAL, lw=0.5, alpha=0.5, zorder=2)
+    ax.plot(pts[:, 0], pts[:, 1], "-", color=NEUTRAL, lw=0.4, alpha=0.3, zorder=2)
+    feas = np.ones_like(ok) if d.feasible is None else d.feasible
+    bad = ok & ~feas
+    ok &= feas
     inside = ok & ~(r.below | r.above)
     sc = ax.scatter(
         pts[inside, 0],
@@ -109,8 +112,28 @@ def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
     )
     if len(pts):
         scatter_clipped(ax, pts[:, 0], pts[:, 1], r, cmap=VALUE_CMAP, s=24, zorder=3)
-    if (~ok).any():
-        ax.scatter(pts[~ok, 0], pts[~ok, 1], marker="x", c="k", s=16, zorder=3, label="unusable")
+    if bad.any():
+        ax.scatter(
+            pts[bad, 0],
+            pts[bad, 1],
+            marker="X",
+            s=26,
+            c="#b00020",
+            lw=0.3,
+            zorder=3,
+            label=f"infeasible ({int(bad.sum())})",
+        )
+    nan = ~np.isfinite(d.values)
+    if nan.any():
+        ax.scatter(
+            pts[nan, 0],
+            pts[nan, 1],
+            marker="x",
+            c="k",
+            s=16,
+            zorder=3,
+            label=f"unusable ({int(nan.sum())})",
+        )
     if d.best is not None:
         ax.scatter(
             pts[d.best, 0],
@@ -121,10 +144,10 @@ def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
             edgecolors=HIGHLIGHT,
             lw=1.1,
             zorder=4,
-            label="best (observed)",
+            label="best (observed, feasible)",
         )
     ax.figure.colorbar(sc, ax=ax, label=d.label, shrink=0.75, pad=0.0, extend=r.extend)
-    if r.below.any() or r.above.any():
+    if r.below.any() or r.above.any() or bad.any() or nan.any():
         ax.legend(loc="upper right", fontsize=6.5, frameon=False)
     sub = f"dots: {len(pts)} measured" + (
         ", background: posterior mean" if d.background is not None else ""
