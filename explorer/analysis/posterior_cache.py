@@ -8,7 +8,9 @@ built from (the logged config is the first of them). The log is append-only, so 
 a decision never change and its record stays valid; the state after the last measurement is
 keyed by every event, so a new event gives a new key. Records are `.npz` files written
 atomically; an unreadable, foreign or unwritable cache is ignored (the data is then computed
-as if there were none), so a read-only archived run still plots.
+as if there were none), so a read-only archived run still plots. The cache keeps the
+MAX_RECORDS most recently written records (a live report stores one per refresh; the oldest
+are removed), so it stays small however long the run.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ CACHE_DIR = "cache/posterior"
 CACHE_FORMAT = "posterior-1"
 #: packages whose version changes a posterior
 MODEL_PACKAGES = ("combi-explorer", "numpy", "scipy", "torch", "gpytorch", "botorch")
+#: records kept (the most recently written)
+MAX_RECORDS = 24
 
 Record = dict[str, NDArray[Any]]
 
@@ -85,3 +89,13 @@ def store_record(run_dir: Path, key: str, record: Mapping[str, NDArray[Any]]) ->
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, buf.getvalue())
+        prune(path.parent)
+
+
+def prune(folder: Path, keep: int = MAX_RECORDS) -> None:
+    """Remove all but the `keep` most recently written records."""
+    with contextlib.suppress(OSError):
+        records = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in records[keep:]:
+            with contextlib.suppress(OSError):
+                old.unlink()

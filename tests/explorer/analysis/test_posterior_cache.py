@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from explorer.analysis.posterior_cache import (
     CACHE_DIR,
     cache_key,
     load_record,
+    prune,
     record_path,
     store_record,
 )
@@ -57,3 +59,15 @@ def test_keys_follow_the_events_and_the_request(so_run: Path, tmp_path: Path) ->
     assert load_record(tmp_path, other) is None  # stored under another key
     record_path(tmp_path, k).write_bytes(b"not a zip")
     assert load_record(tmp_path, k) is None
+
+
+def test_the_cache_keeps_only_the_newest_records(tmp_path: Path) -> None:
+    folder = tmp_path / CACHE_DIR
+    for k in range(5):
+        store_record(tmp_path, str(k) * 64, {"x": np.array([k])})
+        path = record_path(tmp_path, str(k) * 64)
+        os.utime(path, ns=(k * 10**9, k * 10**9))  # written one second apart
+    prune(folder, keep=2)
+    assert sorted(p.name for p in folder.glob("*.npz")) == [
+        record_path(tmp_path, str(k) * 64).name for k in (3, 4)
+    ]
