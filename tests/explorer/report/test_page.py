@@ -84,6 +84,10 @@ def test_summary_numbers(so_run: Path) -> None:
     title, header, table = front_table(run)
     assert title == "Best 10 measurements" and header[4] == "Sm fraction"
     assert float(table[0][-1]) == pytest.approx(best, rel=1e-3)
+    assert header[0] == "measurement"  # the 1-based measurement number, as everywhere
+    for row in table:
+        m = run.measured[int(row[0]) - 1]
+        assert m.step + 1 == int(row[0]) and str(m.location_id) == row[1]
 
 
 def test_report_of_ternary_and_replay_runs(ternary_run: Path, replay_run: Path, rendered) -> None:
