@@ -124,6 +124,16 @@ class TernaryData:
     feasible: NDArray[np.bool_] | None = None
 
 
+def posterior_grid(run: RunData) -> TernaryGrid | None:
+    """The lattice the ternary figures evaluate the model on, or None when the library is not
+    ternary or the model's inputs are not its compositions."""
+    geom = library_geometry(run)
+    if not geom.is_ternary:
+        return None
+    grid = ternary_grid(geom, tuple(run.started.feature_names))
+    return grid if grid.inputs is not None else None
+
+
 def ternary_data(
     run: RunData,
     objective: str | None = None,

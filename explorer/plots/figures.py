@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from explorer.analysis import (
     budget_figure_data,
@@ -295,13 +295,12 @@ def render(run: RunData, *, steps: Steps = None) -> RenderResult:
 
 
 def _ternary(run: RunData, result: RenderResult) -> None:
-    geom = library_geometry(run)
-    if not geom.is_ternary:
+    if not library_geometry(run).is_ternary:
         result.notes.append("ternary plots: not applicable (the library is not ternary)")
         return
-    grid = ternary_figure_data.ternary_grid(geom, tuple(run.started.feature_names))
+    grid = ternary_figure_data.posterior_grid(run)
     maps: dict[str, posterior.PosteriorMaps] = {}
-    if grid.inputs is not None:
+    if grid is not None and grid.inputs is not None:
         with contextlib.suppress(PlotUnavailableError):
             maps = {
                 m.objective: m
@@ -313,6 +312,23 @@ def _ternary(run: RunData, result: RenderResult) -> None:
             f"ternary {name}",
             lambda n=name: fig_ternary(run, n, maps.get(n), grid),  # type: ignore[misc]
         )
+
+
+def prepare_posteriors(run: RunData) -> int:
+    """Compute (and so cache, explorer.analysis.posterior_cache) the posterior data the
+    default figures draw, without drawing: the default decisions and, for a ternary library,
+    the state after the last measurement on its lattice. Returns the records now available;
+    decisions without a model are skipped."""
+    requests: list[tuple[int | None, Any]] = [(s, None) for s in posterior.default_steps(run)]
+    grid = ternary_figure_data.posterior_grid(run)
+    if grid is not None and grid.inputs is not None:
+        requests.append((None, grid.inputs[grid.inside]))
+    done = 0
+    for step, points in requests:
+        with contextlib.suppress(PlotUnavailableError):
+            posterior.posterior_all(run, step, grid=points)
+            done += 1
+    return done
 
 
 def write(

@@ -133,6 +133,24 @@ def test_a_page_written_during_the_run_loses_its_reload_tag_when_the_run_stops(
     assert (run_dir / REPORT_FILE).stat().st_mtime_ns == before
 
 
+def test_a_finished_cli_run_has_its_report_posteriors_prepared(
+    so_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At run_stopped the CLI's report subscriber computes the posterior data of the default
+    figures into the run's cache, so a report afterwards rebuilds no model."""
+    import explorer.analysis.posterior as posterior
+
+    run = RunData.load(so_run)
+    assert list((so_run / "cache" / "posterior").glob("*.npz"))
+
+    def no_rebuild(*_: object) -> None:
+        raise AssertionError("the posterior of a default decision was not prepared")
+
+    monkeypatch.setattr(posterior, "_compute", no_rebuild)
+    for step in posterior.default_steps(run):
+        assert posterior.posterior_data(run, step).step == step
+
+
 def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:
     """output.live_report: pages are written in the background while the run goes on (each
     with the reload tag), and the final page (no reload) is written before the run returns."""
