@@ -112,6 +112,8 @@ class GPBOConfig(_SingleObjective):
     warm_start: bool = True
     output_transform: Literal["none", "bilog"] = "none"
     incumbent: Literal["observed", "posterior_mean"] = "posterior_mean"
+    lengthscale_prior: Literal["default", "resolution"] = "default"
+    resolution_cells: PositiveFloat = 4.0
     gp: GPConfig = Field(default_factory=GPConfig)
 
     def build(self, b: StrategyBuild) -> Strategy:
@@ -127,6 +129,8 @@ class GPBOConfig(_SingleObjective):
             self.warm_start,
             self.output_transform,
             self.incumbent,
+            self.lengthscale_prior,
+            self.resolution_cells,
         )
 
 

@@ -29,7 +29,7 @@ import torch
 from numpy.typing import NDArray
 
 from explorer.errors import ModelFitError
-from explorer.models.gp_fit import FAILED_LOSS, MapProblem, minimise
+from explorer.models.gp_fit import FAILED_LOSS, LENGTHSCALE_PRIOR, MapProblem, minimise
 from explorer.models.kernels import DTYPE, Matern, matern_of_r2
 
 FloatArray = NDArray[np.float64]
@@ -87,6 +87,9 @@ class GPOptions:
             and stable as points are appended); the posterior always uses every point. 512
             points pin down d + 3 hyperparameters for d <= 3 (at 2000 observations the picks
             equal those of a 1000-point fit) at an eighth of the O(n³) cost per iteration.
+        lengthscale_prior: (concentration, rate) of the Gamma prior on the unit-cube
+            lengthscales; None: gpytorch's Gamma(3, 6) (mode 1/3, a function that varies over
+            the whole domain). `resolution_prior` builds one scaled to the candidate spacing.
     """
 
     nu: float = 2.5
@@ -96,6 +99,7 @@ class GPOptions:
     max_iter_warm: int = 30
     restarts: int = 1
     fit_subset: int | None = 512
+    lengthscale_prior: tuple[float, float] | None = None
 
 
 @dataclass
@@ -378,7 +382,12 @@ def _hypers(theta: FloatArray, problem: MapProblem) -> GPHyperparameters:
 def _problem(X: FloatArray, z: FloatArray, fixed: FloatArray | None, opts: GPOptions) -> MapProblem:
     fixed_t = torch.tensor(fixed, dtype=DTYPE) if fixed is not None else None
     return MapProblem(
-        torch.tensor(X, dtype=DTYPE), torch.tensor(z, dtype=DTYPE), fixed_t, opts.nu, opts.ard
+        torch.tensor(X, dtype=DTYPE),
+        torch.tensor(z, dtype=DTYPE),
+        fixed_t,
+        opts.nu,
+        opts.ard,
+        opts.lengthscale_prior or LENGTHSCALE_PRIOR,
     )
 
 
@@ -404,7 +413,7 @@ def _fit_hypers(
     if warm is not None and len(warm.lengthscales) == d:
         starts, iters = [_theta(warm, problem)], opts.max_iter_warm
     else:
-        starts = [_theta(h, problem) for h in _cold_starts(d, opts.restarts)]
+        starts = [_theta(h, problem) for h in _cold_starts(d, opts.restarts, opts)]
         iters = opts.max_iter_cold
         if len(starts) > 1 and len(X) > SCREEN_SIZE:
             starts = [_screen(starts, X, z, fixed, opts, rng)]
@@ -419,12 +428,36 @@ def _fit_hypers(
     return _hypers(best[1], problem)
 
 
-def _cold_starts(d: int, restarts: int) -> list[GPHyperparameters]:
+def _cold_starts(d: int, restarts: int, opts: GPOptions) -> list[GPHyperparameters]:
+    """The default lengthscales scaled by 1, 0.3, 3 (up to 1 + restarts of them); with a
+    custom lengthscale prior, its mode is one more start (so the fit can find the short
+    lengthscales that prior allows even when the long-lengthscale basin is closer)."""
     base = GPHyperparameters.default(d)
     scales = (1.0, 0.3, 3.0)[: 1 + restarts]
-    return [
-        GPHyperparameters(tuple(v * s for v in base.lengthscales), 1.0, 0.05, 0.0) for s in scales
-    ]
+    values = [base.lengthscales[0] * s for s in scales]
+    if opts.lengthscale_prior is not None:
+        a, b = opts.lengthscale_prior
+        values.append(max(a - 1.0, 0.1) / b)
+    return [GPHyperparameters((v,) * d, 1.0, 0.05, 0.0) for v in values]
+
+
+def candidate_spacing(unit_features: FloatArray) -> float:
+    """The resolution of a candidate set in unit-cube features: the median over dimensions of
+    the median gap between neighbouring distinct values (1/80 on an 81-column grid)."""
+    gaps = []
+    for col in np.asarray(unit_features, float).T:
+        u = np.unique(np.round(col, 12))
+        if len(u) > 1:
+            gaps.append(float(np.median(np.diff(u))))
+    return float(np.median(gaps)) if gaps else 1.0
+
+
+def resolution_prior(unit_features: FloatArray, cells: float) -> tuple[float, float]:
+    """A Gamma(2, rate) lengthscale prior whose mode is `cells` candidate spacings (capped at
+    the default prior's mode, 1/3): features a few candidates wide stay resolvable, and the
+    prior still decays for lengthscales longer than the domain."""
+    mode = min(cells * candidate_spacing(unit_features), 1.0 / 3.0)
+    return (2.0, 1.0 / mode)
 
 
 def _screen(

@@ -50,6 +50,7 @@ class MapProblem:
         fixed_noise: (n,) known noise variances (standardised units) or None to infer one.
         nu: Matérn smoothness.
         ard: one lengthscale per dimension (else one shared lengthscale).
+        lengthscale_prior: (concentration, rate) of the Gamma prior on every lengthscale.
     """
 
     x: torch.Tensor
@@ -57,6 +58,7 @@ class MapProblem:
     fixed_noise: torch.Tensor | None
     nu: float
     ard: bool
+    lengthscale_prior: tuple[float, float] = LENGTHSCALE_PRIOR
 
     @property
     def n_lengthscales(self) -> int:
@@ -91,13 +93,14 @@ class _ExactGP(gpytorch.models.ExactGP):
         likelihood: gpytorch.likelihoods.Likelihood,
         nu: float,
         ard: bool,
+        lengthscale_prior: tuple[float, float],
     ) -> None:
         super().__init__(x, y, likelihood)
         self.mean_module = gpytorch.means.ConstantMean()
         base = gpytorch.kernels.MaternKernel(
             nu=nu,
             ard_num_dims=x.shape[-1] if ard else None,
-            lengthscale_prior=gpytorch.priors.GammaPrior(*LENGTHSCALE_PRIOR),
+            lengthscale_prior=gpytorch.priors.GammaPrior(*lengthscale_prior),
         )
         self.covar_module = gpytorch.kernels.ScaleKernel(
             base, outputscale_prior=gpytorch.priors.GammaPrior(*OUTPUTSCALE_PRIOR)
@@ -126,7 +129,9 @@ def _mll_of(problem: MapProblem, t: torch.Tensor) -> gpytorch.mlls.ExactMarginal
     differentiates with respect to θ."""
     k = problem.n_lengthscales
     lik = _likelihood(problem)
-    model = _ExactGP(problem.x, problem.z, lik, problem.nu, problem.ard).to(DTYPE)
+    model = _ExactGP(
+        problem.x, problem.z, lik, problem.nu, problem.ard, problem.lengthscale_prior
+    ).to(DTYPE)
     model.train()
     base = model.covar_module.base_kernel
     base.raw_lengthscale_constraint = _log_parametrised()

@@ -31,7 +31,14 @@ from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
 from explorer.models import transforms
-from explorer.models.gp import FittedGP, GPHyperparameters, GPOptions, fit_gp, gp_from_hypers
+from explorer.models.gp import (
+    FittedGP,
+    GPHyperparameters,
+    GPOptions,
+    fit_gp,
+    gp_from_hypers,
+    resolution_prior,
+)
 from explorer.observations import Observations
 from explorer.strategies import acquisition as acq
 from explorer.strategies.argmax import MONOTONE_IN_STD, Pick, argmax_bounded, argmax_full
@@ -46,6 +53,7 @@ from explorer.strategies.fallbacks import (
 FloatArray = NDArray[np.float64]
 Acquisition = Literal["ei", "log_ei", "pi", "ucb", "max_variance"]
 Incumbent = Literal["observed", "posterior_mean"]
+LengthscalePrior = Literal["default", "resolution"]
 #: up to this many observations every candidate's exact σ is computed (it is cheap there)
 EXACT_STD_MAX_OBS = 384
 
@@ -78,6 +86,11 @@ class GPBOStrategy:
             the signal (PFM loop metrics); reported means/stds are back-transformed.
         incumbent: EI/PI improve on the best *observed* value or (default, robust to noise) on
             the best posterior mean at the measured locations.
+        lengthscale_prior: "default" (gp.lengthscale_prior, else Gamma(3, 6), mode 1/3 of the
+            domain) or "resolution": a Gamma(2, ·) prior with its mode at `resolution_cells`
+            candidate spacings (explorer.models.gp.resolution_prior), for properties with
+            features only a few candidates wide (a narrow peak on a fine grid).
+        resolution_cells: the mode of the resolution prior, in candidate spacings.
     """
 
     acquisition: Acquisition = "log_ei"
@@ -88,6 +101,8 @@ class GPBOStrategy:
     warm_start: bool = True
     output_transform: transforms.OutputTransform = "none"
     incumbent: Incumbent = "posterior_mean"
+    lengthscale_prior: LengthscalePrior = "default"
+    resolution_cells: float = 4.0
     name: str = "gp_bo"
 
     def suggest(
@@ -159,7 +174,7 @@ class GPBOStrategy:
             gp = fit_gp(
                 x,
                 y,
-                options=self.gp,
+                options=self._gp_options(candidates),
                 warm_start=GPHyperparameters.from_dict(warm) if warm else None,
                 seed=ctx.seed,  # a stable fit subset across steps keeps warm starts warm
             )
@@ -167,6 +182,12 @@ class GPBOStrategy:
             xp = candidates.unit_features(ctx.pending.features)
             gp = gp.condition_on(xp, gp.predict(xp)[0])
         return gp
+
+    def _gp_options(self, candidates: CandidateSet) -> GPOptions:
+        if self.lengthscale_prior == "default":
+            return self.gp
+        prior = resolution_prior(candidates.unit_features(), self.resolution_cells)
+        return replace(self.gp, lengthscale_prior=prior)
 
     def _scorer(self, gp: FittedGP, best: float) -> Callable[[FloatArray, FloatArray], FloatArray]:
         """(mean, std) in the model's units -> acquisition (standardised internally)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from explorer.benchmark.registry import load_registry, skip_reason
+from explorer.benchmark.run import task_plan
+from explorer.config import parse_config
 from explorer.errors import ConfigError
 from tests.conftest import REPO
 
@@ -48,3 +50,20 @@ def test_bad_registry_is_one_line(tmp_path: Path, text: str, message: str) -> No
         load_registry(path)
     assert message in str(exc.value)
     assert "\n" not in str(exc.value)
+
+
+def test_every_shipped_strategy_override_is_a_valid_campaign(tmp_path: Path) -> None:
+    """Each task's strategies merge into its campaign as valid configs; the narrow-peak task's
+    recommended strategy carries the resolution lengthscale prior."""
+    reg = load_registry(SHIPPED)
+    for name, task in reg.tasks.items():
+        if skip_reason(task) is not None:
+            continue
+        plan = task_plan(name, task, reg, [0], tmp_path)
+        for t in plan.tasks:
+            parse_config(t.campaign, source=t.key)
+    plan = task_plan("smbfo-narrow", reg.tasks["smbfo-narrow"], reg, [0], tmp_path)
+    chosen = [t for t in plan.tasks if t.key.endswith("gp_bo_resolution/seed-0")]
+    assert len(chosen) == 1, [t.key for t in plan.tasks]
+    then = chosen[0].campaign["strategy"]["then"]
+    assert then["lengthscale_prior"] == "resolution" and then["acquisition"] == "ucb"

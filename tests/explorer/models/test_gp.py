@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.models.gp import GPHyperparameters, GPOptions, fit_gp
+from explorer.models.gp import (
+    GPHyperparameters,
+    GPOptions,
+    candidate_spacing,
+    fit_gp,
+    resolution_prior,
+)
 
 
 def _data(n: int, seed: int = 0, noise: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -81,3 +87,39 @@ def test_fixed_per_point_noise() -> None:
     X, y = _data(30)
     gp = fit_gp(X, y, noise_variance=np.full(30, 0.05**2))
     assert np.all(gp.noise_var > 0)
+
+
+def test_candidate_spacing_is_the_grid_step() -> None:
+    grid = np.stack(np.meshgrid(np.linspace(0, 1, 81), np.linspace(0, 1, 3)), -1).reshape(-1, 2)
+    # per dimension 1/80 and 1/2: the median over the two dimensions
+    assert candidate_spacing(grid) == pytest.approx((1 / 80 + 1 / 2) / 2)
+    assert candidate_spacing(np.linspace(0, 1, 81)[:, None]) == pytest.approx(1 / 80)
+    assert candidate_spacing(np.zeros((5, 1))) == 1.0  # one distinct value: no resolution
+
+
+def test_resolution_prior_has_its_mode_at_a_few_spacings() -> None:
+    a, b = resolution_prior(np.linspace(0, 1, 81)[:, None], cells=4.0)
+    assert (a - 1) / b == pytest.approx(4 / 80)
+    a, b = resolution_prior(np.linspace(0, 1, 3)[:, None], cells=4.0)
+    assert (a - 1) / b == pytest.approx(1 / 3)  # capped at the default prior's mode
+
+
+def test_resolution_prior_keeps_gaps_uncertain_on_a_noisy_baseline() -> None:
+    """Noisy, flat data (a baseline before any peak was measured): the default prior (mode
+    1/3) fits a long lengthscale, so the model is confident everywhere between the points;
+    the resolution prior keeps the lengthscale near a few candidate spacings, so the gaps
+    between measurements stay uncertain and an acquisition keeps exploring them."""
+    rng = np.random.default_rng(4)
+    x = np.sort(rng.random(12))[:, None]
+    y = 4.0 * np.exp(0.5 * rng.normal(size=len(x)))
+    prior = resolution_prior(np.linspace(0, 1, 81)[:, None], cells=4.0)
+    short = fit_gp(x, y, options=GPOptions(lengthscale_prior=prior))
+    long = fit_gp(x, y)
+    assert short.hypers.lengthscales[0] < 0.1 < 0.2 < long.hypers.lengthscales[0]
+    gap = np.argmax(np.diff(x[:, 0]))
+    mid = np.array([[(x[gap, 0] + x[gap + 1, 0]) / 2]])
+    near = x[:1]
+    # relative to the std at a measured point, the gap is more uncertain under the short prior
+    ratio_short = short.predict(mid)[1][0] / short.predict(near)[1][0]
+    ratio_long = long.predict(mid)[1][0] / long.predict(near)[1][0]
+    assert ratio_short > ratio_long

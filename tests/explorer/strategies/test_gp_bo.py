@@ -23,3 +23,10 @@ class TestGPBOUCB(StrategyContract):
 class TestGPBOMaxVariance(StrategyContract):
     def strategy(self) -> Strategy:
         return GPBOStrategy("max_variance", gp=FAST_GP)
+
+
+class TestGPBOResolutionPrior(StrategyContract):
+    def strategy(self) -> Strategy:
+        return GPBOStrategy(
+            "ucb", gp=FAST_GP, output_transform="bilog", lengthscale_prior="resolution"
+        )
