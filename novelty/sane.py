@@ -50,7 +50,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
+from scipy.special import ndtr
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -161,7 +161,8 @@ def expected_improvement(mean: FloatArray, std: FloatArray, best: float) -> Floa
     """Closed-form EI of a maximisation target (≥ 0)."""
     s = np.maximum(std, 1e-12)
     z = (mean - best) / s
-    return np.asarray(np.maximum((mean - best) * norm.cdf(z) + s * norm.pdf(z), 0.0))
+    pdf = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+    return np.asarray(np.maximum((mean - best) * ndtr(z) + s * pdf, 0.0))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
-from scipy.stats import qmc
 
 from explorer.library import CandidateSet
 from explorer.observations import Observations
@@ -98,6 +97,8 @@ class DesignStrategy:
     name: str = "sobol"
 
     def _design(self, dim: int, size: int, seed: int) -> FloatArray:
+        from scipy.stats import qmc  # noqa: PLC0415 (scipy.stats takes ~0.4 s to import)
+
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(101,)))
         if self.method == "sobol":
             sampler: qmc.QMCEngine = qmc.Sobol(d=dim, scramble=self.scramble, seed=rng)
