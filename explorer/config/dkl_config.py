@@ -21,6 +21,9 @@ class DKLNetworkConfig(Strict):
     `channels` image channels; `mlp` takes any features; `linear` is a learned linear projection
     only. `input_skip`: the GP kernel also sees the inputs themselves (ARD), so the deep kernel
     contains the plain GP; `linear_skip`: a PCA-initialised linear map added to the network.
+    `pretrain: autoencoder` trains the network without labels on every library location's
+    features before the first decision; `finetune: false` then freezes it (the GP is fitted as
+    gp_bo's ARD GP on [features, codes]); `refit_cold` refits every decision from scratch.
     """
 
     extractor: Literal["mlp", "cnn", "linear"] = "mlp"
@@ -39,6 +42,10 @@ class DKLNetworkConfig(Strict):
     patience: PositiveInt = 30
     tol: NonNegFloat = 1e-3
     nu: float = 2.5
+    pretrain: Literal["none", "autoencoder"] = "none"
+    pretrain_iters: Annotated[int, Field(ge=1, le=20000)] = 500
+    finetune: bool = True
+    refit_cold: bool = False
 
     @field_validator("nu")
     @classmethod

@@ -22,7 +22,13 @@ from explorer.errors import NoCandidatesLeftError, StrategyError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
+from explorer.strategies.base import (
+    Strategy,
+    SuggestContext,
+    Suggestion,
+    prepare,
+    required_arrays,
+)
 from explorer.strategies.explain import Explanation, explain
 from hardware.protocols import Measurement
 
@@ -46,6 +52,9 @@ class Campaign:
             `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
         votes: good (+1) / bad (−1) verdicts on measured locations, handed to the strategy.
         vetoed: locations a person vetoed (explorer.control); never suggested again.
+        prepare_s: wall time of the strategy's one-off `prepare` (explorer.strategies.base),
+            run before the first decision of this process and not counted in
+            `last_decision_s`; None until then.
     """
 
     library: CandidateSet
@@ -61,6 +70,7 @@ class Campaign:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
+    prepare_s: float | None = None
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     votes: dict[int, int] = field(default_factory=dict)
     vetoed: set[int] = field(default_factory=set)
@@ -89,6 +99,10 @@ class Campaign:
         if len(remaining) == 0:
             raise NoCandidatesLeftError("every library location is measured or pending")
         ctx = self.context()
+        if self.prepare_s is None:
+            t_prep = time.perf_counter()
+            prepare(self.strategy, self.library, ctx)
+            self.prepare_s = time.perf_counter() - t_prep
         t0 = time.perf_counter()
         suggestions = self.strategy.suggest(
             remaining, self.observations, min(n, len(remaining)), self.rng_for_step(self.step), ctx

@@ -13,14 +13,17 @@ from explorer.models.recommend import MeasuredData, Recommendation, RecommendedP
 
 
 def campaign_data(campaign: Campaign) -> MeasuredData:
-    """The campaign's measurements in the form the recommendation needs (user units)."""
+    """The campaign's measurements in the form the recommendation needs (user units); the
+    positions are the locations' library positions (a recommendation names a location, not
+    where the stage happened to settle when it was measured)."""
     obs = campaign.observations
     objs = campaign.objectives
     cols = user_columns(obs, objs)
     Y = obs.Y * [o.sign for o in objs] if len(obs) else obs.Y
+    library = campaign.library
     return MeasuredData(
         obs.ids.copy(),
-        obs.positions_mm.copy(),
+        library.positions_mm[library.index_of(obs.ids)].copy(),
         campaign.library.unit_features(obs.X),
         tuple((o.name, o.direction) for o in objs),
         Y,

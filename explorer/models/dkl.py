@@ -20,6 +20,14 @@ constant mean) are trained jointly by maximising the exact marginal likelihood (
 ExactMarginalLogLikelihood plus the same hyperparameter priors as explorer.models.gp) with
 full-batch AdamW and early stopping on the loss; weight decay acts on the network weights only.
 
+Pretraining (`pretrain: autoencoder`): the inputs of every library location are known before
+the first measurement, so g_θ can first be trained without labels, as the encoder of an
+autoencoder on all of them (`pretrain_extractor`), its codes bounded by tanh and rescaled to
+[0, 1] over that pool. Frozen (`finetune=False`), the kernel is an ARD GP on [x, g(x)] whose
+hyperparameters are fitted exactly like the plain GP's (explorer.models.gp.fit_gp: L-BFGS MAP,
+same priors), so the deep kernel contains the ARD solution and adds what the codes explain; on
+the pto-beps-50x50 replay this is what made dkl_bo match the ARD patch GP.
+
 Warm start: `FittedDKL.state()` is a small JSON-able dict (network weights as base64 float32,
 the hyperparameters, an architecture signature); `fit_dkl(..., warm_start=state)` continues
 from it with `iters_warm` steps instead of `iters_cold` from a seeded initialisation. Because a
@@ -34,8 +42,10 @@ over thousands of candidates costs one forward pass plus a few matrix products.
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +56,7 @@ import torch
 from numpy.typing import NDArray
 
 from explorer.errors import ModelFitError
-from explorer.models.gp import DTYPE, FittedGP, GPHyperparameters, _standardise
+from explorer.models.gp import DTYPE, FittedGP, GPHyperparameters, GPOptions, _standardise, fit_gp
 
 FloatArray = NDArray[np.float64]
 
@@ -72,6 +82,19 @@ class DKLOptions:
         patience / tol: early stopping once the loss (−MLL/n) has not improved by `tol` for
             `patience` steps.
         nu: Matern smoothness of the GP kernel in latent space.
+        pretrain: "none" (the network starts from a seeded random initialisation) or
+            "autoencoder": before the first decision the network is trained, without labels,
+            as the encoder of an autoencoder on every library location's inputs (`pool`), its
+            latent bounded by tanh and rescaled to [0, 1] over the pool; deterministic from
+            the seed, and carried to later decisions in the logged state.
+        pretrain_iters: full-batch Adam steps of the autoencoder.
+        finetune: train the network jointly with the GP by marginal likelihood (AdamW, as
+            without pretraining); False freezes it, and the GP on [x, g(x)] is fitted exactly
+            like the plain ARD GP (L-BFGS MAP, explorer.models.gp), warm-started from the
+            previous decision's hyperparameters unless `refit_cold`.
+        refit_cold: every decision starts the GP hyperparameters (and, when fine-tuning, the
+            network: from its pretrained or seeded initial weights) afresh instead of from the
+            previous decision's state.
     """
 
     extractor: str = "mlp"
@@ -88,13 +111,22 @@ class DKLOptions:
     patience: int = 30
     tol: float = 1e-3
     nu: float = 2.5
+    pretrain: str = "none"
+    pretrain_iters: int = 500
+    finetune: bool = True
+    refit_cold: bool = False
 
     def signature(self, input_dim: int) -> str:
         """Identifies the parameter layout; a warm start with another layout is ignored."""
         h = "x".join(str(v) for v in self.hidden)
         conv = f"-c{self.channels}f{self.conv_filters}" if self.extractor == "cnn" else ""
         skip = ("-lin" if self.linear_skip else "") + ("-x" if self.input_skip else "")
-        return f"{self.extractor}{conv}{skip}-d{input_dim}-h{h}-z{self.latent_dim}"
+        pre = "" if self.pretrain == "none" else f"-pre{self.pretrain}"
+        return f"{self.extractor}{conv}{skip}{pre}-d{input_dim}-h{h}-z{self.latent_dim}"
+
+    @property
+    def pretrained(self) -> bool:
+        return self.pretrain != "none"
 
     def kernel_dim(self, input_dim: int) -> int:
         """Dimension of the features the GP kernel acts on."""
@@ -139,20 +171,36 @@ _RESIDUAL_INIT = 0.1
 class DeepFeatures(torch.nn.Module):
     """z = W·s(x) + g(s(x)) with s(x) = (x − ½)·√12 (standardised unit-cube inputs): a linear
     map plus a nonlinear network (`linear` is None without the skip); with `inputs`, the
-    features are [x, z]."""
+    features are [x, z]. A bounded extractor (pretrained) outputs (tanh(z) − lo) / span, with
+    lo and span fixed (not trained) so that the pool it was pretrained on maps onto [0, 1]."""
 
     def __init__(
-        self, linear: torch.nn.Linear | None, network: torch.nn.Module, inputs: bool
+        self,
+        linear: torch.nn.Linear | None,
+        network: torch.nn.Module,
+        inputs: bool,
+        latent_dim: int = 0,
     ) -> None:
         super().__init__()
         self.linear = linear
         self.network = network
         self.inputs = inputs
+        self.lo: torch.nn.Parameter | None = None
+        self.span: torch.nn.Parameter | None = None
+        if latent_dim:
+            self.lo = torch.nn.Parameter(torch.zeros(latent_dim, dtype=DTYPE), False)
+            self.span = torch.nn.Parameter(torch.ones(latent_dim, dtype=DTYPE), False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = (x - 0.5) * _INPUT_SCALE
+    def code(self, s: torch.Tensor) -> torch.Tensor:
+        """The latent of standardised inputs s (tanh-bounded, before rescaling, if bounded)."""
         z = self.network(s)
         z = z if self.linear is None else z + self.linear(s)
+        return z if self.lo is None else torch.tanh(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.code((x - 0.5) * _INPUT_SCALE)
+        if self.lo is not None and self.span is not None:
+            z = (z - self.lo) / self.span
         return torch.cat([x, z], dim=1) if self.inputs else z
 
 
@@ -171,12 +219,81 @@ def build_extractor(opts: DKLOptions, input_dim: int, seed: int) -> torch.nn.Mod
     skip = opts.linear_skip or opts.extractor == "linear"
     linear = _linear(input_dim, opts.latent_dim, gen) if skip else None
     network = _network(opts, input_dim, gen)
-    if (opts.linear_skip or opts.input_skip) and opts.extractor != "linear":
+    residual = opts.linear_skip or opts.input_skip
+    if residual and opts.extractor != "linear" and not opts.pretrained:
         last = [m for m in network.modules() if isinstance(m, torch.nn.Linear)][-1]
         with torch.no_grad():
             last.weight.mul_(_RESIDUAL_INIT)
             last.bias.zero_()
-    return DeepFeatures(linear, network, opts.input_skip)
+    bounded = opts.latent_dim if opts.pretrained else 0
+    return DeepFeatures(linear, network, opts.input_skip, bounded)
+
+
+@dataclass(frozen=True)
+class Pretraining:
+    """How the autoencoder pretraining of an extractor went.
+
+    Attributes:
+        error: final reconstruction error (mean squared error / variance of each input).
+        seconds: wall time it took (when it ran; a cached result keeps the original time).
+    """
+
+    error: float
+    seconds: float
+
+
+#: pretrained extractors, keyed by (options, seed, pool digest): a campaign pretrains once
+_PRETRAINED: dict[tuple[str, int, str], tuple[dict[str, torch.Tensor], Pretraining]] = {}
+_PRETRAINED_MAX = 8
+
+
+def pretrain_extractor(
+    extractor: DeepFeatures, pool: FloatArray, opts: DKLOptions, seed: int
+) -> Pretraining:
+    """Train `extractor` without labels as the encoder of an autoencoder on the (m, d) unit-cube
+    `pool` (every library location): decoder latent -> reversed hidden widths -> d, mean
+    squared reconstruction error of the standardised inputs, full-batch Adam for
+    `pretrain_iters` steps from a seeded initialisation; then fix lo/span so that the pool's
+    latents span [0, 1]. Deterministic for given pool, options and seed (the result is cached
+    per process, so a campaign pays for it once)."""
+    pool = np.ascontiguousarray(pool, dtype=float)
+    digest = hashlib.sha256(pool.tobytes()).hexdigest()[:16] + f"{pool.shape}"
+    key = (opts.signature(pool.shape[1]) + f"-it{opts.pretrain_iters}", int(seed), digest)
+    if key in _PRETRAINED:
+        state, done = _PRETRAINED[key]
+        extractor.load_state_dict(state)
+        return done
+    t0 = time.perf_counter()
+    gen = torch.Generator().manual_seed(int(seed) + 1)
+    decoder = torch.nn.Sequential(
+        *_mlp([opts.latent_dim, *reversed(opts.hidden), pool.shape[1]], gen)
+    )
+    # float32 for the many cheap steps (several times faster on a CPU); the GP stays float64
+    extractor.to(torch.float32)
+    decoder.to(torch.float32)
+    s = torch.as_tensor((pool - 0.5) * _INPUT_SCALE, dtype=torch.float32)
+    weight = 1.0 / s.var(0).clamp_min(1e-6)
+    params = [p for p in extractor.parameters() if p.requires_grad] + list(decoder.parameters())
+    optim = torch.optim.Adam(params, lr=0.01)
+    error = math.nan
+    for _ in range(opts.pretrain_iters):
+        optim.zero_grad()
+        loss = (((decoder(extractor.code(s)) - s) ** 2) * weight).mean()
+        loss.backward()
+        optim.step()
+        error = float(loss.detach())
+    extractor.to(DTYPE)  # float32 values: exactly what the logged state (float32) restores
+    with torch.no_grad():
+        z = extractor.code(torch.as_tensor(pool, dtype=DTYPE).sub(0.5).mul(_INPUT_SCALE))
+        lo, hi = z.min(0).values, z.max(0).values
+        assert extractor.lo is not None and extractor.span is not None
+        extractor.lo.copy_(lo.float())
+        extractor.span.copy_((hi - lo).clamp_min(1e-6).float())
+    if len(_PRETRAINED) >= _PRETRAINED_MAX:
+        _PRETRAINED.pop(next(iter(_PRETRAINED)))
+    done = Pretraining(error, time.perf_counter() - t0)
+    _PRETRAINED[key] = ({k: v.clone() for k, v in extractor.state_dict().items()}, done)
+    return done
 
 
 def init_principal(extractor: torch.nn.Module, X: FloatArray) -> bool:
@@ -339,8 +456,10 @@ class FittedDKL:
         gp: FittedGP on the latent features of the training inputs (user units for y).
         options: architecture/training options.
         input_dim: d of the inputs.
-        loss: final training loss (−MLL/n with priors; nan if not trained).
+        loss: final training loss (−MLL/n with priors; nan if not trained by AdamW).
         warnings: fallbacks used (logged by the caller).
+        pretraining: the autoencoder pretraining this fit started from (None when the weights
+            came from a warm start or the extractor is not pretrained).
     """
 
     extractor: torch.nn.Module
@@ -349,6 +468,7 @@ class FittedDKL:
     input_dim: int
     loss: float = math.nan
     warnings: list[str] = field(default_factory=list)
+    pretraining: Pretraining | None = None
 
     def latent(self, X: FloatArray) -> FloatArray:
         """(m, d) inputs -> (m, kernel_dim) features the GP kernel acts on."""
@@ -361,7 +481,15 @@ class FittedDKL:
     def condition_on(self, X: FloatArray, y: FloatArray) -> FittedDKL:
         """Same network and hyperparameters, conditioned on extra (fantasy) points."""
         gp = self.gp.condition_on(self.latent(X), np.asarray(y, float))
-        return FittedDKL(self.extractor, gp, self.options, self.input_dim, self.loss, self.warnings)
+        return FittedDKL(
+            self.extractor,
+            gp,
+            self.options,
+            self.input_dim,
+            self.loss,
+            self.warnings,
+            self.pretraining,
+        )
 
     def state(self) -> dict[str, Any]:
         """JSON-able warm-start state (see module docstring)."""
@@ -403,12 +531,15 @@ def fit_dkl(
     options: DKLOptions | None = None,
     warm_start: Mapping[str, Any] | None = None,
     seed: int = 0,
+    pool: FloatArray | None = None,
 ) -> FittedDKL:
     """Train a DKL model on (X (n, d) in the unit cube, y (n,) finite, user units).
 
     Deterministic for given inputs, warm start and seed (the seed initialises the network on a
-    cold start). Training failures fall back to the starting weights and hyperparameters, and
-    are recorded in `warnings`; only inputs that cannot be modelled at all raise ModelFitError.
+    cold start). A pretrained extractor (`options.pretrain`) is trained on `pool` (every
+    library location's inputs, unit cube) when the warm start does not carry its weights.
+    Training failures fall back to the starting weights and hyperparameters, and are recorded
+    in `warnings`; only inputs that cannot be modelled at all raise ModelFitError.
     """
     opts = options or DKLOptions()
     X = np.asarray(X, float)
@@ -418,12 +549,30 @@ def fit_dkl(
     n, d = X.shape
     extractor = build_extractor(opts, d, seed)
     warm = _warm(extractor, opts, d, warm_start)
-    if warm is None:
-        init_principal(extractor, X)
+    warnings: list[str] = []
+    pretraining: Pretraining | None = None
+    if warm is None or (opts.refit_cold and opts.finetune):
+        if warm is not None:  # a cold refit of a trained network: back to its initial weights
+            extractor, warm = build_extractor(opts, d, seed), None
+        if opts.pretrained:
+            if pool is None or len(pool) < 2:
+                raise ModelFitError(
+                    "a pretrained DKL extractor needs the library's inputs (pool); pass pool= "
+                    "or set pretrain: none"
+                )
+            assert isinstance(extractor, DeepFeatures)
+            pretraining = pretrain_extractor(extractor, np.asarray(pool, float), opts, seed)
+        else:
+            init_principal(extractor, X)
+    if opts.refit_cold:
+        warm = None
+    y_mean, y_scale, constant = _standardise(y)
+    if not opts.finetune:
+        z = _latent(extractor, X, opts.kernel_dim(d))
+        gp = fit_gp(z, y, options=GPOptions(nu=opts.nu), warm_start=warm, seed=seed)
+        return FittedDKL(extractor, gp, opts, d, math.nan, gp.warnings, pretraining)
     hypers = warm or GPHyperparameters.default(opts.kernel_dim(d))
     iters = opts.iters_warm if warm is not None else opts.iters_cold
-    y_mean, y_scale, constant = _standardise(y)
-    warnings: list[str] = []
     loss = math.nan
     if constant or n < 2:
         warnings.append("outputs are constant or too few: deep kernel not trained")
@@ -432,7 +581,7 @@ def fit_dkl(
         hypers, loss = _fit(extractor, X, (y - y_mean) / y_scale, hypers, opts, iters, warnings)
     z = _latent(extractor, X, opts.kernel_dim(d))
     gp = FittedGP(z, y, hypers, y_mean, y_scale, np.full(n, hypers.noise), opts.nu)
-    return FittedDKL(extractor, gp, opts, d, loss, warnings + gp.warnings)
+    return FittedDKL(extractor, gp, opts, d, loss, warnings + gp.warnings, pretraining)
 
 
 def _fit(

@@ -76,7 +76,10 @@ class Strategy(Protocol):
     `candidates` holds only locations that are neither measured nor pending. A strategy may
     return fewer than n suggestions only when fewer candidates remain. A strategy that needs
     raw measured arrays declares `required_arrays: tuple[str, ...]` (an optional attribute,
-    read with getattr) and finds them in `ctx.arrays`.
+    read with getattr) and finds them in `ctx.arrays`. A strategy with unlabelled work that
+    depends only on the library and the seed (e.g. pretraining a feature extractor on every
+    location's features) may define `prepare(library, ctx)`; the campaign calls it once before
+    its first decision, outside the timed decision (see `prepare`).
     """
 
     @property
@@ -95,6 +98,15 @@ class Strategy(Protocol):
 def required_arrays(strategy: object) -> tuple[str, ...]:
     """The raw array keys a strategy (or a composite of strategies) needs, in order."""
     return tuple(getattr(strategy, "required_arrays", ()))
+
+
+def prepare(strategy: object, library: CandidateSet, ctx: SuggestContext) -> None:
+    """Run a strategy's optional `prepare(library, ctx)` (the whole library, the context of the
+    next decision); composites forward it to their parts. It must not change any decision:
+    whatever it computes, the first decision that needs it would compute the same itself."""
+    hook = getattr(strategy, "prepare", None)
+    if callable(hook):
+        hook(library, ctx)
 
 
 def distinct_top(scores: FloatArray, n: int, rng: np.random.Generator | None = None) -> list[int]:

@@ -11,7 +11,13 @@ import numpy as np
 
 from explorer.library import CandidateSet
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
+from explorer.strategies.base import (
+    Strategy,
+    SuggestContext,
+    Suggestion,
+    prepare,
+    required_arrays,
+)
 from explorer.strategies.explain import Explanation, explain
 
 
@@ -43,6 +49,11 @@ class TwoPhaseStrategy:
     @property
     def required_arrays(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(required_arrays(self.initial) + required_arrays(self.then)))
+
+    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
+        """Both phases' unlabelled preparation (explorer.strategies.base.prepare)."""
+        prepare(self.initial, library, ctx)
+        prepare(self.then, library, ctx)
 
     def suggest(
         self,

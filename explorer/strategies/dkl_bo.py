@@ -8,6 +8,10 @@ remaining candidate in one batched posterior and takes the argmax of a closed-fo
 (EI, log-EI, PI, UCB, max-variance; explorer.strategies.gp_bo.score). Batches use the Kriging
 believer in latent space; pending locations are believed at their predicted mean.
 
+With a pretrained extractor (`network.pretrain: autoencoder`), `prepare` trains it on every
+library location's inputs once, before the first decision (the campaign runs it outside the
+timed decision); the weights then travel in the logged state like any others.
+
 Warm start: the trained weights and hyperparameters go into `model_state` (logged with the
 suggestion, ~10-30 kB) and the next decision continues training from them, so a resumed run
 trains from exactly the state the uninterrupted run would have used. With fewer than two
@@ -24,7 +28,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
-from explorer.models.dkl import DKLOptions, FittedDKL, dkl_from_state, fit_dkl
+from explorer.models.dkl import (
+    DeepFeatures,
+    DKLOptions,
+    FittedDKL,
+    build_extractor,
+    dkl_from_state,
+    fit_dkl,
+    pretrain_extractor,
+)
 from explorer.models.gp import FittedGP
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext, Suggestion
@@ -84,18 +96,37 @@ class DKLBOStrategy:
         return q(observations.X), q(candidates.features), None if pend is None else q(pend)
 
     @staticmethod
-    def _pool(
+    def _pool_rows(
         candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> tuple[list[int], list[int]]:
+        """Rows of observations and of pending locations that are not among the candidates."""
+        seen = set(candidates.ids.tolist())
+        extra = [k for k, i in enumerate(observations.ids.tolist()) if i not in seen]
+        keep: list[int] = []
+        if ctx.pending is not None and len(ctx.pending):
+            keep = [k for k, i in enumerate(ctx.pending.ids.tolist()) if i not in seen]
+        return extra, keep
+
+    @classmethod
+    def _pool_ids(
+        cls, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> list[NDArray[np.int64]]:
+        extra, keep = cls._pool_rows(candidates, observations, ctx)
+        parts = [np.asarray(candidates.ids), np.asarray(observations.ids)[extra]]
+        if keep and ctx.pending is not None:
+            parts.append(np.asarray(ctx.pending.ids)[keep])
+        return [np.asarray(p, dtype=np.int64) for p in parts]
+
+    @classmethod
+    def _pool(
+        cls, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
     ) -> FloatArray:
         """Features of every library location known here, each once (candidates, measured and
         pending): the same set whether `candidates` holds the remaining locations (a decision)
         or the whole library (explain)."""
-        parts = [candidates.features]
-        seen = set(candidates.ids.tolist())
-        extra = [k for k, i in enumerate(observations.ids.tolist()) if i not in seen]
-        parts.append(observations.X[extra])
-        if ctx.pending is not None and len(ctx.pending):
-            keep = [k for k, i in enumerate(ctx.pending.ids.tolist()) if i not in seen]
+        extra, keep = cls._pool_rows(candidates, observations, ctx)
+        parts = [candidates.features, observations.X[extra]]
+        if keep and ctx.pending is not None:
             parts.append(ctx.pending.features[keep])
         return np.vstack(parts)
 
@@ -109,8 +140,39 @@ class DKLBOStrategy:
             return None
         x_obs, x_cand, x_pend = self.transform(candidates, observations, ctx)
         warm = ctx.warm_start.get("dkl") if self.warm_start else None
-        model = fit_dkl(x_obs[ok], col[ok], options=self.dkl, warm_start=warm, seed=ctx.seed)
+        pool = self.pool_inputs(candidates, observations, ctx) if self.dkl.pretrained else None
+        model = fit_dkl(
+            x_obs[ok], col[ok], options=self.dkl, warm_start=warm, seed=ctx.seed, pool=pool
+        )
         return model, x_cand, x_pend
+
+    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
+        """Pretrain the feature extractor on every library location before the first decision
+        (explorer.strategies.base.prepare); the first decision then finds it in the cache. Not
+        needed when the logged state already carries the weights (a resumed run)."""
+        if not self.dkl.pretrained:
+            return
+        warm = ctx.warm_start.get("dkl") if self.warm_start else None
+        carried = warm is not None and warm.get("signature") == self.dkl.signature(library.dim)
+        if carried and not (self.dkl.refit_cold and self.dkl.finetune):
+            return
+        empty = Observations.empty(library.dim, ("unlabelled",))
+        pool = self.pool_inputs(library, empty, SuggestContext(seed=ctx.seed))
+        extractor = build_extractor(self.dkl, library.dim, ctx.seed)
+        assert isinstance(extractor, DeepFeatures)
+        pretrain_extractor(extractor, pool, self.dkl, ctx.seed)
+
+    def pool_inputs(
+        self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
+    ) -> FloatArray:
+        """Model inputs of every library location known here (the unlabelled pretraining set;
+        ordered by location id, so it is the same set in the same order at every decision)."""
+        raw = self._pool(candidates, observations, ctx)
+        ids = np.concatenate(self._pool_ids(candidates, observations, ctx))
+        raw = raw[np.argsort(ids, kind="stable")]
+        if self.input_transform == "unit":
+            return candidates.unit_features(raw)
+        return quantile_transform(raw, raw)
 
     def suggest(
         self,
@@ -159,6 +221,9 @@ class DKLBOStrategy:
         name = obs.objective_names[self.objective_index]
         state = {"dkl": model.state()}
         info: dict[str, object] = {"train_loss": model.loss}
+        if model.pretraining is not None:
+            info["pretrain_error"] = model.pretraining.error
+            info["pretrain_s"] = model.pretraining.seconds
         if model.warnings:
             info["fit_warnings"] = list(model.warnings)
         out: list[Suggestion] = []

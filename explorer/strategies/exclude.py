@@ -14,7 +14,13 @@ import numpy as np
 from explorer.errors import NoCandidatesLeftError
 from explorer.library import CandidateSet, Region
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
+from explorer.strategies.base import (
+    Strategy,
+    SuggestContext,
+    Suggestion,
+    prepare,
+    required_arrays,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,10 @@ class ExcludeRegionsStrategy:
     @property
     def required_arrays(self) -> tuple[str, ...]:
         return required_arrays(self.wrapped)
+
+    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
+        """The wrapped strategy's preparation, on the locations it may choose from."""
+        prepare(self.wrapped, self.allowed(library), ctx)
 
     def allowed(self, candidates: CandidateSet) -> CandidateSet:
         banned = np.zeros(len(candidates), dtype=bool)

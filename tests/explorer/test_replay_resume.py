@@ -3,7 +3,8 @@
 The replay dataset is recorded from the simulator (`explorer dataset simulate`), so these tests
 need no shared data. The DKL campaign uses image-patch features and fresh replay noise; a
 SIGKILL at several points, then `explorer resume`, must give the same measured sequence and
-values as an uninterrupted run (the DKL warm start travels through the logged model_state).
+values as an uninterrupted run (the DKL warm start travels through the logged model_state, and
+a run killed before its first DKL decision pretrains the same extractor again).
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ DKL_STRATEGY = {
         "kind": "dkl_bo",
         "acquisition": "ucb",
         "input_transform": "quantile",
-        "network": {"extractor": "cnn", "hidden": [8], "iters_cold": 40, "iters_warm": 10},
+        # pretrained (before the first decision) and fine-tuned: both must resume exactly
+        "network": {
+            "extractor": "cnn",
+            "hidden": [8],
+            "pretrain": "autoencoder",
+            "pretrain_iters": 40,
+            "iters_cold": 40,
+            "iters_warm": 10,
+        },
     },
 }
 

@@ -12,8 +12,10 @@ model_state, exactly as the run's next decision would).
 from __future__ import annotations
 
 import copy
+import math
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ GP_BO: dict[str, Any] = {
     "initial": {"kind": "random", "n": 10},
     "then": {"kind": "gp_bo", "acquisition": "ei"},
 }
+N_INITIAL = 10
 VARIANTS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "dkl_bo (5×5 patches)": (None, "image_patch"),
     "gp_bo (stage x, y)": (GP_BO, "position"),
@@ -163,6 +166,9 @@ class VariantResult:
     seed: int
     found: list[float]  # per `after`
     errors: list[tuple[float, float]]  # per `grid_ks`: (RMSE/σ, Spearman); empty for random
+    decision_s: list[float] = field(default_factory=list)  # each model decision's time
+    initial_ids: list[int] = field(default_factory=list)  # the random initial design
+    wall_s: float = 0.0
 
 
 def run_variant(
@@ -183,14 +189,20 @@ def run_variant(
     if network and cfg["strategy"].get("then", {}).get("kind") == "dkl_bo":
         cfg["strategy"]["then"]["network"].update(network)
     ids, values = truth if truth is not None else oracle(campaign)
+    t0 = time.perf_counter()
     rd = run(cfg)
+    wall_s = time.perf_counter() - t0
     found = top_fraction_found(rd, ids, values, after)
     truth_lib = values[np.searchsorted(ids, build_library(parse_config(cfg)).ids)]
     predict = dkl_grid_prediction if name.startswith("dkl") else gp_grid_prediction
     errors = (
         [] if name == "random" else [grid_error(predict(rd, cfg, k), truth_lib) for k in grid_ks]
     )
-    return VariantResult(name, seed, found, errors)
+    model = [x for x in rd.suggested if x.origin == "strategy" and x.strategy != "random"]
+    picks = model or [x for x in rd.suggested if x.origin == "strategy"]  # random: its own
+    decisions = [float(x.decision_s) for x in picks]
+    initial = [int(i) for i in rd.location_ids[:N_INITIAL]]
+    return VariantResult(name, seed, found, errors, decisions, initial, wall_s)
 
 
 def format_tables(
@@ -210,6 +222,8 @@ def format_tables(
             + "".join(f"{m:>9.3f} ± {s:.3f}" for m, s in zip(arr.mean(0), arr.std(0), strict=True))
         )
     lines.append("random expectation: " + ", ".join(f"{k / 2500:.3f} after {k}" for k in after))
+    if not grid_ks:
+        return "\n".join(lines)
     lines += ["", "full-grid prediction of loop area after k measurements: RMSE/σ | Spearman ρ"]
     lines.append(f"{'model':<27}" + "".join(f"{'k=' + str(k):>22}" for k in grid_ks))
     for name in names:
@@ -223,3 +237,155 @@ def format_tables(
         )
         lines.append(f"{name:<27}{cells}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Paired comparison of two variants over the seeds both ran, at one budget."""
+
+    a: str
+    b: str
+    budget: int
+    n: int
+    median_a: float
+    median_b: float
+    mean_a: float
+    mean_b: float
+    mean_diff: float  # a − b
+    wins: int  # seeds where a > b
+    ties: int
+    p_value: float  # two-sided Wilcoxon signed-rank (zero differences dropped); nan if all tie
+
+
+def paired(results: Sequence[VariantResult], a: str, b: str, after: Sequence[int]) -> list[Paired]:
+    """a vs b per budget, paired by seed (scipy.stats.wilcoxon on the per-seed differences).
+    The pairs share their random initial design (asserted)."""
+    from scipy.stats import wilcoxon
+
+    by_a = {r.seed: r for r in results if r.name == a}
+    by_b = {r.seed: r for r in results if r.name == b}
+    seeds = sorted(set(by_a) & set(by_b))
+    for seed in seeds:
+        ia, ib = by_a[seed].initial_ids, by_b[seed].initial_ids
+        assert not ia or not ib or ia == ib, f"seed {seed}: {a} and {b} start differently"
+    out = []
+    for j, k in enumerate(after):
+        xa = np.array([by_a[s].found[j] for s in seeds])
+        xb = np.array([by_b[s].found[j] for s in seeds])
+        d = xa - xb
+        p = float(wilcoxon(xa, xb).pvalue) if np.any(d != 0) else math.nan
+        out.append(
+            Paired(
+                a,
+                b,
+                k,
+                len(seeds),
+                float(np.median(xa)),
+                float(np.median(xb)),
+                float(xa.mean()),
+                float(xb.mean()),
+                float(d.mean()),
+                int(np.sum(d > 0)),
+                int(np.sum(d == 0)),
+                p,
+            )
+        )
+    return out
+
+
+def format_paired(rows: Sequence[Paired]) -> str:
+    """A markdown table of paired comparisons."""
+    lines = [
+        "| a vs b | after | seeds | median a / b | mean a / b | mean a − b | a wins / ties "
+        "| Wilcoxon p |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.a} vs {r.b} | {r.budget} | {r.n} | {r.median_a:.3f} / {r.median_b:.3f} "
+            f"| {r.mean_a:.3f} / {r.mean_b:.3f} | {r.mean_diff:+.3f} | {r.wins} / {r.ties} "
+            f"| {r.p_value:.3g} |"
+        )
+    return "\n".join(lines)
+
+
+def format_decision_times(results: Sequence[VariantResult]) -> str:
+    """Median and p90 of every strategy decision's `decision_s`, per variant."""
+    lines = ["| strategy | decisions | median decision_s | p90 | max | wall per run (s) |"]
+    lines.append("|---|---|---|---|---|---|")
+    for name in dict.fromkeys(r.name for r in results):
+        t = np.array([d for r in results if r.name == name for d in r.decision_s])
+        walls = [r.wall_s for r in results if r.name == name]
+        if t.size == 0:
+            continue
+        lines.append(
+            f"| {name} | {t.size} | {np.median(t):.3f} | {np.quantile(t, 0.9):.3f} "
+            f"| {t.max():.3f} | {np.mean(walls):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(v) for v in text.split(",")]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m tests.science.replay_dkl run --seeds 1-5 --results r1.jsonl` runs the
+    variants (one JSON line per run); `... table r1.jsonl r2.jsonl` prints the recall table,
+    the paired comparisons of dkl_bo with the ARD patch GP and random, and decision times."""
+    import argparse
+    import json
+    import tempfile
+
+    parser = argparse.ArgumentParser(prog="python -m tests.science.replay_dkl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run")
+    run_p.add_argument("--seeds", default="1-10")
+    run_p.add_argument("--budget", type=int, default=100)
+    run_p.add_argument("--variants", default="dkl_bo (5×5 patches);gp_bo (5×5 patches, ARD);random")
+    run_p.add_argument("--results", required=True)
+    table_p = sub.add_parser("table")
+    table_p.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    campaign = Path(__file__).resolve().parents[2] / "campaigns" / "pto-beps-dkl.yaml"
+    if args.command == "run":
+        after = [k for k in (50, 100) if k <= args.budget]
+        truth = oracle(campaign)
+        with tempfile.TemporaryDirectory() as tmp, open(args.results, "a") as fh:
+            for seed in _seeds(args.seeds):
+                for name in args.variants.split(";"):
+                    r = run_variant(
+                        campaign,
+                        name,
+                        seed,
+                        Path(tmp) / f"s{seed}",
+                        budget=args.budget,
+                        after=after,
+                        truth=truth,
+                    )
+                    fh.write(json.dumps({**asdict(r), "after": after}) + "\n")
+                    fh.flush()
+        return
+    rows = [json.loads(line) for f in args.files for line in Path(f).read_text().splitlines()]
+    after = rows[0].pop("after")
+    for row in rows[1:]:
+        row.pop("after")
+    unique: dict[tuple[str, int], VariantResult] = {}
+    for row in rows:  # a repeated (variant, seed) must have repeated its result exactly
+        r = VariantResult(**row)
+        assert unique.setdefault((r.name, r.seed), r).found == r.found, (r.name, r.seed)
+    results = list(unique.values())
+    names = list(dict.fromkeys(r.name for r in results))
+    print(format_tables(results, after, (), n_top=125))
+    dkl = names[0]
+    print()
+    print(format_paired([p for b in names[1:] for p in paired(results, dkl, b, after)]))
+    print()
+    print(format_decision_times(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,9 @@ import torch
 from scipy.ndimage import gaussian_filter, uniform_filter
 
 from explorer.errors import ModelFitError
-from explorer.models.dkl import DKLOptions, build_extractor, fit_dkl
+from explorer.models import dkl as dkl_mod
+from explorer.models.dkl import DKLOptions, build_extractor, dkl_from_state, fit_dkl
+from explorer.models.gp import GPOptions, fit_gp
 
 FAST = DKLOptions(extractor="cnn", hidden=(8,), iters_cold=150, iters_warm=20)
 
@@ -135,3 +138,83 @@ def test_linear_skip_starts_at_the_principal_directions() -> None:
     np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-9)
     np.testing.assert_allclose(np.cov(z.T, bias=True), np.eye(2), atol=1e-9)  # whitened PCs
     assert not init_principal(build_extractor(DKLOptions(input_skip=False), 9, 0), x)
+
+
+PRETRAINED = DKLOptions(
+    extractor="mlp",
+    hidden=(16,),
+    latent_dim=2,
+    pretrain="autoencoder",
+    pretrain_iters=200,
+    finetune=False,
+)
+
+
+def test_pretrained_frozen_extractor_is_the_ard_gp_on_inputs_and_bounded_codes() -> None:
+    pool, y = _structure_property(n_side=24, size=3, seed=2)
+    rows = np.random.default_rng(0).choice(len(pool), 40, replace=False)
+    model = fit_dkl(pool[rows], y[rows], options=PRETRAINED, seed=4, pool=pool)
+    assert model.pretraining is not None and 0 < model.pretraining.error < 1
+    z = model.latent(pool)
+    np.testing.assert_array_equal(z[:, :9], pool)  # the raw-input skip
+    codes = z[:, 9:]
+    assert codes.min() == pytest.approx(0.0, abs=1e-6)
+    assert codes.max() == pytest.approx(1.0, abs=1e-6)
+    # frozen: the GP on [x, g(x)] is fitted exactly as the plain ARD GP on those features
+    plain = fit_gp(model.latent(pool[rows]), y[rows], options=GPOptions(), seed=4)
+    assert model.gp.hypers == plain.hypers
+    # the codes summarise the patches: together they track the patch mean closely
+    design = np.column_stack([codes, codes**2, np.ones(len(codes))])
+    fit = np.linalg.lstsq(design, pool.mean(1), rcond=None)[0]
+    r2 = 1 - np.var(pool.mean(1) - design @ fit) / np.var(pool.mean(1))
+    assert r2 > 0.8, r2
+
+
+def test_pretraining_is_deterministic_and_the_state_carries_it() -> None:
+    pool, y = _structure_property(n_side=20, size=3, seed=3)
+    dkl_mod._PRETRAINED.clear()
+    a = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=1, pool=pool)
+    dkl_mod._PRETRAINED.clear()
+    b = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=1, pool=pool)
+    np.testing.assert_array_equal(a.latent(pool), b.latent(pool))
+    other = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=2, pool=pool)
+    assert not np.array_equal(a.latent(pool), other.latent(pool))
+    # a later decision continues from the logged state: same codes, no pretraining, no pool
+    state = json.loads(json.dumps(a.state()))
+    warm = fit_dkl(pool[:31], y[:31], options=PRETRAINED, seed=1, warm_start=state)
+    assert warm.pretraining is None
+    np.testing.assert_array_equal(warm.latent(pool), a.latent(pool))
+    rebuilt = dkl_from_state(pool[:31], y[:31], warm.state(), PRETRAINED)
+    assert rebuilt is not None
+    np.testing.assert_array_equal(rebuilt.predict(pool)[0], warm.predict(pool)[0])
+    with pytest.raises(ModelFitError, match="pool"):
+        fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=9)
+
+
+def test_refit_cold_ignores_the_logged_hyperparameters_but_keeps_the_weights() -> None:
+    pool, y = _structure_property(n_side=20, size=3, seed=5)
+    cold = replace(PRETRAINED, refit_cold=True)
+    first = fit_dkl(pool[:30], y[:30], options=cold, seed=1, pool=pool)
+    state = first.state()
+    state["gp"]["lengthscales"] = [9.0] * len(state["gp"]["lengthscales"])  # a poor basin
+    again = fit_dkl(pool[:30], y[:30], options=cold, seed=1, warm_start=state)
+    assert again.gp.hypers == first.gp.hypers
+    np.testing.assert_array_equal(again.latent(pool), first.latent(pool))
+
+
+def test_pretrained_extractor_can_be_fine_tuned() -> None:
+    pool, y = _structure_property(n_side=20, size=3, seed=6)
+    tuned = replace(PRETRAINED, finetune=True, iters_cold=60)
+    frozen = fit_dkl(pool[:40], y[:40], options=PRETRAINED, seed=1, pool=pool)
+    model = fit_dkl(pool[:40], y[:40], options=tuned, seed=1, pool=pool)
+    assert np.isfinite(model.loss)
+    assert not np.allclose(model.latent(pool)[:, 9:], frozen.latent(pool)[:, 9:])
+
+
+def test_refit_cold_of_a_trained_network_starts_from_its_initial_weights() -> None:
+    x, y = _structure_property(n_side=16, size=3, seed=7)
+    cold = replace(FAST, refit_cold=True, iters_cold=30)
+    first = fit_dkl(x[:30], y[:30], options=cold, seed=2)
+    fresh = fit_dkl(x[:40], y[:40], options=cold, seed=2)
+    again = fit_dkl(x[:40], y[:40], options=cold, seed=2, warm_start=first.state())
+    np.testing.assert_array_equal(again.predict(x)[0], fresh.predict(x)[0])

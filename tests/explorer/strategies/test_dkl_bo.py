@@ -9,6 +9,7 @@ import pytest
 
 from explorer.engine.events import to_jsonable
 from explorer.library import CandidateSet
+from explorer.models import dkl as dkl_mod
 from explorer.models.dkl import DKLOptions
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext
@@ -114,3 +115,46 @@ def test_explain_rebuilds_the_logged_decision_exactly() -> None:
     refit = strategy.explain(lib, obs, {}, ctx)
     assert refit is not None and refit.hypers_source == "refitted"
     assert strategy.explain(lib, _observe(lib, y, rows[:1]), logged, ctx) is None
+
+
+PRE = DKLOptions(
+    extractor="mlp", hidden=(16,), pretrain="autoencoder", pretrain_iters=150, finetune=False
+)
+
+
+def test_prepare_pretrains_once_and_the_first_decision_reuses_it() -> None:
+    lib, y = _library()
+    rows = np.random.default_rng(5).choice(len(lib), 20, replace=False)
+    obs = _observe(lib, y, rows)
+    remaining = lib.without(rows.tolist())
+    strategy = DKLBOStrategy("ei", dkl=PRE)
+    ctx = SuggestContext(seed=7, step=20)
+    dkl_mod._PRETRAINED.clear()
+    unprepared = strategy.suggest(remaining, obs, 2, np.random.default_rng(0), ctx)
+    dkl_mod._PRETRAINED.clear()
+    strategy.prepare(lib, SuggestContext(seed=7))
+    assert len(dkl_mod._PRETRAINED) == 1
+    prepared = strategy.suggest(remaining, obs, 2, np.random.default_rng(0), ctx)
+    assert [s.location_id for s in prepared] == [s.location_id for s in unprepared]
+    assert len(dkl_mod._PRETRAINED) == 1  # found in the cache, not trained again
+    info = prepared[0].info
+    assert 0 < info["pretrain_error"] < 1 and info["pretrain_s"] > 0
+    # a resumed run whose logged state carries the weights does not pretrain at all
+    dkl_mod._PRETRAINED.clear()
+    strategy.prepare(lib, SuggestContext(seed=7, warm_start=prepared[0].model_state))
+    assert not dkl_mod._PRETRAINED
+
+
+def test_pretraining_pool_is_every_location_in_id_order() -> None:
+    lib, y = _library()
+    rows = np.array([5, 0, 17])
+    obs = _observe(lib, y, rows)
+    pending = lib.subset(lib.index_of([3, 40]))
+    remaining = lib.without([5, 0, 17, 3, 40])
+    ctx = SuggestContext(seed=0, pending=pending)
+    for transform in ("unit", "quantile"):
+        strategy = DKLBOStrategy(dkl=PRE, input_transform=transform)  # type: ignore[arg-type]
+        during = strategy.pool_inputs(remaining, obs, ctx)
+        before = strategy.pool_inputs(lib, Observations.empty(lib.dim, ("prop",)), SuggestContext())
+        np.testing.assert_array_equal(during, before)
+        assert during.shape == lib.features.shape
