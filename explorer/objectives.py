@@ -95,6 +95,50 @@ class Objective:
         return self.sign * value
 
 
+#: what a loop metric's unit is made of: the response's, the bias's, their product or none
+_LOOP_UNITS: dict[str, str] = {
+    "loop_area": "area",
+    "loop_area_numeric": "area",
+    "loop_height": "response",
+    "loop_height_raw": "response",
+    "remanent_response": "response",
+    "saturation_response": "response",
+    "coercive_bias": "bias",
+    "imprint": "bias",
+    "vc_plus": "bias",
+    "vc_minus": "bias",
+    "fit_r2": "none",
+}
+
+
+def unit_from_data(obj: Objective, units: Mapping[str, str]) -> str | None:
+    """The objective's unit implied by the units of the arrays it is computed from (`units`:
+    as an instrument that knows them reports, e.g. a replayed dataset: "beps.piezoresponse"
+    -> "pm/V"), or None when those units are not known (a user function, an unknown array)."""
+    if obj.function is not None:
+        return None
+    if obj.source == "scalar":
+        return units.get(obj.metric)
+    if obj.metric in _LOOP_UNITS:
+        key = obj.quantity or ("pr_off" if obj.loop_field == "off" else "pr_on")
+        response = units.get(f"{obj.source}.{key}")
+        bias = units.get(f"{obj.source}.bias_v") or "V"
+        kind = _LOOP_UNITS[obj.metric]
+        if kind == "none":
+            return ""
+        if kind == "bias":
+            return bias
+        if response is None:
+            return None
+        return response if kind == "response" else (f"{response}·{bias}" if response else bias)
+    keys = sorted(k for k in units if k.startswith(f"{obj.source}."))
+    if obj.quantity is not None:
+        return units.get(f"{obj.source}.{obj.quantity}")
+    if f"{obj.source}.data" in units:
+        return units[f"{obj.source}.data"]
+    return units[keys[0]] if keys else None
+
+
 def load_function(path: str) -> Callable[[dict[str, FloatArray]], float]:
     """Import a user scalarizer given as "package.module:callable" (this imports and so runs
     installed code) and check that it takes the one argument it is called with."""

@@ -21,11 +21,53 @@ from explorer.analysis.rundata import RunData
 from explorer.config.library_config import LibraryConfig
 from explorer.config.replay import DatasetLibrary
 from explorer.errors import ExplorerError
-from explorer.library import Rect
+from explorer.library import LinearGradient, Rect
 
 FloatArray = NDArray[np.float64]
 CompositionFn = Callable[[FloatArray], FloatArray]
 _LIBRARY: TypeAdapter[Any] = TypeAdapter(LibraryConfig)
+
+
+@dataclass(frozen=True)
+class CompositionAxis:
+    """A binary spread's composition along one stage axis, for a composition scale beside the
+    stage scale: `fraction` of `element` at stage coordinate `mm` on `axis` (0 = x, 1 = y),
+    sampled densely and monotone (linear or sigmoidal deposition profiles)."""
+
+    element: str
+    axis: int
+    mm: FloatArray
+    fraction: FloatArray
+
+    def to_fraction(self, mm: FloatArray) -> FloatArray:
+        return np.interp(mm, self.mm, self.fraction)
+
+    def to_mm(self, fraction: FloatArray) -> FloatArray:
+        f, x = (
+            (self.fraction, self.mm)
+            if self.fraction[-1] > self.fraction[0]
+            else (
+                self.fraction[::-1],
+                self.mm[::-1],
+            )
+        )
+        return np.interp(fraction, f, x)
+
+
+def composition_axis(
+    comp: object, extent_mm: tuple[tuple[float, float], ...]
+) -> CompositionAxis | None:
+    """The composition scale of a gradient along one stage axis (None for other maps)."""
+    if not isinstance(comp, LinearGradient):
+        return None
+    lo, hi = extent_mm[comp.axis]
+    mm = np.linspace(min(lo, comp.span_mm[0]), max(hi, comp.span_mm[1]), 201)
+    xy = np.zeros((len(mm), 2))
+    xy[:, comp.axis] = mm
+    fraction = np.asarray(comp(xy), float)[:, 0]
+    if fraction[-1] == fraction[0]:
+        return None
+    return CompositionAxis(comp.element, comp.axis, mm, fraction)
 
 
 @dataclass(frozen=True)
@@ -42,6 +84,7 @@ class LibraryGeometry:
             binary spread the single column is the dopant fraction.
         composition_at: stage positions (p, 2) -> fractions (p, len(elements)), or None.
         note: why the geometry is approximate ('' when rebuilt from the config).
+        composition_axis: for a gradient along one stage axis, its composition scale.
     """
 
     ids: NDArray[np.int64]
@@ -52,6 +95,7 @@ class LibraryGeometry:
     fractions: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     composition_at: CompositionFn | None = None
     note: str = ""
+    composition_axis: CompositionAxis | None = None
 
     @property
     def is_ternary(self) -> bool:
@@ -93,14 +137,21 @@ def library_geometry(run: RunData) -> LibraryGeometry:
         return _dataset_geometry(library, section)
     comp = lib_cfg.composition.build(lib_cfg.x_mm, lib_cfg.y_mm) if lib_cfg.composition else None
     fractions = comp(library.positions_mm) if comp is not None else np.zeros((len(library), 0))
+    outline = lib_cfg.drawn_outline().outline_mm()
+    pts = np.vstack([outline, library.positions_mm])
+    extent = (
+        (float(pts[:, 0].min()), float(pts[:, 0].max())),
+        (float(pts[:, 1].min()), float(pts[:, 1].max())),
+    )
     return LibraryGeometry(
         library.ids.copy(),
         library.positions_mm.copy(),
-        lib_cfg.drawn_outline().outline_mm(),
+        outline,
         tuple(r.build().outline_mm() for r in lib_cfg.keep_out),
         tuple(comp.elements) if comp is not None else (),
         np.asarray(fractions, float),
         comp,
+        composition_axis=composition_axis(comp, extent),
     )
 
 

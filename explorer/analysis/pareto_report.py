@@ -26,7 +26,8 @@ class ParetoTable:
     """Front members, best first in the first objective.
 
     Attributes:
-        columns: header names ("step", "location_id", "x_mm", "y_mm", objectives..., outcomes...).
+        columns: header names ("measurement", "location_id", "x_mm", "y_mm", objectives...,
+            outcomes...); `measurement` is the measurement number, 1 = the first measured.
         rows: one tuple of values per front member (user units).
         objective_names, directions: the objectives and their directions.
         hypervolume: of the front w.r.t. ref_point (None without a reference point).
@@ -59,7 +60,7 @@ def pareto_table(run: RunData) -> ParetoTable:
     snap = front_snapshot(run.location_ids, user * signs, ref_int, feasible)
     rows = [_row(run, int(i), names, outcomes) for i in snap.ids]
     rows.sort(key=lambda r: -signs[0] * r[4])
-    header = ("step", "location_id", "x_mm", "y_mm", *names, *outcomes)
+    header = ("measurement", "location_id", "x_mm", "y_mm", *names, *outcomes)
     return ParetoTable(
         header,
         tuple(rows),
@@ -79,7 +80,7 @@ def _row(
     m = run.measured[k]
     obj = [float(m.objectives[n]) for n in names]  # type: ignore[arg-type]
     out = [np.nan if m.outcomes.get(o) is None else float(m.outcomes[o]) for o in outcomes]  # type: ignore[arg-type]
-    return (float(k), float(location_id), m.x_mm, m.y_mm, *obj, *out)
+    return (float(k + 1), float(location_id), m.x_mm, m.y_mm, *obj, *out)
 
 
 def write_csv(table: ParetoTable, path: Path) -> Path:

@@ -180,7 +180,7 @@ def front_table(run: RunData, top: int = 10) -> tuple[str, list[str], list[list[
     if geom.composition_at is not None and rows_idx:
         comp = geom.composition_at(run.positions_mm[rows_idx])
     header = [
-        "#",
+        "measurement",
         "location",
         "x (mm)",
         "y (mm)",

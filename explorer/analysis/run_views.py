@@ -28,7 +28,8 @@ METRIC_UNITS: dict[str, str] = {
 
 
 def objective_unit(objective_cfg: dict[str, Any]) -> str:
-    """Unit of an objective: its `unit:` in the YAML, else the loop metric's unit, else ''."""
+    """Unit of an objective: its `unit:` in the YAML, else the unit logged from the dataset's
+    units (run_started.objectives), else the loop metric's unit, else ''."""
     unit = objective_cfg.get("unit")
     if unit:
         return str(unit)
@@ -42,10 +43,13 @@ def with_unit(label: str, unit: str) -> str:
 
 
 def objective_config(run: RunData, name: str) -> dict[str, Any]:
-    """The YAML entry of an objective (merged with what run_started logged about it)."""
+    """The YAML entry of an objective, merged over what run_started logged about it (the YAML
+    wins where it sets a value; keys it leaves unset, such as a `unit` the dataset gave, keep
+    the logged value)."""
     logged = {o["name"]: dict(o) for o in run.started.objectives}
     cfgs = {o.get("name"): dict(o) for o in run.config.get("objectives", [])}
-    return {**logged.get(name, {}), **cfgs.get(name, {})}
+    own = {k: v for k, v in cfgs.get(name, {}).items() if v is not None}
+    return {**logged.get(name, {}), **own}
 
 
 def objective_label(run: RunData, name: str) -> str:

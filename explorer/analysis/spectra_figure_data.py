@@ -3,6 +3,7 @@ with their loop fits, as plain data for the spectra figure (no matplotlib)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.analysis.metrics import best_values
-from explorer.analysis.run_views import suggestion_of_each_measurement
+from explorer.analysis.run_views import suggestion_of_each_measurement, with_unit
 from explorer.analysis.rundata import RunData
 from explorer.errors import RunDirError
 from explorer.objectives import last_cycle
@@ -33,7 +34,8 @@ class CurveData:
     """One location's raw curve and (for loops) its fit.
 
     Attributes:
-        index, location_id, xy_mm: which measurement.
+        index, location_id, xy_mm: which measurement (`number` = index + 1, the measurement
+            number shown).
         reasons: why it was chosen ('best loop_height', 'front', 'most novel').
         channel, kind: array channel and 'loop' or 'spectrum'.
         x, y: raw data (x: bias in V or the spectrum axis); x_label, y_label with units.
@@ -55,6 +57,10 @@ class CurveData:
     fit_forward: FloatArray | None = None
     fit_reverse: FloatArray | None = None
     fit: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
 
 
 def _novelty(run: RunData) -> FloatArray | None:
@@ -114,14 +120,17 @@ def _loop_field(run: RunData, channel: str) -> str:
     return "off"
 
 
-def _loop_curve(arrays: dict[str, np.ndarray], ch: str, fld: str) -> dict[str, object]:
+def _loop_curve(
+    arrays: dict[str, np.ndarray], ch: str, fld: str, units: Mapping[str, str]
+) -> dict[str, object]:
     key = "pr_off" if fld == "off" else "pr_on"
     bias = np.asarray(arrays[f"{ch}.bias_v"], float)
     pr = np.asarray(arrays[f"{ch}.{key}"], float)
     sl = last_cycle(bias)
     b, p = bias[sl], pr[sl]
     out: dict[str, object] = {"x": b, "y": p, "x_label": "tip bias (V)"}
-    out["y_label"] = f"{'remanent' if fld == 'off' else 'in-field'} response (a.u.)"
+    unit = units.get(f"{ch}.pr_{fld}", "a.u.")
+    out["y_label"] = with_unit(f"{'remanent' if fld == 'off' else 'in-field'} response", unit)
     try:
         params, r2 = fit_loop(b, p, branch_directions(b))
     except ValueError:
@@ -153,10 +162,15 @@ def _is_axis(name: str) -> bool:
 
 
 def _spectrum_curve(
-    arrays: dict[str, np.ndarray], ch: str, preferred: str | None = None
+    arrays: dict[str, np.ndarray],
+    ch: str,
+    preferred: str | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> dict[str, object] | None:
     """The channel's spectrum: the objective's quantity (else the first 1-D non-axis array)
-    against the axis array of the same length (a unit-suffixed or `_index` name; else its index)."""
+    against the axis array of the same length (a unit-suffixed or `_index` name; else its index).
+    `units`: the units the run logged for its arrays (a dataset's), else 'a.u.'."""
+    units = units or {}
     quantities = {
         k[len(ch) + 1 :]: np.asarray(v)
         for k, v in arrays.items()
@@ -177,12 +191,13 @@ def _spectrum_curve(
     else:
         unit = next(u for s, u in AXIS_SUFFIXES.items() if axis.endswith(s))
         stem = axis[: axis.rfind("_")].replace("_", " ").replace("two theta", "2θ")
-        x, x_label = np.asarray(quantities[axis], float), f"{stem} ({unit})"
+        unit = units.get(f"{ch}.{axis}", unit)
+        x, x_label = np.asarray(quantities[axis], float), with_unit(stem, unit)
     return {
         "x": x,
         "y": y,
         "x_label": x_label,
-        "y_label": f"{ch} {data[0].replace('_', ' ')} (a.u.)",
+        "y_label": with_unit(f"{ch} {data[0]}", units.get(f"{ch}.{data[0]}", "a.u.")),
     }
 
 
@@ -198,9 +213,9 @@ def _curve_for(run: RunData, index: int, reasons: list[str]) -> CurveData | None
             fld = _loop_field(run, ch)
             if f"{ch}.pr_{fld}" not in arrays:
                 fld = "on" if fld == "off" else "off"
-            parts, kind = _loop_curve(arrays, ch, fld), "loop"
+            parts, kind = _loop_curve(arrays, ch, fld, run.started.units), "loop"
         else:
-            spec = _spectrum_curve(arrays, ch, _objective_quantity(run, ch))
+            spec = _spectrum_curve(arrays, ch, _objective_quantity(run, ch), run.started.units)
             if spec is None:
                 continue
             parts, kind = spec, "spectrum"

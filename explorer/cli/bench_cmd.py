@@ -1,5 +1,6 @@
-"""`explorer bench latency | efficiency`: this project's strategies next to BoTorch and
-scikit-optimize, measured side by side in one process."""
+"""`explorer bench latency | efficiency | threads | report`: this project's strategies next to
+BoTorch and scikit-optimize, measured side by side in one process; the thread choice under load;
+the report's build time."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from explorer.bench.efficiency import LIBRARIES, STRATEGIES, efficiency_plan, su
 from explorer.bench.efficiency import to_json as efficiency_json
 from explorer.bench.latency import METHODS, LatencySettings, ratios, run_latency
 from explorer.bench.latency import to_json as latency_json
+from explorer.bench.report_time import bench_report
+from explorer.bench.report_time import to_json as report_json
 from explorer.bench.targets import check_targets
 from explorer.bench.threads import bench_threads
 from explorer.bench.threads import ratios as thread_ratios
@@ -328,4 +331,22 @@ def threads_bench(
         out.print(f"threads {label}: loaded / quiet = {ratio:.2f}x (target <= 1.5x)")
     if json_out is not None:
         json_out.write_text(json.dumps(threads_json(runs, meta), indent=2))
+        out.print(f"wrote {json_out}")
+
+
+@bench_app.command("report")
+def report_bench(
+    run_dir: Annotated[Path, typer.Argument(help="run directory whose report to build")],
+    warm: Annotated[int, typer.Option(min=0, help="warm builds after the cold one")] = 2,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the builds here")] = None,
+) -> None:
+    """Time `explorer report RUN_DIR` in fresh processes: cold (no posterior cache), then warm."""
+    if not (run_dir / "events.jsonl").is_file():
+        raise ConfigError(f"{run_dir} is not a run directory (expected events.jsonl)")
+    builds = bench_report(run_dir, warm=warm)
+    for b in builds:
+        out.print(f"{'cold' if b.cold else 'warm'}  wall {b.wall_s:6.2f} s  cpu {b.cpu_s:6.2f} s")
+    if json_out is not None:
+        meta = {"run_dir": str(run_dir), "cores_busy_before": busy_cores()}
+        json_out.write_text(json.dumps(report_json(builds, meta), indent=2))
         out.print(f"wrote {json_out}")

@@ -20,13 +20,15 @@ if TYPE_CHECKING:
     from explorer.analysis.rundata import RunData
 
 STEPS_HELP = (
-    "decisions to draw posterior maps for, as 1-based decision numbers and/or 'final', "
-    "comma separated (default: first, middle and last model-based decision)"
+    "decisions to draw posterior maps for, named by the measurement number (1-based) each "
+    "chose, and/or 'final', comma separated (default: first, middle and last model-based "
+    "decision)"
 )
 
 
 def parse_steps(text: str | None) -> list[int | None] | None:
-    """'5,12,final' -> [4, 11, None] (suggested.step is 0-based); ConfigError if malformed."""
+    """'5,12,final' -> [4, 11, None]: the decisions that chose measurements 5 and 12
+    (suggested.step counts the measurements before a decision); ConfigError if malformed."""
     if text is None:
         return None
     steps: list[int | None] = []
@@ -37,7 +39,7 @@ def parse_steps(text: str | None) -> list[int | None] | None:
             steps.append(int(part) - 1)
         else:
             raise ConfigError(
-                f"--steps: {part!r} is not a decision number >= 1 or 'final'; "
+                f"--steps: {part!r} is not a measurement number >= 1 or 'final'; "
                 "e.g. --steps 5,12,final"
             )
     return steps

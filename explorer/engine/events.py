@@ -90,6 +90,9 @@ class RunStarted(Event):
     # threads of torch / BLAS: n_threads, source (auto, option, sweep), cores_available,
     # cores_busy, workers (explorer.engine.threads.ThreadChoice); None where the caller set none
     threads: dict[str, int | str] | None = None
+    # units of the arrays and scalars the instrument serves ("beps.piezoresponse": "pm/V"),
+    # when it knows them (a replayed dataset); {} otherwise
+    units: dict[str, str] = field(default_factory=dict)
 
 
 ARMING_STATES = ("armed", "dry_run", "simulator", "replay")

@@ -10,7 +10,7 @@ state and the same instrument clock, so it makes exactly the decisions an uninte
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from explorer.engine.runner import Runner, RunState
 from explorer.engine.steering_loop import SteeringState
 from explorer.engine.threads import ThreadChoice
 from explorer.errors import InputFileError
+from explorer.objectives import Objective, unit_from_data
 
 #: builds one event-log subscriber of a run from its directory and config (None: not wanted)
 SubscriberFactory = Callable[[Path, CampaignConfig], Subscriber | None]
@@ -121,7 +122,14 @@ def start_new(
         arming = arming_state(cfg, arm_hardware)
         log.emit(
             run_started_event(
-                cfg, run_dir, campaign, instrument.channels, versions, arming, threads
+                cfg,
+                run_dir,
+                campaign,
+                instrument.channels,
+                versions,
+                arming,
+                threads,
+                units=getattr(instrument, "units", None),
             )
         )
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
@@ -162,7 +170,12 @@ def run_started_event(
     versions: dict[str, str],
     arming: str,
     threads: ThreadChoice | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
 ) -> RunStarted:
+    """The first event of a run. `units`: the units of the arrays and scalars the instrument
+    serves, when it knows them (a replayed dataset); each objective then logs the `unit` they
+    imply (explorer.objectives.unit_from_data)."""
     return RunStarted(
         run_id=run_dir.name,
         name=cfg.name,
@@ -170,16 +183,27 @@ def run_started_event(
         config=cfg.model_dump(mode="json", by_alias=True),
         versions=versions,
         channels=list(channels),
-        objectives=[
-            {"name": o.name, "direction": o.direction, "source": o.source, "metric": o.metric}
-            for o in campaign.objectives
-        ],
+        objectives=[_objective_entry(o, units) for o in campaign.objectives],
         n_candidates=len(campaign.library),
         feature_names=list(campaign.library.feature_names),
         ref_point=explicit_ref_point(cfg),
         arming=arming,
         threads=threads.to_dict() if threads is not None else None,
+        units=dict(units or {}),
     )
+
+
+def _objective_entry(o: Objective, units: Mapping[str, str] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": o.name,
+        "direction": o.direction,
+        "source": o.source,
+        "metric": o.metric,
+    }
+    unit = unit_from_data(o, units) if units else None
+    if unit is not None:
+        entry["unit"] = unit
+    return entry
 
 
 def _runner(
@@ -259,7 +283,14 @@ def resume(
             versions = package_versions()
             log.emit(
                 run_started_event(
-                    cfg, run_dir, campaign, instrument.channels, versions, arming, threads
+                    cfg,
+                    run_dir,
+                    campaign,
+                    instrument.channels,
+                    versions,
+                    arming,
+                    threads,
+                    units=getattr(instrument, "units", None),
                 )
             )
         log.emit(

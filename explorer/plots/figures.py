@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from explorer.analysis import (
     budget_figure_data,
@@ -58,12 +58,29 @@ def _aspect(run: RunData) -> float:
 
 def fig_map(run: RunData, name: str) -> Rendered:
     a = _aspect(run)
-    fig = figure(DOUBLE_COLUMN_IN * 0.8, min(1.3 + 5.0 * a, 6.5))
-    maps.draw_library_map(map_figure_data.library_map_data(run, name), fig.subplots())
+    d = map_figure_data.library_map_data(run, name)
+    side = a > 0.6  # a round or square wafer: the two maps side by side, a strip: stacked
+    if side:
+        fig = figure(DOUBLE_COLUMN_IN, min(0.9 + 3.0 * a, 4.6))
+        ax1, ax2 = fig.subplots(1, 2)
+    else:
+        fig = figure(DOUBLE_COLUMN_IN * 0.85, min(2 * (1.5 + 5.0 * a), 8.0))
+        ax1, ax2 = fig.subplots(2, 1)
+    maps.draw_library_map(d, ax1)
+    maps.draw_visit_order(d, ax2)
+    handles, labels = ax1.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=7)
+    comp = d.geometry.composition_axis
     cap = (
-        f"Measured {name.replace('_', ' ')} at each visited location (colour), over the "
-        "library outline; the grey line is the visit order (1 = first), the star the best "
-        "value, faint dots unvisited locations."
+        f"Measured {name.replace('_', ' ')} at each visited location (colour, robust range: "
+        "values far beyond the 2nd-98th percentiles are drawn as triangles in the end colour), "
+        "over the library outline; the star is the best feasible value, the diamond the "
+        "model's recommendation, faint dots unvisited locations. "
+        + ("Second panel" if not side else "Right")
+        + ": the visit order, markers graded by measurement number (1 = first), numbered every "
+        "few measurements, joined by a faint path."
+        + (f" Top axis: {comp.element} fraction of the composition gradient." if comp else "")
     )
     return Rendered(f"map_{name}", cap, fig)
 
@@ -84,13 +101,17 @@ def fig_traces(run: RunData) -> Rendered:
     return Rendered("traces", cap, fig)
 
 
-def fig_posterior(run: RunData, steps: Steps) -> Rendered:
+def posterior_steps(run: RunData, steps: Steps) -> list[int | None]:
     chosen: list[int | None] = (
         list(steps) if steps is not None else list(posterior.default_steps(run))
     )
     if not chosen:
         raise PlotUnavailableError(f"strategy {run.strategy_label!r} logged no model decisions")
-    data = posterior.posterior_series(run, chosen)
+    return chosen
+
+
+def fig_posterior(run: RunData, data: list[posterior.PosteriorMaps], name: str) -> Rendered:
+    """One objective's posterior at several decisions (`data`: one entry per decision)."""
     if len(data[0].feature_names) == 1:
         fig = _posterior_profiles(data)
     else:
@@ -98,8 +119,9 @@ def fig_posterior(run: RunData, steps: Steps) -> Rendered:
     exact = all(d.hypers_source == "logged" for d in data)
     agree = [d.agrees_with_log for d in data if d.agrees_with_log is not None]
     cap = (
-        f"Posterior mean, standard deviation and acquisition of the {run.strategy_label} model at "
-        f"decisions {', '.join(_step_name(d.step) for d in data)}, recomputed from the event log "
+        f"Posterior mean, standard deviation and acquisition of the {run.strategy_label} model of "
+        f"{data[0].objective.replace('_', ' ')} at the decisions that chose measurements "
+        f"{', '.join(_step_name(d.step) for d in data)}, recomputed from the event log "
         + (
             "with the logged hyperparameters (the exact model of each decision)"
             if exact
@@ -108,7 +130,8 @@ def fig_posterior(run: RunData, steps: Steps) -> Rendered:
         + (
             "; black dots: data the model had, dashed line: the logged choice."
             if len(data[0].feature_names) == 1
-            else "; white dots: data the model had, star: the logged choice."
+            else "; white dots: data the model had, star: the logged choice; colour scales are "
+            "robust (an arrow on a colour bar: values beyond it are drawn in the end colour)."
         )
         + (
             f" The acquisition maximum is the logged choice in {sum(agree)}/{len(agree)} decisions."
@@ -116,7 +139,29 @@ def fig_posterior(run: RunData, steps: Steps) -> Rendered:
             else ""
         )
     )
-    return Rendered("posterior", cap, fig)
+    return Rendered(name, cap, fig)
+
+
+def _posteriors(run: RunData, steps: Steps, result: RenderResult) -> None:
+    """One posterior figure per modelled objective: `posterior` for a single objective,
+    `posterior_<objective>` for each of several."""
+    try:
+        series = posterior.posterior_series(run, posterior_steps(run, steps))
+    except PlotUnavailableError as exc:
+        result.notes.append(f"posterior maps: not applicable ({exc})")
+        return
+    except Exception as exc:  # one broken figure must not prevent the others
+        result.failed.append(f"posterior maps: failed ({type(exc).__name__}: {exc})")
+        return
+    names = [m.objective for m in series[0]]
+    for k, obj in enumerate(names):
+        stem = "posterior" if len(names) == 1 else f"posterior_{obj}"
+        data = [maps[k] for maps in series]
+        _attempt(
+            result,
+            f"posterior maps {obj}",
+            lambda d=data, n=stem: fig_posterior(run, d, n),  # type: ignore[misc]
+        )
 
 
 def _posterior_profiles(data: list[posterior.PosteriorMaps]) -> Figure:
@@ -165,18 +210,25 @@ def fig_pareto(run: RunData) -> Rendered:
     return Rendered("pareto", cap, fig)
 
 
-def fig_ternary(run: RunData, name: str, post: posterior.PosteriorMaps | None) -> Rendered:
-    d = ternary_figure_data.ternary_data(run, name, post)
+def fig_ternary(
+    run: RunData,
+    name: str,
+    post: posterior.PosteriorMaps | None,
+    grid: ternary_figure_data.TernaryGrid | None = None,
+) -> Rendered:
+    d = ternary_figure_data.ternary_data(run, name, post, grid)
     fig = figure(DOUBLE_COLUMN_IN * 0.75, 3.6)
     ternary.draw_ternary(d, fig.subplots())
     cap = (
         f"Measured {name.replace('_', ' ')} in composition space ({', '.join(d.elements)}), "
-        "visit order as a grey line"
+        "visit order as a faint grey line"
         + (
-            "; background: the model's posterior mean after the last measurement."
+            "; background: the model's posterior mean after the last measurement, evaluated on a "
+            "fine barycentric grid over the compositions the library covers."
             if d.background is not None
             else "."
         )
+        + " Colours on a robust range: triangles mark measurements beyond it."
     )
     return Rendered(f"ternary_{name}", cap, fig)
 
@@ -234,7 +286,7 @@ def render(run: RunData, *, steps: Steps = None) -> RenderResult:
         for name in run.objective_names:
             _attempt(result, f"map {name}", lambda n=name: fig_map(run, n))  # type: ignore[misc]
         _attempt(result, "traces", lambda: fig_traces(run))
-        _attempt(result, "posterior maps", lambda: fig_posterior(run, steps))
+        _posteriors(run, steps, result)
         _attempt(result, "Pareto front", lambda: fig_pareto(run))
         _ternary(run, result)
         _attempt(result, "raw loops/spectra", lambda: fig_spectra(run))
@@ -246,11 +298,37 @@ def _ternary(run: RunData, result: RenderResult) -> None:
     if not library_geometry(run).is_ternary:
         result.notes.append("ternary plots: not applicable (the library is not ternary)")
         return
-    post = None
-    with contextlib.suppress(PlotUnavailableError):
-        post = posterior.posterior_data(run, None)
+    grid = ternary_figure_data.posterior_grid(run)
+    maps: dict[str, posterior.PosteriorMaps] = {}
+    if grid is not None and grid.inputs is not None:
+        with contextlib.suppress(PlotUnavailableError):
+            maps = {
+                m.objective: m
+                for m in posterior.posterior_all(run, None, grid=grid.inputs[grid.inside])
+            }
     for name in run.objective_names:
-        _attempt(result, f"ternary {name}", lambda n=name: fig_ternary(run, n, post))  # type: ignore[misc]
+        _attempt(
+            result,
+            f"ternary {name}",
+            lambda n=name: fig_ternary(run, n, maps.get(n), grid),  # type: ignore[misc]
+        )
+
+
+def prepare_posteriors(run: RunData) -> int:
+    """Compute (and so cache, explorer.analysis.posterior_cache) the posterior data the
+    default figures draw, without drawing: the default decisions and, for a ternary library,
+    the state after the last measurement on its lattice. Returns the records now available;
+    decisions without a model are skipped."""
+    requests: list[tuple[int | None, Any]] = [(s, None) for s in posterior.default_steps(run)]
+    grid = ternary_figure_data.posterior_grid(run)
+    if grid is not None and grid.inputs is not None:
+        requests.append((None, grid.inputs[grid.inside]))
+    done = 0
+    for step, points in requests:
+        with contextlib.suppress(PlotUnavailableError):
+            posterior.posterior_all(run, step, grid=points)
+            done += 1
+    return done
 
 
 def write(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from explorer.analysis.colour_range import robust_range
 from explorer.analysis.geometry import LibraryGeometry, grid_raster
 from explorer.analysis.posterior import FloatArray, PosteriorMaps
 from explorer.plots.maps import draw_outline
@@ -30,17 +31,34 @@ def field_label(d: PosteriorMaps, which: str) -> str:
 def draw_field(
     geometry: LibraryGeometry, values: FloatArray, ax: Axes, *, cmap: str, label: str
 ) -> Axes:
-    """A scalar field over the library: cells of the grid (or triangles if not a grid)."""
+    """A scalar field over the library: cells of the grid (or triangles if not a grid), on a
+    robust colour range (explorer.analysis.colour_range; the colour bar's arrows say that
+    values beyond it exist and are drawn in the end colour)."""
+    from matplotlib.colors import Normalize  # noqa: PLC0415
+
     draw_outline(geometry, ax, candidates=False)
     v = np.where(np.isfinite(values), values, np.nan)
+    r = robust_range(v)
+    norm = Normalize(r.vmin, r.vmax)
     raster = grid_raster(geometry.positions_mm, v)
     if raster is not None:
         xe, ye, grid = raster
-        art: Any = ax.pcolormesh(xe, ye, np.ma.masked_invalid(grid), cmap=cmap, shading="flat")
+        art: Any = ax.pcolormesh(
+            xe, ye, np.ma.masked_invalid(grid), cmap=cmap, norm=norm, shading="flat"
+        )
     else:
         p = geometry.positions_mm
-        art = ax.tripcolor(p[:, 0], p[:, 1], v, cmap=cmap, shading="gouraud")
-    ax.figure.colorbar(art, ax=ax, label=label, location="bottom", shrink=0.85, pad=0.02, aspect=25)
+        art = ax.tripcolor(p[:, 0], p[:, 1], v, cmap=cmap, norm=norm, shading="gouraud")
+    ax.figure.colorbar(
+        art,
+        ax=ax,
+        label=label,
+        location="bottom",
+        shrink=0.85,
+        pad=0.02,
+        aspect=25,
+        extend=r.extend,
+    )
     return ax
 
 
@@ -61,7 +79,7 @@ def _profile(d: PosteriorMaps, values: FloatArray) -> tuple[FloatArray, FloatArr
 def _when(d: PosteriorMaps) -> str:
     if d.step is None:
         return f"after {d.n_observed} measurements"
-    return f"decision {d.step + 1} ({d.n_observed} data)"
+    return f"for measurement {d.step + 1} ({d.n_observed} data)"
 
 
 def draw_posterior_profile(d: PosteriorMaps, ax: Axes) -> Axes:
@@ -125,6 +143,6 @@ def draw_posterior(d: PosteriorMaps, ax: Axes, which: str = "mean") -> Axes:
         ax.scatter(
             *d.chosen_xy_mm, marker="*", s=120, c=HIGHLIGHT, edgecolors="w", lw=0.6, zorder=4
         )
-    short = {"mean": "mean", "std": "std", "acquisition": "acquisition"}[which]
+    short = {"mean": "mean", "std": "std", "acquisition": "acq."}[which]
     ax.set_title(f"{short}, {_when(d)}", fontsize=7.5)
     return ax

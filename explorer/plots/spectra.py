@@ -70,11 +70,14 @@ def draw_curve(c: CurveData, ax: Axes) -> Axes:
             ax.axvline(c.fit[key], color=HIGHLIGHT, lw=0.6, ls="--")
     ax.set_xlabel(c.x_label)
     ax.set_ylabel(c.y_label)
-    title = f"{', '.join(c.reasons)}\n#{c.index + 1} · id {c.location_id} · {_position(c.xy_mm)}"
+    title = (
+        f"{', '.join(c.reasons)}\nmeasurement {c.number} · location {c.location_id}\n"
+        f"{_position(c.xy_mm)}"
+    )
     if c.fit:
         title += (
-            f"\nfit: Vc⁺ {_num(c.fit['vc_plus_v'], '.2f')}, Vc⁻ {_num(c.fit['vc_minus_v'], '.2f')}"
-            f" V, R² {c.fit['r2']:.2f}"
+            f", fit R² {c.fit['r2']:.2f}\nVc⁺ {_num(c.fit['vc_plus_v'], '.2f')}, "
+            f"Vc⁻ {_num(c.fit['vc_minus_v'], '.2f')} V"
         )
     ax.set_title(title, fontsize=7.5)
     return ax

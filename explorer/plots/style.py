@@ -31,7 +31,7 @@ PALETTE: tuple[str, ...] = (
 VALUE_CMAP = "viridis"  # measured values, posterior mean
 STD_CMAP = "cividis"  # posterior standard deviation
 ACQ_CMAP = "magma"  # acquisition function
-STEP_CMAP = "viridis"  # points coloured by measurement number
+STEP_CMAP = "plasma"  # points coloured by measurement number (distinct from values)
 NEUTRAL = "0.55"  # outlines, candidate locations, paths
 HIGHLIGHT = PALETTE[3]  # final front, chosen location
 

@@ -22,6 +22,7 @@ from explorer.analysis.rundata import RunData
 from explorer.config import CampaignConfig
 from explorer.engine.events import Event, Fault, Measured, RunStopped
 from explorer.errors import ExplorerWarning
+from explorer.plots.figures import prepare_posteriors
 from explorer.report.page import REFRESH_TAG, REPORT_FILE, write_report
 
 
@@ -36,9 +37,11 @@ def live_report_for(run_dir: Path, cfg: CampaignConfig) -> LiveReport | StaleRep
 
 
 class StaleReportFixer:
-    """Subscriber: at `run_stopped`, a report.html written while the run was active (it carries
-    the reload tag, so a browser would reload a stale page forever) is rewritten as the final
-    page. Nothing happens when there is no report or it is already final."""
+    """Subscriber: at `run_stopped`, the posterior data of the default figures is computed into
+    the run's posterior cache (so a later `explorer report` is quick), and a report.html written
+    while the run was active (it carries the reload tag, so a browser would reload a stale page
+    forever) is rewritten as the final page. Nothing else happens when there is no report or it
+    is already final."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
@@ -46,6 +49,16 @@ class StaleReportFixer:
     def __call__(self, event: Event) -> None:
         if not isinstance(event, RunStopped):
             return
+        try:
+            # the model code is loaded in this process already, so this costs little here and
+            # saves a later `explorer report` rebuilding every model (and importing torch)
+            prepare_posteriors(RunData.load(self.run_dir))
+        except Exception as exc:  # never let the report reach the campaign
+            warnings.warn(
+                f"posterior data not prepared: {type(exc).__name__}: {exc}",
+                LiveReportWarning,
+                stacklevel=2,
+            )
         path = self.run_dir / REPORT_FILE
         try:
             stale = REFRESH_TAG in path.read_text(encoding="utf-8", errors="replace")

@@ -193,6 +193,20 @@ class ReplayInstrument:
             value = value + rng.normal(0.0, 1.0, value.shape) * std
         return np.asarray(value)
 
+    @property
+    def units(self) -> dict[str, str]:
+        """The dataset's unit of every array and scalar served, keyed as in the measurement
+        ("<channel>.<quantity>", "<channel>.<axis>", scalar name); "1" (dimensionless) is ''."""
+        out: dict[str, str] = {}
+        for cname, ch in self.dataset.channels.items():
+            for aname, ax in ch.axes.items():
+                out[f"{cname}.{aname}"] = ax.units
+            for qname, arr in ch.data.items():
+                out[f"{cname}.{qname}"] = arr.units
+        for name, arr in self.dataset.scalars.items():
+            out[name] = arr.units
+        return {k: ("" if u.strip() == "1" else u.strip()) for k, u in out.items()}
+
     def _read(
         self, row: int, rng: np.random.Generator
     ) -> tuple[dict[str, FloatArray], dict[str, float]]:

@@ -42,6 +42,21 @@ def mo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mobo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two objectives, sobol -> mobo(ehvi), simulated SmBFO, 7 points."""
+    return runs.sim_run(
+        tmp_path_factory.mktemp("mobo"),
+        objectives=TWO_OBJECTIVES,
+        strategy={
+            "kind": "two_phase",
+            "initial": {"kind": "sobol", "n": 4},
+            "then": {"kind": "mobo", "acquisition": "ehvi"},
+        },
+        stop={"max_points": 7},
+    )
+
+
+@pytest.fixture(scope="session")
 def ternary_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return runs.ternary_run(tmp_path_factory.mktemp("ternary"))
 

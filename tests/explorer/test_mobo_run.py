@@ -68,7 +68,8 @@ def test_front_and_hypervolume_after_every_measurement_and_pareto_csv(
     with open(run / "pareto.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert sorted(int(r["location_id"]) for r in rows) == sorted(last.front_ids)
-    assert set(rows[0]) == {"step", "location_id", "x_mm", "y_mm", "loop_area", "coercive_bias"}
+    columns = {"measurement", "location_id", "x_mm", "y_mm", "loop_area", "coercive_bias"}
+    assert set(rows[0]) == columns
 
 
 def test_auto_reference_point_is_logged_once_and_survives_resume(

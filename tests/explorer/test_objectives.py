@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.errors import ConfigError
-from explorer.objectives import Objective, evaluate, last_cycle, load_function
+from explorer.objectives import Objective, evaluate, last_cycle, load_function, unit_from_data
 from hardware.errors import MeasurementError
 from hardware.pfm.loops import LoopParams, branch_directions, loop_model, triangle_waveform
 from hardware.protocols import Measurement
@@ -91,3 +91,16 @@ def test_a_user_scalarizer_is_imported_and_its_failure_is_per_location(tmp_path,
         load_function("my_scalar")
     with pytest.raises(ConfigError, match="cannot import scalarizer 'nope_mod:f'"):
         load_function("nope_mod:f")
+
+
+def test_units_an_objective_takes_from_its_data() -> None:
+    units = {"beps.pr_off": "pm/V", "beps.bias_v": "V", "kerr": "mrad", "xrd.counts": "1/s"}
+    loop = {m: Objective("o", "beps", m) for m in ("loop_height", "loop_area", "imprint")}
+    assert unit_from_data(loop["loop_height"], units) == "pm/V"
+    assert unit_from_data(loop["loop_area"], units) == "pm/V·V"
+    assert unit_from_data(loop["imprint"], units) == "V"
+    assert unit_from_data(Objective("r2", "beps", "fit_r2"), units) == ""
+    assert unit_from_data(Objective("k", "scalar", "kerr"), units) == "mrad"
+    assert unit_from_data(Objective("p", "xrd", "max"), units) == "1/s"
+    assert unit_from_data(Objective("h", "other", "loop_height"), units) is None
+    assert unit_from_data(Objective("f", "beps", "c", function="m:f"), units) is None

@@ -47,6 +47,10 @@ def test_circle_outline_keep_outs_and_binary_composition(tmp_path: Path) -> None
     inside_keep_out = (np.abs(g.positions_mm - 5) <= 1).all(axis=1)
     assert not inside_keep_out.any()
     assert np.allclose(g.fractions[:, 0], 0.02 * g.positions_mm[:, 0])
+    c = g.composition_axis  # the Sm scale beside stage x
+    assert c is not None and (c.element, c.axis) == ("Sm", 0)
+    assert np.allclose(c.to_fraction(np.array([0.0, 5.0, 10.0])), [0.0, 0.1, 0.2])
+    assert np.allclose(c.to_mm(np.array([0.05, 0.15])), [2.5, 7.5])
 
 
 def test_ternary_outline_is_the_triangle(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from explorer.pareto import non_dominated_mask
 def test_rows_are_the_non_dominated_measurements(mo_run: Path) -> None:
     run = RunData.load(mo_run)
     table = pareto_table(run)
-    assert table.columns[:4] == ("step", "location_id", "x_mm", "y_mm")
+    assert table.columns[:4] == ("measurement", "location_id", "x_mm", "y_mm")
     assert table.objective_names == ("loop_height", "coercive_bias")
     assert table.directions == ("maximize", "minimize")
     internal = np.column_stack([run.values("loop_height"), -run.values("coercive_bias")])
@@ -27,10 +27,12 @@ def test_rows_are_the_non_dominated_measurements(mo_run: Path) -> None:
     assert table.n_measured == 10 and table.n_feasible == 10
 
 
-def test_rows_are_in_user_units_at_their_step(mo_run: Path) -> None:
+def test_rows_are_in_user_units_at_their_measurement_number(mo_run: Path) -> None:
+    """The first column is the measurement number, 1 = the first measured (measured.step + 1)."""
     run = RunData.load(mo_run)
     for row in pareto_table(run).rows:
-        m = run.measured[int(row[0])]
+        m = run.measured[int(row[0]) - 1]
+        assert m.step + 1 == int(row[0])
         assert m.location_id == int(row[1]) and (m.x_mm, m.y_mm) == (row[2], row[3])
         assert row[5] == m.objectives["coercive_bias"]
 

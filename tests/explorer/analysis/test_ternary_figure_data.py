@@ -10,7 +10,7 @@ import pytest
 from explorer.analysis.geometry import library_geometry
 from explorer.analysis.posterior import PlotUnavailableError
 from explorer.analysis.rundata import RunData
-from explorer.analysis.ternary_figure_data import ternary_data, ternary_xy
+from explorer.analysis.ternary_figure_data import barycentric_lattice, ternary_data, ternary_xy
 
 
 # ---- ternary ----------------------------------------------------------------------------------
@@ -26,3 +26,13 @@ def test_ternary_data_compositions(ternary_run: Path, so_run: Path) -> None:
     assert np.allclose(corners, [[0, 0], [1, 0], [0.5, np.sqrt(3) / 2]])
     with pytest.raises(PlotUnavailableError, match="ternary"):
         ternary_data(RunData.load(so_run))
+
+
+def test_the_barycentric_lattice_tiles_the_triangle() -> None:
+    fractions, triangles = barycentric_lattice(6)
+    assert len(fractions) == 28 and len(triangles) == 36  # (n+1)(n+2)/2 points, n² triangles
+    assert np.allclose(fractions.sum(axis=1), 1.0) and fractions.min() >= 0
+    xy = ternary_xy(fractions)
+    a, b, c = (xy[triangles[:, k]] for k in range(3))
+    area = 0.5 * np.abs((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+    assert np.allclose(area, area[0]) and area.sum() == pytest.approx(np.sqrt(3) / 4)

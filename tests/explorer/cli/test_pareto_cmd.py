@@ -19,7 +19,13 @@ def test_prints_the_front_and_writes_the_csv(mo_run: Path, tmp_path: Path, capsy
     table = pareto_table(RunData.load(mo_run))
     assert f"({len(table.rows)} points)" in text and "10 measured, 10 feasible" in text
     with open(path, newline="") as fh:
-        assert len(list(csv.reader(fh))) == len(table.rows) + 1
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(table.rows)
+    run = RunData.load(mo_run)
+    for r in rows:  # the measurement number, 1-based, is the one the spectra and maps show
+        m = run.measured[int(r["measurement"]) - 1]
+        assert m.location_id == int(r["location_id"]) and m.step + 1 == int(r["measurement"])
+    assert "measurement" in text and "step" not in text
 
 
 def test_default_csv_goes_into_the_run(mo_run: Path, tmp_path: Path) -> None:

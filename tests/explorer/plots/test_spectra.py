@@ -25,4 +25,5 @@ def test_a_loop_with_its_fit(so_run: Path) -> None:
     np.testing.assert_array_equal(fit_rev.get_ydata(), curve.fit_reverse)
     assert len(markers) == 2  # Vc+ and Vc-
     title = ax.get_title()
-    assert curve.reasons[0] in title and f"id {curve.location_id}" in title and "R²" in title
+    assert curve.reasons[0] in title and f"location {curve.location_id}" in title and "R²" in title
+    assert f"measurement {curve.index + 1} " in title  # the 1-based measurement number

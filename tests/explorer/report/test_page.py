@@ -84,6 +84,10 @@ def test_summary_numbers(so_run: Path) -> None:
     title, header, table = front_table(run)
     assert title == "Best 10 measurements" and header[4] == "Sm fraction"
     assert float(table[0][-1]) == pytest.approx(best, rel=1e-3)
+    assert header[0] == "measurement"  # the 1-based measurement number, as everywhere
+    for row in table:
+        m = run.measured[int(row[0]) - 1]
+        assert m.step + 1 == int(row[0]) and str(m.location_id) == row[1]
 
 
 def test_report_of_ternary_and_replay_runs(ternary_run: Path, replay_run: Path, rendered) -> None:
@@ -127,6 +131,24 @@ def test_a_page_written_during_the_run_loses_its_reload_tag_when_the_run_stops(
     before = (run_dir / REPORT_FILE).stat().st_mtime_ns
     fixer(stop)  # a final page is left alone
     assert (run_dir / REPORT_FILE).stat().st_mtime_ns == before
+
+
+def test_a_finished_cli_run_has_its_report_posteriors_prepared(
+    so_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At run_stopped the CLI's report subscriber computes the posterior data of the default
+    figures into the run's cache, so a report afterwards rebuilds no model."""
+    import explorer.analysis.posterior as posterior
+
+    run = RunData.load(so_run)
+    assert list((so_run / "cache" / "posterior").glob("*.npz"))
+
+    def no_rebuild(*_: object) -> None:
+        raise AssertionError("the posterior of a default decision was not prepared")
+
+    monkeypatch.setattr(posterior, "_compute", no_rebuild)
+    for step in posterior.default_steps(run):
+        assert posterior.posterior_data(run, step).step == step
 
 
 def test_live_report_during_a_campaign(tmp_path: Path, monkeypatch) -> None:

@@ -26,6 +26,12 @@ def test_is_an_instrument_with_the_dataset_channels() -> None:
     assert inst.channels == ("sspfm",)
 
 
+def test_units_of_every_served_array_and_scalar() -> None:
+    units = _inst().units
+    assert units["sspfm.pr_off"] == "a.u." and units["sspfm.bias_v"] == "V"
+    assert units["height"] == "a.u." and set(units) >= {"height_std"}
+
+
 def test_hit_serves_the_recorded_arrays_exactly() -> None:
     ds = toy_dataset()
     inst = ReplayInstrument(ds, seed=5)
