@@ -2,7 +2,9 @@
 
 A simulated instrument exposes them (`expected_metrics`, never used for decisions); a replay
 serves recorded values, so measuring every location once through the campaign's own instrument
-and objective reduction gives exactly what a run would measure there.
+and objective reduction gives exactly what a run would measure there. A replayed dataset's own
+`ground_truth` arrays (a recorded simulator library's `phase_class`, say) are added under their
+names, matched by location id; where a name is also an objective, the replayed objective wins.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.config import CampaignConfig
+from explorer.config.replay import ReplayInstrumentConfig
 from explorer.engine.build import build_instrument, build_library, build_objectives
 from explorer.objectives import evaluate
 
@@ -51,4 +54,25 @@ def truth_table(cfg: CampaignConfig) -> TruthTable:
         instrument.close()
     names = sorted(set().union(*rows)) if rows else []
     values = {n: np.array([r.get(n, np.nan) for r in rows], float) for n in names}
-    return TruthTable(np.asarray(library.ids, np.int64), values)
+    ids = np.asarray(library.ids, np.int64)
+    for name, arr in dataset_ground_truth(cfg, ids).items():
+        values.setdefault(name, arr)
+    return TruthTable(ids, values)
+
+
+def dataset_ground_truth(cfg: CampaignConfig, ids: NDArray[np.int64]) -> dict[str, FloatArray]:
+    """The replayed dataset's ground-truth arrays at `ids` (library row order); empty when the
+    instrument is not a replay or the dataset has none. NaN where an id was never recorded."""
+    inst = cfg.instrument
+    if not isinstance(inst, ReplayInstrumentConfig):
+        return {}
+    ds = inst.load()
+    if not ds.ground_truth:
+        return {}
+    row = {int(i): k for k, i in enumerate(ds.ids)}
+    take = np.array([row.get(int(i), -1) for i in ids], dtype=np.int64)
+    out: dict[str, FloatArray] = {}
+    for name, arr in ds.ground_truth.items():
+        v = np.asarray(arr.values, float)
+        out[name] = np.where(take >= 0, v[np.maximum(take, 0)], np.nan)
+    return out
