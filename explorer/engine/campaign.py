@@ -22,7 +22,13 @@ from explorer.errors import NoCandidatesLeftError, StrategyError
 from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
-from explorer.strategies.base import Strategy, SuggestContext, Suggestion, required_arrays
+from explorer.strategies.base import (
+    Preparation,
+    Strategy,
+    SuggestContext,
+    Suggestion,
+    required_arrays,
+)
 from explorer.strategies.explain import Explanation, explain
 from hardware.protocols import Measurement
 
@@ -46,6 +52,8 @@ class Campaign:
             `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
         votes: good (+1) / bad (−1) verdicts on measured locations, handed to the strategy.
         vetoed: locations a person vetoed (explorer.control); never suggested again.
+        prepared: the strategy's preparation of this library (explorer.engine.preparation),
+            handed to it in SuggestContext; None until the runner prepares.
     """
 
     library: CandidateSet
@@ -64,6 +72,7 @@ class Campaign:
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     votes: dict[int, int] = field(default_factory=dict)
     vetoed: set[int] = field(default_factory=set)
+    prepared: Preparation | None = None
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(
@@ -116,6 +125,7 @@ class Campaign:
             last_xy_mm=self.last_xy_mm,
             arrays=MappingProxyType(self.arrays),
             votes=MappingProxyType(self.votes),
+            prepared=self.prepared,
         )
 
     def explain(self, model_state: Mapping[str, Any]) -> Explanation | None:
