@@ -63,18 +63,29 @@ def load_preparation(path: Path, key: str) -> Preparation | None:
 
 def needs_preparation(campaign: Campaign) -> bool:
     """True while the campaign's strategy has once-per-run work not yet loaded or done."""
-    return campaign.prepared is None and preparable(campaign.strategy)
+    return _key(campaign) is not None
+
+
+def _key(campaign: Campaign) -> str | None:
+    """The strategy's preparation key for this campaign, or None when there is nothing to do:
+    no such work, prepared already, or none needed within the planned budget."""
+    strategy = campaign.strategy
+    if campaign.prepared is not None or not preparable(strategy):
+        return None
+    key = strategy.preparation_key(  # type: ignore[attr-defined]
+        campaign.library, campaign.strategy_seed, campaign.budget
+    )
+    return None if key is None else str(key)
 
 
 def prepare_campaign(campaign: Campaign, run_dir: Path) -> Prepared | None:
     """Load or compute the strategy's preparation into `campaign.prepared`; the event to log,
-    or None when the strategy has nothing to prepare or the campaign is prepared already."""
-    strategy = campaign.strategy
-    if not needs_preparation(campaign):
-        return None
+    or None when there is nothing to prepare (see `needs_preparation`)."""
     t0 = time.perf_counter()
-    seed = campaign.strategy_seed
-    key = str(strategy.preparation_key(campaign.library, seed))  # type: ignore[attr-defined]
+    key = _key(campaign)
+    if key is None:
+        return None
+    strategy, seed = campaign.strategy, campaign.strategy_seed
     path = prepared_file(run_dir, strategy.name, key)
     prep = load_preparation(path, key)
     reused = prep is not None

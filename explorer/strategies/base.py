@@ -43,8 +43,9 @@ class Preparation:
     """Work a strategy does once per run from the library alone, before the first measurement
     (curiosity's patch featuriser), so that no decision pays for it.
 
-    A strategy that has such work offers `preparation_key(library, seed) -> str` (a hash of
-    everything the work depends on: the library, its settings, the seed) and
+    A strategy that has such work offers `preparation_key(library, seed, budget) -> str | None`
+    (a hash of everything the work depends on: the library, its settings, the seed; None when
+    a run of `budget` measurements would never use it) and
     `prepare(library, seed) -> Preparation`. The runner prepares before the first
     measurement, saves `arrays` in the run directory under the key, reuses that file on resume
     and logs a `prepared` event; decisions find the result in `SuggestContext.prepared`.

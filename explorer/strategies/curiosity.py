@@ -175,22 +175,30 @@ class CuriosityStrategy:
         return self._pick(candidates, lib, hist, learner, n, rng, ctx.step, budget, check)
 
     # ---- preparation (the featuriser, before the first measurement) ------------------------
-    def preparation_key(self, library: CandidateSet, seed: int) -> str:
-        """Hash of what the featuriser depends on: every library patch, its settings, the seed."""
-        lib = _as_library(library.ids, library.features, self._shape(library.dim))
-        return hashlib.sha256(f"{lib.key}:{self._featuriser_tag(seed)}".encode()).hexdigest()
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        """Hash of what the featuriser depends on: every library patch, its settings, the seed;
+        None when `budget` measurements end within the random phase (no model is ever used)."""
+        if budget is not None and budget <= self.n_initial:
+            return None
+        return self._key(library, seed)
 
     def prepare(self, library: CandidateSet, seed: int) -> Preparation:
         """Train the patch featuriser on every library patch; its latents, by location id."""
         lib = _as_library(library.ids, library.features, self._shape(library.dim))
         f = self.featuriser
         return Preparation(
-            self.preparation_key(library, seed),
+            self._key(library, seed),
             {"ids": lib.ids, "features": self._train_featuriser(lib, seed)},
             self._featuriser_tag(seed),
             f"patch featuriser: {f.epochs} epochs on {len(lib.ids)} patches of "
             f"{lib.patches.shape[1]}x{lib.patches.shape[2]}",
         )
+
+    def _key(self, library: CandidateSet, seed: int) -> str:
+        lib = _as_library(library.ids, library.features, self._shape(library.dim))
+        return hashlib.sha256(f"{lib.key}:{self._featuriser_tag(seed)}".encode()).hexdigest()
 
     def _featuriser_tag(self, seed: int) -> str:
         return f"curiosity featuriser {self.featuriser!r} seed {seed}"

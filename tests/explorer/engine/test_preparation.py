@@ -35,14 +35,21 @@ class CentredRandom:
     calls: list[int] = field(default_factory=list, compare=False)
     seen: list[bool] = field(default_factory=list, compare=False)
 
-    def preparation_key(self, library: CandidateSet, seed: int) -> str:
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        if budget is not None and budget < 2:
+            return None  # a run this short never uses it
         return f"{len(library)}-{seed}-{float(library.features.sum()):.6g}"
 
     def prepare(self, library: CandidateSet, seed: int) -> Preparation:
         self.calls.append(seed)
         means = library.features.mean(axis=0)
         return Preparation(
-            self.preparation_key(library, seed), {"means": means}, "means", "feature means"
+            f"{len(library)}-{seed}-{float(library.features.sum()):.6g}",
+            {"means": means},
+            "means",
+            "feature means",
         )
 
     def suggest(
@@ -87,6 +94,9 @@ def test_prepare_campaign_computes_once_saves_and_reuses(tmp_path: Path, make_co
     assert isinstance(event, Prepared) and not event.reused and event.summary == "feature means"
     assert event.wall_s >= 0 and (tmp_path / event.file).is_file()
     assert prepare_campaign(campaign, tmp_path) is None  # prepared already
+    short = _campaign(make_config)
+    short.budget = 1
+    assert not needs_preparation(short) and prepare_campaign(short, tmp_path) is None
     assert campaign.context().prepared is campaign.prepared
     again = _campaign(make_config)  # a resumed process: loads the file, computes nothing
     reused = prepare_campaign(again, tmp_path)

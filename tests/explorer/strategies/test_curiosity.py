@@ -161,6 +161,8 @@ def test_a_preparation_gives_the_decisions_a_run_would_make_without_it(lib: Cand
     strategy = small_strategy()
     prep = strategy.prepare(lib, 3)
     assert prep.key == strategy.preparation_key(lib, 3) != strategy.preparation_key(lib, 4)
+    assert strategy.preparation_key(lib, 3, budget=4) is None  # never past the random phase
+    assert strategy.preparation_key(lib, 3, budget=5) == prep.key
     assert prep.arrays["features"].shape == (len(lib), 3) and "30 epochs" not in prep.summary
     obs, ctx = _observed(lib, [0, 9, 20, 33, 47, 60, 71])
     rest = lib.without(obs.ids.tolist())
