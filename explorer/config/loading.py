@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from explorer.config.campaign_config import CampaignConfig
+from explorer.config.retired_keys import refuse_retired
 from explorer.errors import ConfigError
 
 MAX_YAML_BYTES = 1_000_000
@@ -210,6 +211,7 @@ def parse_config(
             f"{source}: schema_version: {data['schema_version']!r} is not supported; this "
             "version of combi-explorer reads schema_version: 1"
         )
+    refuse_retired(data, source)
     try:
         return CampaignConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:

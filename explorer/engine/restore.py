@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.config import CampaignConfig, parse_config, read_yaml
+from explorer.config.retired_keys import RetiredValue, strip_retired
 from explorer.engine.build import build_campaign, build_library, validate_deep
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import (
@@ -36,13 +37,24 @@ from explorer.library import CandidateSet
 
 
 def load_run_config(run_dir: Path) -> CampaignConfig:
-    """The resolved config stored in a run directory."""
+    """The resolved config stored in a run directory (keys an earlier version recorded and
+    this one has retired are left out: see `retired_in_run`)."""
+    data, _ = _recorded_config(run_dir)
+    return parse_config(data, source=str(run_dir / CONFIG_FILE))
+
+
+def retired_in_run(run_dir: Path) -> list[RetiredValue]:
+    """The retired keys a run directory's config.yaml holds (an earlier version wrote it)."""
+    return _recorded_config(run_dir)[1]
+
+
+def _recorded_config(run_dir: Path) -> tuple[Any, list[RetiredValue]]:
     if not is_run_dir(run_dir):
         raise RunDirError(f"{run_dir} is not a run directory (no {CONFIG_FILE} + {EVENTS_FILE})")
     data = read_yaml(run_dir / CONFIG_FILE)
     if isinstance(data, dict):
         data.pop("_resolved", None)
-    return parse_config(data, source=str(run_dir / CONFIG_FILE))
+    return strip_retired(data)
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,12 @@ from explorer.engine.events import (
     RunResumed,
     RunStarted,
     Subscriber,
+    WarningEvent,
     read_events,
 )
 from explorer.engine.integrity import check_run_dir
 from explorer.engine.recovery import find_orphan, hardware_stale_owner, resume_warnings
-from explorer.engine.restore import load_run_config, restore_campaign
+from explorer.engine.restore import load_run_config, restore_campaign, retired_in_run
 from explorer.engine.rundir import (
     EVENTS_FILE,
     LOCK_FILE,
@@ -274,6 +275,8 @@ def resume(
             removed, lock.stale_owner, contents.torn_tail, hardware_stale_owner(instrument, run_dir)
         ):
             log.emit(warning)
+        for retired in retired_in_run(run_dir):
+            log.emit(WarningEvent(message=retired.describe(), category="resume"))
         if changed:
             log.emit(ArmingChanged(previous=recorded, current=arming, step=st.n_measured))
         state = RunState(
