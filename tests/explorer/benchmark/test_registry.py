@@ -20,7 +20,9 @@ def test_shipped_registry_loads_with_every_task_family() -> None:
         assert task.campaign.is_file(), task.campaign
         assert {"random", "sobol"} <= set(task.strategies)
     curiosity = reg.tasks["pto-sspfm-curiosity"]
-    assert curiosity.score.kind == "curiosity_loss" and curiosity.score.array == "sspfm.polarization"
+    assert (
+        curiosity.score.kind == "curiosity_loss" and curiosity.score.array == "sspfm.polarization"
+    )
     assert "curiosity" in curiosity.strategies and curiosity.requires_env == ["COMBI_EXTERNAL_DATA"]
 
 
