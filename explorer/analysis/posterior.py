@@ -33,6 +33,7 @@ from explorer.analysis.run_views import objective_label
 from explorer.analysis.rundata import RunData
 from explorer.engine.campaign import Campaign
 from explorer.engine.events import Suggested
+from explorer.engine.preparation import load_saved_preparation
 from explorer.engine.restore import campaign_before, logged_campaign, strategy_decision
 from explorer.errors import ExplorerError
 from explorer.library import CandidateSet
@@ -137,12 +138,15 @@ def _decision_index(run: RunData, step: int | None) -> int | None:
 
 def _restored(run: RunData, upto: int | None) -> Campaign:
     """The campaign as it was at the decision logged at index `upto` (after the last event
-    when None), restored from the logged config and events by explorer.engine.restore."""
+    when None), restored from the logged config and events by explorer.engine.restore, with
+    the preparation the run saved (a DKL extractor's pretraining is not repeated)."""
     try:
         campaign = logged_campaign(run.config)
     except ExplorerError as exc:
         raise PlotUnavailableError(f"cannot rebuild the strategy from the log: {exc}") from None
-    return campaign_before(campaign, run.log.events, upto)
+    campaign = campaign_before(campaign, run.log.events, upto)
+    load_saved_preparation(campaign, run.run_dir)
+    return campaign
 
 
 def _last_model_state(run: RunData) -> dict[str, Any]:

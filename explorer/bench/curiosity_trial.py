@@ -305,6 +305,61 @@ def run_trial(task: TrialTask) -> TrialResult:
     )
 
 
+@dataclass(frozen=True)
+class SequenceLoss:
+    """The paper's loss of a surrogate trained on a given measurement sequence.
+
+    Attributes:
+        loss_curve: summed per-pixel MSE over the grid after every surrogate update, in
+            evaluation order (the `n_initial_evaluations` of the initial fit first, then one
+            per later measurement).
+        n_initial: measurements the initial fit was made on.
+    """
+
+    loss_curve: tuple[float, ...]
+    n_initial_evaluations: int
+    n_initial: int
+
+    def loss_at(self, n_measured: int) -> float:
+        """`loss` (the minimum over the evaluations) after the first `n_measured` points."""
+        if n_measured < self.n_initial:
+            raise ValueError(f"{n_measured} measurements: the initial fit needs {self.n_initial}")
+        end = self.n_initial_evaluations + n_measured - self.n_initial
+        return min(self.loss_curve[:end])
+
+
+def sequence_loss(
+    grid: PatchGrid,
+    order: list[int],
+    n_initial: int,
+    surrogate: SurrogateSettings,
+    seed: np.random.SeedSequence,
+    threads: int = 1,
+) -> SequenceLoss:
+    """The loss of `run_trial` for measurements chosen elsewhere (any strategy's run): the
+    surrogate gets the paper's initial fit on the first `n_initial` grid rows of `order`, then
+    the per-measurement update for each later one, and the grid loss is evaluated where a trial
+    evaluates it. The error model takes no part in the surrogate's training (its dropout draws
+    depend on shapes only), so it is fed zero features and no featuriser is needed."""
+    limit_threads(threads)
+    if len(order) < n_initial:
+        raise ValueError(f"{len(order)} measurements: the initial fit needs {n_initial}")
+    feats = np.zeros((len(grid), FeaturiserSettings().latent_dim), dtype=np.float32)
+    learner = SurrogateLearner(
+        grid.patch_shape, grid.spectra.shape[1], feats.shape[1], surrogate, seed
+    )
+    ev = _Evaluator(grid, learner)
+    first = list(order[:n_initial])
+    learner.fit_initial(grid.patches[first], grid.spectra[first], feats[first], ev)
+    n_init = len(ev.loss)
+    for k in range(n_initial + 1, len(order) + 1):
+        rows = list(order[:k])
+        learner.update(
+            grid.patches[rows], grid.spectra[rows], feats[rows], lambda: ev(per_measurement=True)
+        )
+    return SequenceLoss(tuple(ev.loss), n_init, n_initial)
+
+
 def _decide(
     task: TrialTask,
     learner: SurrogateLearner,

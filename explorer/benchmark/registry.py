@@ -41,15 +41,22 @@ class ScoreConfig(_Strict):
     `ref_point` (user units; default: the `auto` rule applied to every location's values, the
     same for every run of the task);
     classes_found: fraction of the classes of `metric` found (or, with `target_class`, 1 when
-    that class was found, else 0).
+    that class was found, else 0);
+    curiosity_loss: 1 - L / L0, clipped to [0, 1], where L is the curiosity paper's loss (an
+    im2spec surrogate trained on the measured spectra `array` with the paper's schedule, the
+    initial fit on the first `n_initial`; the minimum over its updates of the summed per-pixel
+    MSE over the whole grid) and L0 that sum for the grid's mean spectrum: the share of the
+    grid's spectral variance the surrogate explains (explorer.benchmark.curiosity_loss).
     """
 
-    kind: Literal["optimum", "topk_recall", "hv_fraction", "classes_found"]
+    kind: Literal["optimum", "topk_recall", "hv_fraction", "classes_found", "curiosity_loss"]
     objective: str | None = None
     top_fraction: float = Field(0.05, gt=0, lt=1)
     metric: str = "phase_class"
     target_class: int | None = None
     ref_point: dict[str, float] | None = None
+    array: str | None = None  # curiosity_loss: the spectrum's "<channel>.<quantity>" key
+    n_initial: PositiveInt = 31  # curiosity_loss: measurements of the initial fit
 
 
 class TaskConfig(_Strict):

@@ -12,13 +12,17 @@ from typing import Any
 import numpy as np
 
 from explorer.analysis.rundata import RunData
+from explorer.benchmark.curiosity_loss import LossGrid, cached_scores, loss_grid
 from explorer.benchmark.registry import RegistryConfig, TaskConfig, skip_reason
 from explorer.benchmark.scores import score_run
 from explorer.benchmark.truth import truth_table
 from explorer.config import load_config, parse_config
+from explorer.engine.build import build_library
 from explorer.errors import ConfigError
 from explorer.sweep.execute import execute
 from explorer.sweep.spec import SweepPlan, deep_merge, plan_sweep
+
+SCORE_CACHE = "curiosity_loss_scores.json"  # beside a run directory: its scores (a rerun reuses)
 
 
 @dataclass(frozen=True)
@@ -69,21 +73,33 @@ def run_task(
         return TaskOutcome(name, task, skipped=reason)
     plan = task_plan(name, task, reg, seeds, out)
     outcome = execute(plan, executor=pool)
-    truth = truth_table(parse_config(plan.tasks[0].campaign))
+    cfg = parse_config(plan.tasks[0].campaign)
+    arrays = [task.score.array] if task.score.kind == "curiosity_loss" and task.score.array else []
+    if task.score.kind == "curiosity_loss" and not arrays:
+        raise ConfigError(f"task {name}: score curiosity_loss needs score.array (the spectrum key)")
+    truth = truth_table(cfg, arrays)
+    grid = loss_grid(truth, build_library(cfg).features, arrays[0]) if arrays else None
     runs, failed = [], []
     for row in outcome.results:
         if row["status"] != "success" or not row.get("run_dir"):
             failed.append(f"{row['task']}: {row.get('reason')}")
             continue
-        runs.append(_score(RunData.load(Path(row["run_dir"])), row, task, truth))
+        runs.append(_score(RunData.load(Path(row["run_dir"])), row, task, truth, grid))
     return TaskOutcome(name, task, runs, failed=failed)
 
 
-def _score(run: RunData, row: dict[str, Any], task: TaskConfig, truth: Any) -> RunScore:
+def _score(
+    run: RunData, row: dict[str, Any], task: TaskConfig, truth: Any, grid: LossGrid | None = None
+) -> RunScore:
     ids = [int(i) for i in run.location_ids]
     if len(ids) < max(task.budgets):
         raise ConfigError(f"{run.run_dir}: {len(ids)} measurements, fewer than the budget")
-    scores = {b: score_run(task.score, truth, ids, b, run.directions) for b in task.budgets}
+    if grid is not None:  # one surrogate run scores every budget
+        rows = truth.rows(ids)
+        cache = Path(row["run_dir"]).parent / SCORE_CACHE
+        scores = cached_scores(cache, grid, rows, task.budgets, task.score, int(row["seed"]))
+    else:
+        scores = {b: score_run(task.score, truth, ids, b, run.directions) for b in task.budgets}
     picks = [s for s in run.suggested if s.origin == "strategy"]
     modelled = [s for s in picks if s.acquisition is not None]  # past a two-phase design
     decisions = [float(s.decision_s) for s in (modelled or picks)]

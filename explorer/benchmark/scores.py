@@ -58,6 +58,11 @@ def score_run(
 ) -> float:
     """The score of the first `budget` measured locations of a run."""
     rows = truth.rows(location_ids[:budget])
+    if score.kind == "curiosity_loss":
+        raise ConfigError(
+            "score curiosity_loss trains a surrogate per run: use "
+            "explorer.benchmark.curiosity_loss.curiosity_loss_scores"
+        )
     if score.kind == "classes_found":
         return classes_found(_values(truth, score.metric), rows, score.target_class)
     if score.kind == "hv_fraction":

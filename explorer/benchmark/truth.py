@@ -9,7 +9,8 @@ names, matched by location id; where a name is also an objective, the replayed o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 from explorer.config import CampaignConfig
 from explorer.config.replay import ReplayInstrumentConfig
 from explorer.engine.build import build_instrument, build_library, build_objectives
+from explorer.errors import ConfigError
 from explorer.objectives import evaluate
 
 FloatArray = NDArray[np.float64]
@@ -24,32 +26,41 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class TruthTable:
-    """Values (one array per name, library row order) and each location id's row."""
+    """Values (one array per name, library row order) and each location id's row; `arrays`:
+    the raw arrays asked for (key -> (n_locations, ...) stack, replays only)."""
 
     ids: NDArray[np.int64]
     values: dict[str, FloatArray]
+    arrays: dict[str, FloatArray] = field(default_factory=dict)
 
     def rows(self, location_ids: NDArray[np.int64] | list[int]) -> NDArray[np.int64]:
         index = {int(i): k for k, i in enumerate(self.ids)}
         return np.array([index[int(i)] for i in location_ids], dtype=np.int64)
 
 
-def truth_table(cfg: CampaignConfig) -> TruthTable:
-    """Noise-free metrics of every library location (simulator) or its objectives (replay)."""
+def truth_table(cfg: CampaignConfig, arrays: Sequence[str] = ()) -> TruthTable:
+    """Noise-free metrics of every library location (simulator) or its objectives (replay);
+    with `arrays`, also those raw arrays of every location, measured through the instrument
+    (ConfigError when the instrument does not return one of them)."""
     library = build_library(cfg)
     instrument = build_instrument(cfg)
+    kept: dict[str, list[FloatArray]] = {k: [] for k in arrays}
     try:
         expected = getattr(instrument, "expected_metrics", None)
-        if expected is not None:
+        if expected is not None and not arrays:
             rows = [expected(float(x), float(y)) for x, y in library.positions_mm]
         else:
             objectives = build_objectives(cfg)
-            rows = [
-                evaluate(
-                    objectives, instrument.measure_at(int(i), float(x), float(y), timeout_s=600.0)
-                )
-                for i, (x, y) in zip(library.ids, library.positions_mm, strict=True)
-            ]
+            rows = []
+            for i, (x, y) in zip(library.ids, library.positions_mm, strict=True):
+                m = instrument.measure_at(int(i), float(x), float(y), timeout_s=600.0)
+                rows.append(evaluate(objectives, m))
+                for k in arrays:
+                    if k not in m.arrays:
+                        raise ConfigError(
+                            f"score array {k!r}: the instrument returns {sorted(m.arrays)}"
+                        )
+                    kept[k].append(np.asarray(m.arrays[k], float))
     finally:
         instrument.close()
     names = sorted(set().union(*rows)) if rows else []
@@ -57,7 +68,8 @@ def truth_table(cfg: CampaignConfig) -> TruthTable:
     ids = np.asarray(library.ids, np.int64)
     for name, arr in dataset_ground_truth(cfg, ids).items():
         values.setdefault(name, arr)
-    return TruthTable(ids, values)
+    stacked = {k: np.stack(v) for k, v in kept.items()}
+    return TruthTable(ids, values, stacked)
 
 
 def dataset_ground_truth(cfg: CampaignConfig, ids: NDArray[np.int64]) -> dict[str, FloatArray]:

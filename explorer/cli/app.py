@@ -14,6 +14,7 @@ from explorer.cli.help_format import ExplorerApp, ExplorerGroup
 from explorer.cli.progress import ProgressView
 from explorer.cli.signals import install_stop_handlers
 from explorer.engine.events import read_events
+from explorer.engine.preparation import needs_preparation
 from explorer.engine.rundir import EVENTS_FILE
 from explorer.engine.session import Session
 from explorer.engine.threads import ThreadChoice, apply_threads, choose_threads
@@ -115,11 +116,14 @@ def _progress_view(session: Any) -> Any:
     """The progress line, seeded from everything already in the log (a resumed run)."""
 
     cfg = session.config
+    campaign = session.runner.campaign
+    preparing = campaign.strategy.name if needs_preparation(campaign) else None
     view = ProgressView(
         cfg.stop.max_points,
         [(o.name, o.direction) for o in cfg.objectives],
         [c.build() for c in cfg.constraints],
         err,
+        preparing,
     )
     view.seed(read_events(session.run_dir / EVENTS_FILE).events)
     return view

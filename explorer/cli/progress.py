@@ -13,12 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from explorer.constraints import OutcomeConstraint
-from explorer.engine.events import Measured, Recommended
+from explorer.engine.events import Measured, Prepared, Recommended
 
 
 class ProgressView:
     """Counts `measured` events, keeps the best feasible value per objective and the latest
-    `recommended` event, and renders them as one rich progress line."""
+    `recommended` event, and renders them as one rich progress line. With `preparing` (the
+    strategy's name) the line reads "preparing <strategy>" until the `prepared` event, which
+    is printed as a line of its own."""
 
     def __init__(
         self,
@@ -26,6 +28,7 @@ class ProgressView:
         objectives: Sequence[tuple[str, str]],
         constraints: Sequence[OutcomeConstraint],
         console: Console,
+        preparing: str | None = None,
     ) -> None:
         self.signs = {n: (1.0 if d == "maximize" else -1.0) for n, d in objectives}
         self.constraints = tuple(constraints)
@@ -44,7 +47,8 @@ class ProgressView:
             console=console,
             transient=False,
         )
-        self.task = self.progress.add_task("measuring", total=total, **self._fields())  # type: ignore[arg-type]
+        description = f"preparing {preparing}" if preparing else "measuring"
+        self.task = self.progress.add_task(description, total=total, **self._fields())  # type: ignore[arg-type]
 
     def seed(self, events: Iterable[Any]) -> None:
         """Take in the events already in the log (a resumed run) without drawing each one."""
@@ -52,6 +56,10 @@ class ProgressView:
         self.progress.update(self.task, completed=n, **self._fields())  # type: ignore[arg-type]
 
     def __call__(self, event: Any) -> None:
+        if isinstance(event, Prepared):
+            self.progress.console.print(prepared_text(event))
+            self.progress.update(self.task, description="measuring")
+            return
         if self._note(event) or self._is_recommendation(event):
             advance = 1 if self._is_measured(event) else 0
             self.progress.update(self.task, advance=advance, **self._fields())  # type: ignore[arg-type]
@@ -117,3 +125,10 @@ def recommendation_text(points: Sequence[dict[str, Any]], signs: dict[str, float
         if n in p["mean"]
     )
     return f"rec. loc {p['location_id']}: {vals}"
+
+
+def prepared_text(event: Prepared) -> str:
+    """'prepared curiosity in 71.2 s: patch featuriser: 30 epochs on 1681 patches of 9x9
+    (prepared/curiosity-0123456789abcdef.npz)', or 'reused ...' from a resumed run's file."""
+    how = "reused" if event.reused else "prepared"
+    return f"{how} {event.strategy} in {event.wall_s:.1f} s: {event.summary} ({event.file})"

@@ -34,6 +34,7 @@ class CuriosityModelsConfig(Strict):
     initial_error_steps: PositiveInt = 60
     update_steps: PositiveInt = 2
     update_error_steps: PositiveInt = 20
+    initial_spread: PositiveInt = 5  # decisions sharing the initial steps (1: the paper's)
 
 
 class CuriosityConfig(Strict):
@@ -97,4 +98,5 @@ class CuriosityConfig(Strict):
                 m.featuriser_batch_size,
                 m.featuriser_lr,
             ),
+            initial_spread=m.initial_spread,
         )

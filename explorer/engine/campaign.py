@@ -23,10 +23,10 @@ from explorer.library import CandidateSet
 from explorer.objectives import Objective, evaluate
 from explorer.observations import Observations
 from explorer.strategies.base import (
+    Preparation,
     Strategy,
     SuggestContext,
     Suggestion,
-    prepare,
     required_arrays,
 )
 from explorer.strategies.explain import Explanation, explain
@@ -52,9 +52,8 @@ class Campaign:
             `required_arrays` (location id -> key -> array), handed to it in SuggestContext.
         votes: good (+1) / bad (−1) verdicts on measured locations, handed to the strategy.
         vetoed: locations a person vetoed (explorer.control); never suggested again.
-        prepare_s: wall time of the strategy's one-off `prepare` (explorer.strategies.base),
-            run before the first decision of this process and not counted in
-            `last_decision_s`; None until then.
+        prepared: the strategy's preparation of this library (explorer.engine.preparation),
+            handed to it in SuggestContext; None until the runner prepares.
     """
 
     library: CandidateSet
@@ -70,10 +69,10 @@ class Campaign:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
-    prepare_s: float | None = None
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     votes: dict[int, int] = field(default_factory=dict)
     vetoed: set[int] = field(default_factory=set)
+    prepared: Preparation | None = None
 
     def __post_init__(self) -> None:
         self.observations = Observations.empty(
@@ -99,10 +98,6 @@ class Campaign:
         if len(remaining) == 0:
             raise NoCandidatesLeftError("every library location is measured or pending")
         ctx = self.context()
-        if self.prepare_s is None:
-            t_prep = time.perf_counter()
-            prepare(self.strategy, self.library, ctx)
-            self.prepare_s = time.perf_counter() - t_prep
         t0 = time.perf_counter()
         suggestions = self.strategy.suggest(
             remaining, self.observations, min(n, len(remaining)), self.rng_for_step(self.step), ctx
@@ -130,6 +125,7 @@ class Campaign:
             last_xy_mm=self.last_xy_mm,
             arrays=MappingProxyType(self.arrays),
             votes=MappingProxyType(self.votes),
+            prepared=self.prepared,
         )
 
     def explain(self, model_state: Mapping[str, Any]) -> Explanation | None:

@@ -136,6 +136,17 @@ class RunResumed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Prepared(Event):
+    type: ClassVar[str] = "prepared"
+    strategy: str
+    key: str
+    file: str
+    reused: bool
+    wall_s: float
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Suggested(Event):
     type: ClassVar[str] = "suggested"
     step: int
@@ -285,6 +296,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RunResumed,
         ArmingChanged,
         Recovered,
+        Prepared,
         Suggested,
         Measured,
         FrontUpdated,

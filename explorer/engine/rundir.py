@@ -273,7 +273,7 @@ def clean_stale_temporaries(run_dir: Path) -> list[str]:
     config temporaries). Only call while holding the run's lock: then no writer is alive.
     Returns the removed names, relative to the run directory."""
     removed: list[str] = []
-    for pattern in ("raw/.*.tmp-*", ".*.tmp-*", ".write-probe-*"):
+    for pattern in ("raw/.*.tmp-*", "prepared/.*.tmp-*", ".*.tmp-*", ".write-probe-*"):
         for path in sorted(run_dir.glob(pattern)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

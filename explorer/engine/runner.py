@@ -38,6 +38,7 @@ from explorer.engine.events import (
     WarningEvent,
 )
 from explorer.engine.integrity import file_sha256
+from explorer.engine.preparation import prepare_campaign
 from explorer.engine.recommendations import recommend_campaign, to_event
 from explorer.engine.rundir import QUEUE_FILE, ensure_room, save_raw
 from explorer.engine.steering_loop import Steering, SteeringState
@@ -168,7 +169,15 @@ class Runner:
             status, reason, len(self.campaign.observations), self.state.instrument_time_s
         )
 
+    def prepare(self) -> None:
+        """The strategy's once-per-run work from the library (explorer.engine.preparation),
+        before the first decision and measurement; logs `prepared`. Idempotent."""
+        event = prepare_campaign(self.campaign, self.run_dir)
+        if event is not None:
+            self.log.emit(event)
+
     def _loop(self) -> str:
+        self.prepare()
         while True:
             self._check_abort()
             progress = RunProgress(self.campaign.observations, self.state.instrument_time_s)
@@ -204,6 +213,7 @@ class Runner:
     def next_batch(self, n: int) -> list[Suggestion]:
         """Up to `n` next suggestions, chosen and logged exactly as the loop would."""
         self.batch_size = n
+        self.prepare()
         return self._next_batch()
 
     def measure(self, s: Suggestion) -> None:

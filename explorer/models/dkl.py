@@ -42,7 +42,6 @@ over thousands of candidates costs one forward pass plus a few matrix products.
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 import math
 import time
@@ -242,11 +241,6 @@ class Pretraining:
     seconds: float
 
 
-#: pretrained extractors, keyed by (options, seed, pool digest): a campaign pretrains once
-_PRETRAINED: dict[tuple[str, int, str], tuple[dict[str, torch.Tensor], Pretraining]] = {}
-_PRETRAINED_MAX = 8
-
-
 def pretrain_extractor(
     extractor: DeepFeatures, pool: FloatArray, opts: DKLOptions, seed: int
 ) -> Pretraining:
@@ -254,15 +248,10 @@ def pretrain_extractor(
     `pool` (every library location): decoder latent -> reversed hidden widths -> d, mean
     squared reconstruction error of the standardised inputs, full-batch Adam for
     `pretrain_iters` steps from a seeded initialisation; then fix lo/span so that the pool's
-    latents span [0, 1]. Deterministic for given pool, options and seed (the result is cached
-    per process, so a campaign pays for it once)."""
+    latents span [0, 1]. Deterministic for given pool, options and seed. A campaign does this
+    once per run, before its first decision (`pretrained_state`, through the run's
+    preparation), and hands the weights to every `fit_dkl`."""
     pool = np.ascontiguousarray(pool, dtype=float)
-    digest = hashlib.sha256(pool.tobytes()).hexdigest()[:16] + f"{pool.shape}"
-    key = (opts.signature(pool.shape[1]) + f"-it{opts.pretrain_iters}", int(seed), digest)
-    if key in _PRETRAINED:
-        state, done = _PRETRAINED[key]
-        extractor.load_state_dict(state)
-        return done
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(int(seed) + 1)
     decoder = torch.nn.Sequential(
@@ -289,11 +278,48 @@ def pretrain_extractor(
         assert extractor.lo is not None and extractor.span is not None
         extractor.lo.copy_(lo.float())
         extractor.span.copy_((hi - lo).clamp_min(1e-6).float())
-    if len(_PRETRAINED) >= _PRETRAINED_MAX:
-        _PRETRAINED.pop(next(iter(_PRETRAINED)))
-    done = Pretraining(error, time.perf_counter() - t0)
-    _PRETRAINED[key] = ({k: v.clone() for k, v in extractor.state_dict().items()}, done)
-    return done
+    return Pretraining(error, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True, eq=False)
+class PretrainedExtractor:
+    """The weights of a pretrained extractor (plain arrays, as a run's preparation saves them)
+    and how the pretraining went."""
+
+    state: Mapping[str, NDArray[Any]]
+    pretraining: Pretraining
+
+    def to_arrays(self) -> dict[str, NDArray[Any]]:
+        out = {f"state.{k}": np.asarray(v) for k, v in self.state.items()}
+        out["pretrain_error"] = np.asarray(self.pretraining.error)
+        out["pretrain_s"] = np.asarray(self.pretraining.seconds)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, NDArray[Any]]) -> PretrainedExtractor:
+        prefix = "state."
+        state = {k[len(prefix) :]: np.asarray(v) for k, v in arrays.items() if k.startswith(prefix)}
+        done = Pretraining(float(arrays["pretrain_error"]), float(arrays["pretrain_s"]))
+        return cls(state, done)
+
+
+def pretrained_state(
+    opts: DKLOptions, input_dim: int, pool: FloatArray, seed: int
+) -> PretrainedExtractor:
+    """A freshly built extractor pretrained on `pool` (see `pretrain_extractor`), as arrays."""
+    extractor = build_extractor(opts, input_dim, seed)
+    assert isinstance(extractor, DeepFeatures)
+    done = pretrain_extractor(extractor, np.asarray(pool, float), opts, seed)
+    state = {k: v.detach().cpu().numpy().copy() for k, v in extractor.state_dict().items()}
+    return PretrainedExtractor(state, done)
+
+
+def _load_pretrained(extractor: torch.nn.Module, pre: PretrainedExtractor) -> Pretraining:
+    current = extractor.state_dict()
+    extractor.load_state_dict(
+        {k: torch.as_tensor(np.asarray(v)).to(current[k].dtype) for k, v in pre.state.items()}
+    )
+    return pre.pretraining
 
 
 def init_principal(extractor: torch.nn.Module, X: FloatArray) -> bool:
@@ -532,12 +558,14 @@ def fit_dkl(
     warm_start: Mapping[str, Any] | None = None,
     seed: int = 0,
     pool: FloatArray | None = None,
+    pretrained: PretrainedExtractor | None = None,
 ) -> FittedDKL:
     """Train a DKL model on (X (n, d) in the unit cube, y (n,) finite, user units).
 
     Deterministic for given inputs, warm start and seed (the seed initialises the network on a
     cold start). A pretrained extractor (`options.pretrain`) is trained on `pool` (every
-    library location's inputs, unit cube) when the warm start does not carry its weights.
+    library location's inputs, unit cube) when the warm start does not carry its weights,
+    unless `pretrained` holds that pretraining already (the run's preparation).
     Training failures fall back to the starting weights and hyperparameters, and are recorded
     in `warnings`; only inputs that cannot be modelled at all raise ModelFitError.
     """
@@ -554,11 +582,13 @@ def fit_dkl(
     if warm is None or (opts.refit_cold and opts.finetune):
         if warm is not None:  # a cold refit of a trained network: back to its initial weights
             extractor, warm = build_extractor(opts, d, seed), None
-        if opts.pretrained:
+        if opts.pretrained and pretrained is not None:
+            pretraining = _load_pretrained(extractor, pretrained)
+        elif opts.pretrained:
             if pool is None or len(pool) < 2:
                 raise ModelFitError(
-                    "a pretrained DKL extractor needs the library's inputs (pool); pass pool= "
-                    "or set pretrain: none"
+                    "a pretrained DKL extractor needs the library's inputs (pool) or its "
+                    "pretrained weights (pretrained=); or set pretrain: none"
                 )
             assert isinstance(extractor, DeepFeatures)
             pretraining = pretrain_extractor(extractor, np.asarray(pool, float), opts, seed)

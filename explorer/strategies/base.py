@@ -38,6 +38,32 @@ class Suggestion:
     model_state: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class Preparation:
+    """Work a strategy does once per run from the library alone, before the first measurement
+    (curiosity's patch featuriser), so that no decision pays for it.
+
+    A strategy that has such work offers `preparation_key(library, seed, budget) -> str | None`
+    (a hash of everything the work depends on: the library, its settings, the seed; None when
+    a run of `budget` measurements would never use it) and
+    `prepare(library, seed) -> Preparation`. The runner prepares before the first
+    measurement, saves `arrays` in the run directory under the key, reuses that file on resume
+    and logs a `prepared` event; decisions find the result in `SuggestContext.prepared`.
+
+    Attributes:
+        key: the `preparation_key` it was computed for.
+        arrays: the result (saved as an .npz; plain numeric arrays only).
+        settings: what, besides the library, it depends on, as the strategy spells it (the
+            strategy checks it before using the arrays).
+        summary: one line for the user ("patch featuriser: 30 epochs on 1681 patches").
+    """
+
+    key: str
+    arrays: Mapping[str, NDArray[Any]]
+    settings: str = ""
+    summary: str = ""
+
+
 @dataclass(frozen=True)
 class SuggestContext:
     """Everything a decision may depend on besides candidates, observations, n and rng.
@@ -57,6 +83,8 @@ class SuggestContext:
             location whose measurement lacked a key (or failed) has no entry for it.
         votes: a person's verdicts on measured locations, location id -> +1 (good) / −1 (bad),
             for human-gated strategies (novelty's SANE gate); the latest vote per id counts.
+        prepared: the strategy's own `Preparation` of this run's library (None when it has
+            none or was not prepared: it then does the work itself when first needed).
     """
 
     seed: int = 0
@@ -67,6 +95,7 @@ class SuggestContext:
     last_xy_mm: tuple[float, float] | None = None
     arrays: Mapping[int, Mapping[str, FloatArray]] = field(default_factory=dict)
     votes: Mapping[int, int] = field(default_factory=dict)
+    prepared: Preparation | None = None
 
 
 @runtime_checkable
@@ -76,10 +105,8 @@ class Strategy(Protocol):
     `candidates` holds only locations that are neither measured nor pending. A strategy may
     return fewer than n suggestions only when fewer candidates remain. A strategy that needs
     raw measured arrays declares `required_arrays: tuple[str, ...]` (an optional attribute,
-    read with getattr) and finds them in `ctx.arrays`. A strategy with unlabelled work that
-    depends only on the library and the seed (e.g. pretraining a feature extractor on every
-    location's features) may define `prepare(library, ctx)`; the campaign calls it once before
-    its first decision, outside the timed decision (see `prepare`).
+    read with getattr) and finds them in `ctx.arrays`; one with work to do once from the library
+    alone offers `preparation_key` and `prepare` (see `Preparation`).
     """
 
     @property
@@ -95,18 +122,16 @@ class Strategy(Protocol):
     ) -> list[Suggestion]: ...
 
 
+def preparable(strategy: object) -> bool:
+    """True when the strategy has work to do once before the run (see `Preparation`)."""
+    return callable(getattr(strategy, "prepare", None)) and callable(
+        getattr(strategy, "preparation_key", None)
+    )
+
+
 def required_arrays(strategy: object) -> tuple[str, ...]:
     """The raw array keys a strategy (or a composite of strategies) needs, in order."""
     return tuple(getattr(strategy, "required_arrays", ()))
-
-
-def prepare(strategy: object, library: CandidateSet, ctx: SuggestContext) -> None:
-    """Run a strategy's optional `prepare(library, ctx)` (the whole library, the context of the
-    next decision); composites forward it to their parts. It must not change any decision:
-    whatever it computes, the first decision that needs it would compute the same itself."""
-    hook = getattr(strategy, "prepare", None)
-    if callable(hook):
-        hook(library, ctx)
 
 
 def distinct_top(scores: FloatArray, n: int, rng: np.random.Generator | None = None) -> list[int]:

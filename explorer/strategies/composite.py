@@ -12,10 +12,11 @@ import numpy as np
 from explorer.library import CandidateSet
 from explorer.observations import Observations
 from explorer.strategies.base import (
+    Preparation,
     Strategy,
     SuggestContext,
     Suggestion,
-    prepare,
+    preparable,
     required_arrays,
 )
 from explorer.strategies.explain import Explanation, explain
@@ -50,10 +51,34 @@ class TwoPhaseStrategy:
     def required_arrays(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(required_arrays(self.initial) + required_arrays(self.then)))
 
-    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
-        """Both phases' unlabelled preparation (explorer.strategies.base.prepare)."""
-        prepare(self.initial, library, ctx)
-        prepare(self.then, library, ctx)
+    def _preparable_phase(self) -> tuple[Strategy, bool] | None:
+        """The phase whose preparation the run makes (`then` before `initial`), and whether
+        it is the later phase."""
+        if preparable(self.then):
+            return self.then, True
+        if preparable(self.initial):
+            return self.initial, False
+        return None
+
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        """A phase's preparation key (explorer.strategies.base.Preparation); None when no phase
+        has one, or the run ends (`budget`) before the later phase that needs it."""
+        found = self._preparable_phase()
+        if found is None:
+            return None
+        phase, later = found
+        if later and budget is not None and budget <= self.n_initial:
+            return None
+        return phase.preparation_key(library, seed, budget)  # type: ignore[attr-defined]
+
+    def prepare(self, library: CandidateSet, seed: int) -> Preparation:
+        """The preparation of the phase that has one; both phases see it in their context and
+        each uses only a preparation made with its own settings."""
+        found = self._preparable_phase()
+        assert found is not None, "prepare() called on a two_phase with nothing to prepare"
+        return found[0].prepare(library, seed)  # type: ignore[attr-defined]
 
     def suggest(
         self,

@@ -5,19 +5,28 @@ spectrum the instrument returns in `Measurement.arrays[spectrum]`, which the cam
 this strategy through `SuggestContext.arrays` (it is listed in `required_arrays`). The models,
 their schedule and the acquisition are `novelty.curiosity`'s:
 
+* the patch featuriser is trained once on every library patch. It depends on the library and
+  the seed alone, so a campaign trains it before the first measurement (`prepare`: the run's
+  preparation, saved in the run directory and logged as a `prepared` event) and the decisions
+  read it from `ctx.prepared`; without a preparation the first decision that needs it trains it;
 * the first `n_initial` measurements (start point + 30 random in the paper) are random picks;
-* then the patch featuriser is trained once on every library patch, the im2spec surrogate and
-  error model get their initial fit on those measurements, and after every later measurement the
-  per-step update; each decision scores every location with A = ê(1−w) + n·w + σu,
-  w = exp(−λ t/N) (t = ctx.step, N = `budget` or stop.max_points), takes an ε-random step or a
-  uniform pick among the top-k unmeasured locations, and logs ê, n, u and A of the choice.
+* the im2spec surrogate and error model get their initial fit on those measurements: the
+  `initial_steps` surrogate steps are spread over the last `initial_spread` decisions of the
+  random phase (`spread_steps`: 5 decisions of 30 steps by default, each on the points measured
+  so far; 1 = the paper's 150 steps at once, which alone take longer than a decision may), and
+  after every later measurement comes the per-step update;
+* each decision scores every location with A = ê(1−w) + n·w + σu, w = exp(−λ t/N)
+  (t = ctx.step, N = `budget` or stop.max_points), takes an ε-random step or a uniform pick
+  among the top-k unmeasured locations, and logs ê, n, u and A of the choice.
 
-Exact resume: the model updates are a pure function of the strategy seed (`ctx.seed`) and the
-measured history (locations in measurement order and their spectra), and each decision's own
-randomness comes from the campaign's per-step generator. The fitted models are cached in memory
-keyed on that history; on a cache miss (a resumed run) they are re-derived by replaying the
-schedule over the history, and the digest logged in `model_state` at the previous decision is
-checked against the replayed model (`info["resume_check"]`). No weights are written to disk.
+Exact resume: the model updates are a pure function of the strategy seed (`ctx.seed`), the
+featuriser (itself a pure function of the library and that seed) and the measured history
+(locations in measurement order and their spectra), and each decision's own randomness comes
+from the campaign's per-step generator. The fitted models are cached in memory keyed on that
+history; on a cache miss (a resumed run) they are re-derived by replaying the schedule over the
+history, and the digest logged in `model_state` at the previous decision is checked against the
+replayed model (`info["resume_check"]`). No surrogate weights are written to disk; the
+featuriser's latents are (the preparation file).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from numpy.typing import NDArray
 from explorer.errors import StrategyError
 from explorer.library import CandidateSet
 from explorer.observations import Observations
-from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.base import Preparation, SuggestContext, Suggestion
 from novelty.curiosity.acquisition import (
     AcquisitionParams,
     CuriosityScores,
@@ -45,6 +54,7 @@ from novelty.curiosity.learner import (
     SurrogateLearner,
     SurrogateSettings,
     encode_patches,
+    spread_steps,
     train_featuriser,
 )
 
@@ -84,6 +94,30 @@ class _History:
     spectra: F32
 
 
+def _as_library(
+    ids: NDArray[np.integer[Any]], feats: NDArray[Any], shape: tuple[int, int]
+) -> _Library:
+    """Library rows sorted by location id, features reshaped to (rows, cols) patches."""
+    order = np.argsort(ids, kind="stable")
+    ids_sorted = np.asarray(ids, dtype=np.int64)[order]
+    patches = np.ascontiguousarray(
+        np.asarray(feats)[order].reshape(len(ids_sorted), *shape), dtype=np.float32
+    )
+    return _Library(ids_sorted, patches, {int(i): k for k, i in enumerate(ids_sorted)})
+
+
+def _prepared_rows(prep: Preparation, ids: NDArray[np.int64]) -> F32 | None:
+    """The prepared latents of `ids` (sorted), or None when the preparation lacks one."""
+    prep_ids = np.asarray(prep.arrays.get("ids", np.zeros(0)), dtype=np.int64)
+    feats = prep.arrays.get("features")
+    if feats is None or len(prep_ids) == 0:
+        return None
+    pos = np.clip(np.searchsorted(prep_ids, ids), 0, len(prep_ids) - 1)
+    if not np.array_equal(prep_ids[pos], ids):
+        return None
+    return np.ascontiguousarray(np.asarray(feats)[pos], dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class CuriosityStrategy:
     """Curiosity-driven choice of the next location (see the module docstring).
@@ -96,6 +130,8 @@ class CuriosityStrategy:
         n_initial: measurements (with a spectrum) before the models drive; random until then.
         budget: N of the annealing; None = ctx.budget (stop.max_points).
         acquisition, surrogate, featuriser: the paper's parameters by default.
+        initial_spread: decisions of the random phase (the last ones) that share the initial
+            fit's surrogate steps; 1 = all at the `n_initial`-th measurement, as in the paper.
     """
 
     spectrum: str
@@ -106,6 +142,7 @@ class CuriosityStrategy:
     acquisition: AcquisitionParams = field(default_factory=AcquisitionParams)
     surrogate: SurrogateSettings = field(default_factory=SurrogateSettings)
     featuriser: FeaturiserSettings = field(default_factory=FeaturiserSettings)
+    initial_spread: int = 5
     name: str = "curiosity"
     _cache: _Cache = field(default_factory=_Cache, compare=False, repr=False)
 
@@ -125,6 +162,8 @@ class CuriosityStrategy:
         lib = self._library(candidates, observations, ctx)
         hist = self._history(observations, ctx, lib)
         if len(hist.ids) < self.n_initial:
+            if len(hist.ids):
+                self._fitted(lib, hist, ctx)  # this decision's share of the initial fit
             return self._random(candidates, n, rng, len(hist.ids))
         budget = self.budget or ctx.budget
         if budget is None:
@@ -135,6 +174,39 @@ class CuriosityStrategy:
         learner, check = self._fitted(lib, hist, ctx)
         return self._pick(candidates, lib, hist, learner, n, rng, ctx.step, budget, check)
 
+    # ---- preparation (the featuriser, before the first measurement) ------------------------
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        """Hash of what the featuriser depends on: every library patch, its settings, the seed;
+        None when `budget` measurements end within the random phase (no model is ever used)."""
+        if budget is not None and budget <= self.n_initial:
+            return None
+        return self._key(library, seed)
+
+    def prepare(self, library: CandidateSet, seed: int) -> Preparation:
+        """Train the patch featuriser on every library patch; its latents, by location id."""
+        lib = _as_library(library.ids, library.features, self._shape(library.dim))
+        f = self.featuriser
+        return Preparation(
+            self._key(library, seed),
+            {"ids": lib.ids, "features": self._train_featuriser(lib, seed)},
+            self._featuriser_tag(seed),
+            f"patch featuriser: {f.epochs} epochs on {len(lib.ids)} patches of "
+            f"{lib.patches.shape[1]}x{lib.patches.shape[2]}",
+        )
+
+    def _key(self, library: CandidateSet, seed: int) -> str:
+        lib = _as_library(library.ids, library.features, self._shape(library.dim))
+        return hashlib.sha256(f"{lib.key}:{self._featuriser_tag(seed)}".encode()).hexdigest()
+
+    def _featuriser_tag(self, seed: int) -> str:
+        return f"curiosity featuriser {self.featuriser!r} seed {seed}"
+
+    def _train_featuriser(self, lib: _Library, seed: int) -> F32:
+        ss = np.random.SeedSequence(seed, spawn_key=(FEATURISER_KEY,))
+        return encode_patches(train_featuriser(lib.patches, self.featuriser, ss), lib.patches)
+
     # ---- inputs ---------------------------------------------------------------------------
     def _library(
         self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext
@@ -144,11 +216,7 @@ class CuriosityStrategy:
             parts.append((ctx.pending.ids, ctx.pending.features))
         ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
         feats = np.vstack([p[1] for p in parts])
-        order = np.argsort(ids, kind="stable")
-        ids, feats = ids[order], feats[order]
-        rows, cols = self._shape(feats.shape[1])
-        patches = np.ascontiguousarray(feats.reshape(len(ids), rows, cols), dtype=np.float32)
-        return _Library(ids, patches, {int(i): k for k, i in enumerate(ids)})
+        return _as_library(ids, feats, self._shape(feats.shape[1]))
 
     def _shape(self, d: int) -> tuple[int, int]:
         if self.patch_shape is not None:
@@ -210,14 +278,20 @@ class CuriosityStrategy:
         return [Suggestion(int(candidates.ids[r]), self.name, info=info) for r in rows]
 
     # ---- models ---------------------------------------------------------------------------
-    def _features(self, lib: _Library, seed: int) -> F32:
-        key = f"{lib.key}:{self.featuriser}:{seed}"
+    def _features(self, lib: _Library, ctx: SuggestContext) -> F32:
+        """Featuriser latents of the library rows: the run's preparation when it covers them,
+        else trained here (once; cached while the library stays the same)."""
+        prep = ctx.prepared
+        if prep is not None and prep.settings != self._featuriser_tag(ctx.seed):
+            prep = None
+        key = prep.key if prep is not None else f"{lib.key}:{self._featuriser_tag(ctx.seed)}"
         c = self._cache
         if c.features is None or c.featuriser_key != key:
-            ss = np.random.SeedSequence(seed, spawn_key=(FEATURISER_KEY,))
-            model = train_featuriser(lib.patches, self.featuriser, ss)
-            c.features, c.featuriser_key = encode_patches(model, lib.patches), key
-            c.learner, c.history = None, ()
+            feats = _prepared_rows(prep, lib.ids) if prep is not None else None
+            c.features = feats if feats is not None else self._train_featuriser(lib, ctx.seed)
+            c.featuriser_key = key
+            if c.learner is not None and c.learner.n_trained:  # its error model saw others
+                c.learner, c.history = None, ()
         assert c.features is not None
         return c.features
 
@@ -225,27 +299,34 @@ class CuriosityStrategy:
         self, lib: _Library, hist: _History, ctx: SuggestContext
     ) -> tuple[SurrogateLearner, dict[str, Any]]:
         """The models after the whole history: from the cache, or replayed from scratch."""
-        feats = self._features(lib, ctx.seed)
+        feats = self._features(lib, ctx) if len(hist.ids) >= self.n_initial else None
         c, ids = self._cache, hist.ids
         check: dict[str, Any] = {}
         if c.learner is None or ids[: len(c.history)] != c.history:
             c.learner = SurrogateLearner(
                 (int(lib.patches.shape[1]), int(lib.patches.shape[2])),
                 hist.spectra.shape[1],
-                feats.shape[1],
+                self.featuriser.latent_dim,
                 self.surrogate,
                 np.random.SeedSequence(ctx.seed, spawn_key=(LEARNER_KEY,)),
             )
-            k = self.n_initial
-            rows = hist.rows[:k]
-            c.learner.fit_initial(lib.patches[rows], hist.spectra[:k], feats[rows])
-            c.history = ids[:k]
-            check = {"resume_check": "replayed"}
+            c.history = ()
+            check = {"resume_check": "replayed"} if feats is not None else {}
         logged = dict(ctx.warm_start.get("curiosity", {}))
+        steps = spread_steps(self.surrogate.initial_steps, self.n_initial, self.initial_spread)
         for k in range(len(c.history) + 1, len(ids) + 1):
-            self._verify(c.learner, logged, check)
             rows = hist.rows[:k]
-            c.learner.update(lib.patches[rows], hist.spectra[:k], feats[rows])
+            if k < self.n_initial:
+                c.learner.warm_up(lib.patches[rows], hist.spectra[:k], steps[k - 1])
+            elif k == self.n_initial:
+                assert feats is not None
+                c.learner.fit_initial(
+                    lib.patches[rows], hist.spectra[:k], feats[rows], steps=steps[-1]
+                )
+            else:
+                assert feats is not None
+                self._verify(c.learner, logged, check)
+                c.learner.update(lib.patches[rows], hist.spectra[:k], feats[rows])
             c.history = ids[:k]
         self._verify(c.learner, logged, check)
         return c.learner, check

@@ -9,8 +9,10 @@ remaining candidate in one batched posterior and takes the argmax of a closed-fo
 believer in latent space; pending locations are believed at their predicted mean.
 
 With a pretrained extractor (`network.pretrain: autoencoder`), `prepare` trains it on every
-library location's inputs once, before the first decision (the campaign runs it outside the
-timed decision); the weights then travel in the logged state like any others.
+library location's inputs once per run, as the run's preparation (explorer.engine.preparation:
+before the first measurement, saved in the run directory, logged as `prepared`, reused on
+resume); every decision starts from those weights (without a preparation, fit_dkl pretrains
+them itself, with the same result).
 
 Warm start: the trained weights and hyperparameters go into `model_state` (logged with the
 suggestion, ~10-30 kB) and the next decision continues training from them, so a resumed run
@@ -20,6 +22,7 @@ usable observations it falls back to a max-min space-filling pick.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,17 +32,16 @@ from numpy.typing import NDArray
 
 from explorer.library import CandidateSet
 from explorer.models.dkl import (
-    DeepFeatures,
     DKLOptions,
     FittedDKL,
-    build_extractor,
+    PretrainedExtractor,
     dkl_from_state,
     fit_dkl,
-    pretrain_extractor,
+    pretrained_state,
 )
 from explorer.models.gp import FittedGP
 from explorer.observations import Observations
-from explorer.strategies.base import SuggestContext, Suggestion
+from explorer.strategies.base import Preparation, SuggestContext, Suggestion
 from explorer.strategies.explain import Explanation
 from explorer.strategies.gp_bo import Acquisition, score
 from explorer.strategies.space_filling import MaxMinStrategy
@@ -140,27 +142,60 @@ class DKLBOStrategy:
             return None
         x_obs, x_cand, x_pend = self.transform(candidates, observations, ctx)
         warm = ctx.warm_start.get("dkl") if self.warm_start else None
-        pool = self.pool_inputs(candidates, observations, ctx) if self.dkl.pretrained else None
+        pretrained = self._pretrained(ctx, candidates.dim) if self.dkl.pretrained else None
+        need_pool = self.dkl.pretrained and pretrained is None
+        pool = self.pool_inputs(candidates, observations, ctx) if need_pool else None
         model = fit_dkl(
-            x_obs[ok], col[ok], options=self.dkl, warm_start=warm, seed=ctx.seed, pool=pool
+            x_obs[ok],
+            col[ok],
+            options=self.dkl,
+            warm_start=warm,
+            seed=ctx.seed,
+            pool=pool,
+            pretrained=pretrained,
         )
         return model, x_cand, x_pend
 
-    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
-        """Pretrain the feature extractor on every library location before the first decision
-        (explorer.strategies.base.prepare); the first decision then finds it in the cache. Not
-        needed when the logged state already carries the weights (a resumed run)."""
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        """Hash of what the pretraining depends on (every library location's inputs, the
+        network and its pretraining settings, the seed); None without pretraining."""
         if not self.dkl.pretrained:
-            return
-        warm = ctx.warm_start.get("dkl") if self.warm_start else None
-        carried = warm is not None and warm.get("signature") == self.dkl.signature(library.dim)
-        if carried and not (self.dkl.refit_cold and self.dkl.finetune):
-            return
+            return None
+        pool = self._library_pool(library, seed)
+        text = f"{self._pretrain_tag(library.dim, seed)}:{pool.shape}:".encode()
+        return hashlib.sha256(text + np.ascontiguousarray(pool).tobytes()).hexdigest()
+
+    def prepare(self, library: CandidateSet, seed: int) -> Preparation:
+        """Pretrain the feature extractor on every library location's inputs (the run's
+        preparation: once, before the first measurement, saved with the run)."""
+        pool = self._library_pool(library, seed)
+        pre = pretrained_state(self.dkl, library.dim, pool, seed)
+        key = self.preparation_key(library, seed)
+        assert key is not None
+        return Preparation(
+            key,
+            pre.to_arrays(),
+            self._pretrain_tag(library.dim, seed),
+            f"DKL extractor: autoencoder, {self.dkl.pretrain_iters} steps on {len(pool)} "
+            f"locations (reconstruction error {pre.pretraining.error:.3g})",
+        )
+
+    def _library_pool(self, library: CandidateSet, seed: int) -> FloatArray:
         empty = Observations.empty(library.dim, ("unlabelled",))
-        pool = self.pool_inputs(library, empty, SuggestContext(seed=ctx.seed))
-        extractor = build_extractor(self.dkl, library.dim, ctx.seed)
-        assert isinstance(extractor, DeepFeatures)
-        pretrain_extractor(extractor, pool, self.dkl, ctx.seed)
+        return self.pool_inputs(library, empty, SuggestContext(seed=seed))
+
+    def _pretrain_tag(self, input_dim: int, seed: int) -> str:
+        signature = self.dkl.signature(input_dim)
+        return f"dkl extractor {signature} it{self.dkl.pretrain_iters} seed {seed}"
+
+    def _pretrained(self, ctx: SuggestContext, input_dim: int) -> PretrainedExtractor | None:
+        """The run's pretraining of this extractor, when the runner prepared one."""
+        prep = ctx.prepared
+        if prep is None or prep.settings != self._pretrain_tag(input_dim, ctx.seed):
+            return None
+        return PretrainedExtractor.from_arrays(prep.arrays)
 
     def pool_inputs(
         self, candidates: CandidateSet, observations: Observations, ctx: SuggestContext

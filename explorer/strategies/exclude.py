@@ -15,10 +15,11 @@ from explorer.errors import NoCandidatesLeftError
 from explorer.library import CandidateSet, Region
 from explorer.observations import Observations
 from explorer.strategies.base import (
+    Preparation,
     Strategy,
     SuggestContext,
     Suggestion,
-    prepare,
+    preparable,
     required_arrays,
 )
 
@@ -35,9 +36,17 @@ class ExcludeRegionsStrategy:
     def required_arrays(self) -> tuple[str, ...]:
         return required_arrays(self.wrapped)
 
-    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
-        """The wrapped strategy's preparation, on the locations it may choose from."""
-        prepare(self.wrapped, self.allowed(library), ctx)
+    def preparation_key(
+        self, library: CandidateSet, seed: int, budget: int | None = None
+    ) -> str | None:
+        """The wrapped strategy's preparation key, over the whole library: excluded locations
+        are still data for its models."""
+        if not preparable(self.wrapped):
+            return None
+        return self.wrapped.preparation_key(library, seed, budget)  # type: ignore[attr-defined]
+
+    def prepare(self, library: CandidateSet, seed: int) -> Preparation:
+        return self.wrapped.prepare(library, seed)  # type: ignore[attr-defined]
 
     def allowed(self, candidates: CandidateSet) -> CandidateSet:
         banned = np.zeros(len(candidates), dtype=bool)

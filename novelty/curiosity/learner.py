@@ -6,7 +6,8 @@ mode. `SurrogateLearner` owns the im2spec surrogate (AdamW, lr 1e-3, MSE) and th
 predictor (Adam, lr 1e-2, MSE) and updates them exactly as `curiosity_sampling.ipynb` does:
 
 * `fit_initial` (after the first measurements): 150 full-batch im2spec steps on all measured
-  points, then error targets, then 60 error-predictor steps;
+  points, then error targets, then 60 error-predictor steps (a campaign may take some of the
+  150 steps earlier with `warm_up` on the points measured so far, `spread_steps`);
 * `update` (after every later measurement): error targets start with `e_i` = per-point MSE of
   the current surrogate on all measured points (the new one included), then 2 im2spec steps,
   `e_f` = the same MSE after them, target `r = (e_i + e_f) / mean(e_i + e_f)`, and 20
@@ -87,6 +88,20 @@ class SurrogateSettings:
     initial_error_steps: int = 60
     update_steps: int = 2
     update_error_steps: int = 20
+
+
+def spread_steps(total: int, n_points: int, over: int) -> list[int]:
+    """`total` surrogate steps spread over the last `over` of the first `n_points`
+    measurements: entry j - 1 is the number taken once j points are measured (they sum to
+    `total` and differ by at most one; `over` = 1 is the paper's fit all at once after the
+    `n_points`-th measurement). Spread over a few, each decision of the initial phase costs a
+    share of the fit instead of one decision paying for all of it."""
+    over = max(1, min(over, n_points))
+    first = n_points - over
+    return [
+        0 if j <= first else total * (j - first) // over - total * (j - first - 1) // over
+        for j in range(1, n_points + 1)
+    ]
 
 
 def limit_threads(n: int) -> None:
@@ -220,15 +235,27 @@ class SurrogateLearner:
         spectra: FloatArray,
         features: FloatArray,
         on_step: Callable[[], None] | None = None,
+        steps: int | None = None,
     ) -> None:
-        """Initial training on the first measured points; `on_step` runs after each of the
-        `initial_steps` surrogate steps (the benchmark records the loss there)."""
+        """Initial training on the first measured points: `steps` surrogate steps (default
+        `initial_steps`; fewer when `warm_up` took the rest of them earlier), then the error
+        targets and error-model steps; `on_step` runs after each surrogate step (the benchmark
+        records the loss there)."""
         x, y = _as_patches(patches, self.device), self._spectra(spectra)
-        for _ in range(self.settings.initial_steps):
+        for _ in range(self.settings.initial_steps if steps is None else steps):
             self._im2spec_step(x, y)
             if on_step is not None:
                 on_step()
         self._refresh_error_model(x, y, features, self.settings.initial_error_steps)
+
+    def warm_up(self, patches: FloatArray, spectra: FloatArray, steps: int) -> None:
+        """`steps` full-batch surrogate steps on the points measured so far, before the initial
+        fit (the error model is untouched): the spread schedule of `spread_steps`."""
+        if steps <= 0:
+            return
+        x, y = _as_patches(patches, self.device), self._spectra(spectra)
+        for _ in range(steps):
+            self._im2spec_step(x, y)
 
     def update(
         self,

@@ -22,6 +22,11 @@ def test_shipped_registry_loads_with_every_task_family() -> None:
     for task in reg.tasks.values():
         assert task.campaign.is_file(), task.campaign
         assert {"random", "sobol"} <= set(task.strategies)
+    curiosity = reg.tasks["pto-sspfm-curiosity"]
+    assert (
+        curiosity.score.kind == "curiosity_loss" and curiosity.score.array == "sspfm.polarization"
+    )
+    assert "curiosity" in curiosity.strategies and curiosity.requires_env == ["COMBI_EXTERNAL_DATA"]
 
 
 def test_external_tasks_skip_without_their_data(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from explorer.cli.progress import ProgressView
 from explorer.constraints import OutcomeConstraint
-from explorer.engine.events import Measured, Recommended
+from explorer.engine.events import Measured, Prepared, Recommended
 
 
 def _m(step: int, area: float | None, r2: float) -> Measured:
@@ -45,3 +45,22 @@ def test_seeded_view_shows_every_objective_the_feasible_best_and_the_recommendat
     view(_m(4, 6.0, 0.9))
     assert view.progress.tasks[0].completed == 5
     assert view.progress.tasks[0].fields["best"].startswith("best loop_area 6,")
+
+
+def test_a_preparing_view_says_so_until_the_prepared_event_and_prints_it() -> None:
+    buf = io.StringIO()
+    view = ProgressView(5, [("loop_area", "maximize")], [], Console(file=buf), "curiosity")
+    assert view.progress.tasks[0].description == "preparing curiosity"
+    view(
+        Prepared(
+            strategy="curiosity",
+            key="ab" * 32,
+            file="prepared/curiosity-abababababababab.npz",
+            reused=False,
+            wall_s=71.25,
+            summary="patch featuriser: 30 epochs on 1681 patches of 9x9",
+        )
+    )
+    assert view.progress.tasks[0].description == "measuring"
+    assert view.progress.tasks[0].completed == 0
+    assert "prepared curiosity in 71.2 s: patch featuriser: 30 epochs" in buf.getvalue()

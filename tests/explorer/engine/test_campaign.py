@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-
 import pytest
 
 from explorer.config import parse_config
 from explorer.engine.build import build_campaign, validate_deep
 from explorer.engine.campaign import Campaign
 from explorer.errors import NoCandidatesLeftError, StrategyError
-from explorer.library import CandidateSet
-from explorer.strategies.base import SuggestContext, Suggestion, prepare
-from explorer.strategies.composite import TwoPhaseStrategy
-from explorer.strategies.exclude import ExcludeRegionsStrategy
 
 
 def _campaign(make_config, **kw) -> Campaign:
@@ -70,36 +63,3 @@ def test_minimised_objective_is_negated_internally(make_config) -> None:
     )
     c.record(0, {"vc": 2.5}, (0.0, 0.0))
     assert c.observations.Y[0, 0] == -2.5
-
-
-@dataclass(frozen=True)
-class _Preparing:
-    """A strategy with a one-off `prepare` that takes measurable time."""
-
-    calls: list[tuple[int, int]] = field(default_factory=list)
-    name: str = "preparing"
-
-    def prepare(self, library: CandidateSet, ctx: SuggestContext) -> None:
-        self.calls.append((len(library), ctx.step))
-        time.sleep(0.2)
-
-    def suggest(self, candidates, observations, n, rng, ctx=None):  # type: ignore[no-untyped-def]
-        return [Suggestion(int(i), self.name) for i in candidates.ids[:n]]
-
-
-def test_prepare_runs_once_before_the_first_decision_and_is_not_timed(make_config) -> None:
-    c = _campaign(make_config, strategy={"kind": "sobol"})
-    strategy = _Preparing()
-    c.strategy = strategy
-    (s,) = c.ask()
-    assert strategy.calls == [(len(c.library), 0)]  # the whole library, before step 0
-    assert c.prepare_s is not None and c.prepare_s >= 0.2 and c.last_decision_s < 0.2
-    c.record(s.location_id, {"loop_height": 1.0}, (0.0, 0.0))
-    c.ask()
-    assert len(strategy.calls) == 1
-    # composites forward it: two_phase to both phases, exclude on the locations it allows
-    inner = _Preparing()
-    prepare(TwoPhaseStrategy(_Preparing(), 2, inner), c.library, SuggestContext())
-    prepare(ExcludeRegionsStrategy(inner, ()), c.library, SuggestContext(step=3))
-    assert inner.calls == [(len(c.library), 0), (len(c.library), 3)]
-    prepare(object(), c.library, SuggestContext())  # no hook: nothing to do

@@ -11,8 +11,14 @@ import torch
 from scipy.ndimage import gaussian_filter, uniform_filter
 
 from explorer.errors import ModelFitError
-from explorer.models import dkl as dkl_mod
-from explorer.models.dkl import DKLOptions, build_extractor, dkl_from_state, fit_dkl
+from explorer.models.dkl import (
+    DKLOptions,
+    PretrainedExtractor,
+    build_extractor,
+    dkl_from_state,
+    fit_dkl,
+    pretrained_state,
+)
 from explorer.models.gp import GPOptions, fit_gp
 
 FAST = DKLOptions(extractor="cnn", hidden=(8,), iters_cold=150, iters_warm=20)
@@ -172,11 +178,16 @@ def test_pretrained_frozen_extractor_is_the_ard_gp_on_inputs_and_bounded_codes()
 
 def test_pretraining_is_deterministic_and_the_state_carries_it() -> None:
     pool, y = _structure_property(n_side=20, size=3, seed=3)
-    dkl_mod._PRETRAINED.clear()
     a = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=1, pool=pool)
-    dkl_mod._PRETRAINED.clear()
     b = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=1, pool=pool)
     np.testing.assert_array_equal(a.latent(pool), b.latent(pool))
+    # the run's preparation: the same pretraining as arrays, loaded instead of repeated
+    pre = PretrainedExtractor.from_arrays(
+        pretrained_state(PRETRAINED, pool.shape[1], pool, 1).to_arrays()
+    )
+    c = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=1, pretrained=pre)
+    np.testing.assert_array_equal(a.latent(pool), c.latent(pool))
+    np.testing.assert_array_equal(a.predict(pool)[0], c.predict(pool)[0])
     other = fit_dkl(pool[:30], y[:30], options=PRETRAINED, seed=2, pool=pool)
     assert not np.array_equal(a.latent(pool), other.latent(pool))
     # a later decision continues from the logged state: same codes, no pretraining, no pool

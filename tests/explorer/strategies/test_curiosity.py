@@ -11,7 +11,7 @@ import pytest
 from explorer.config import StopConfig, StrategyBuild, parse_config
 from explorer.engine.build import rng_factory
 from explorer.engine.campaign import Campaign
-from explorer.engine.events import EventLog, Measured, Suggested, read_events
+from explorer.engine.events import EventLog, Measured, Prepared, Suggested, read_events
 from explorer.engine.restore import replay_into
 from explorer.engine.runner import Runner, RunState
 from explorer.engine.stop import build_stop_rules
@@ -20,9 +20,14 @@ from explorer.library import CandidateSet
 from explorer.objectives import Objective
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext
-from explorer.strategies.curiosity import CuriosityStrategy
+from explorer.strategies.curiosity import LEARNER_KEY, CuriosityStrategy
 from novelty.curiosity.acquisition import AcquisitionParams
-from novelty.curiosity.learner import FeaturiserSettings, SurrogateSettings
+from novelty.curiosity.learner import (
+    FeaturiserSettings,
+    SurrogateLearner,
+    SurrogateSettings,
+    spread_steps,
+)
 from tests.contracts.strategy_contract import small_library
 from tests.explorer.strategies.cube_support import (
     SPECTRUM,
@@ -152,6 +157,85 @@ def test_resume_rebuilds_arrays_from_raw_files_and_decides_identically(
     assert b.model_state == a.model_state
 
 
+def test_a_preparation_gives_the_decisions_a_run_would_make_without_it(lib: CandidateSet) -> None:
+    strategy = small_strategy()
+    prep = strategy.prepare(lib, 3)
+    assert prep.key == strategy.preparation_key(lib, 3) != strategy.preparation_key(lib, 4)
+    assert strategy.preparation_key(lib, 3, budget=4) is None  # never past the random phase
+    assert strategy.preparation_key(lib, 3, budget=5) == prep.key
+    assert prep.arrays["features"].shape == (len(lib), 3) and "30 epochs" not in prep.summary
+    obs, ctx = _observed(lib, [0, 9, 20, 33, 47, 60, 71])
+    rest = lib.without(obs.ids.tolist())
+
+    def picks(prepared: object) -> list[tuple[int, object]]:
+        out = small_strategy().suggest(
+            rest, obs, 3, np.random.default_rng(0), replace(ctx, prepared=prepared)
+        )
+        return [(p.location_id, p.model_state) for p in out]
+
+    alone = picks(None)
+    assert picks(prep) == alone
+    # a preparation for other featuriser settings (or another seed) is not used
+    other = small_strategy(featuriser=FeaturiserSettings(filters=8, epochs=2)).prepare(lib, 3)
+    assert picks(other) == alone
+    assert picks(small_strategy().prepare(lib, 4)) == alone
+
+
+def test_the_initial_fit_is_spread_over_the_last_random_decisions(lib: CandidateSet) -> None:
+    """n_initial 4, 6 initial steps, initial_spread 3: 2 steps at 2 and 3 points (random
+    decisions), 2 more in the initial fit at 4; the first model decision logs that learner."""
+    rows = [0, 9, 20, 33]
+    strategy = small_strategy(initial_spread=3)
+    for k in range(1, len(rows)):  # the random decisions, as a campaign makes them
+        obs, ctx = _observed(lib, rows[:k])
+        (s,) = strategy.suggest(
+            lib.without(obs.ids.tolist()), obs, 1, np.random.default_rng(0), ctx
+        )
+        assert s.info["phase"] == "initial_random"
+    obs, ctx = _observed(lib, rows)
+    (s,) = strategy.suggest(lib.without(obs.ids.tolist()), obs, 1, np.random.default_rng(0), ctx)
+    assert "resume_check" not in s.info  # the learner came from the random decisions
+    # the same schedule by hand
+    settings = strategy.surrogate
+    patches = lib.features.reshape(len(lib), 9, 9).astype(np.float32)
+    spectra = np.stack([loop_at(int(lib.ids[r]))[49:99] for r in rows]).astype(np.float32)
+    feats = strategy.prepare(lib, 3).arrays["features"]
+    order = np.argsort(lib.ids)
+    at = [int(np.flatnonzero(order == r)[0]) for r in rows]  # rows of the id-sorted library
+    learner = SurrogateLearner(
+        (9, 9), 50, 3, settings, np.random.SeedSequence(3, spawn_key=(LEARNER_KEY,))
+    )
+    steps = spread_steps(settings.initial_steps, 4, 3)
+    assert steps == [0, 2, 2, 2]
+    sorted_patches = patches[order]
+    for k in (1, 2, 3):
+        learner.warm_up(sorted_patches[at[:k]], spectra[:k], steps[k - 1])
+    learner.fit_initial(sorted_patches[at], spectra, feats[at], steps=steps[-1])
+    assert s.model_state["curiosity"]["digest"] == learner.digest()
+    # initial_spread 1 is the paper's schedule: every initial step at the 4th measurement
+    (paper,) = small_strategy(initial_spread=1).suggest(
+        lib.without(obs.ids.tolist()), obs, 1, np.random.default_rng(0), ctx
+    )
+    at_once = SurrogateLearner(
+        (9, 9), 50, 3, settings, np.random.SeedSequence(3, spawn_key=(LEARNER_KEY,))
+    )
+    at_once.fit_initial(sorted_patches[at], spectra, feats[at])
+    assert paper.model_state["curiosity"]["digest"] == at_once.digest() != learner.digest()
+
+
+def test_a_run_prepares_before_its_first_measurement_and_a_resume_reuses_it(
+    tmp_path: Path, lib: CandidateSet
+) -> None:
+    _run(tmp_path / "run", lib, small_strategy(), points=6)
+    events = read_events(tmp_path / "run" / "events.jsonl").events
+    (prep,) = [e for e in events if isinstance(e, Prepared)]
+    first = next(i for i, e in enumerate(events) if isinstance(e, Suggested))
+    assert events.index(prep) < first and prep.strategy == "curiosity" and not prep.reused
+    assert (tmp_path / "run" / prep.file).is_file() and prep.wall_s > 0
+    decisions = [e for e in events if isinstance(e, Suggested) and e.origin == "strategy"]
+    assert all(e.decision_s < prep.wall_s for e in decisions)  # nobody trains it again
+
+
 def test_config_defaults_are_the_papers(make_config) -> None:
     cfg = parse_config(
         make_config(
@@ -164,6 +248,7 @@ def test_config_defaults_are_the_papers(make_config) -> None:
     assert s.surrogate == SurrogateSettings()
     assert s.featuriser == FeaturiserSettings()
     assert s.n_initial == 31 and s.spectrum_range == (49, 99) and s.required_arrays == (SPECTRUM,)
+    assert s.initial_spread == 5  # the paper's 150 steps, shared by the last 5 random decisions
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,7 +10,6 @@ import pytest
 
 from explorer.engine.events import to_jsonable
 from explorer.library import CandidateSet
-from explorer.models import dkl as dkl_mod
 from explorer.models.dkl import DKLOptions
 from explorer.observations import Observations
 from explorer.strategies.base import SuggestContext
@@ -122,27 +122,28 @@ PRE = DKLOptions(
 )
 
 
-def test_prepare_pretrains_once_and_the_first_decision_reuses_it() -> None:
+def test_the_runs_preparation_pretrains_and_decides_as_without_it() -> None:
     lib, y = _library()
     rows = np.random.default_rng(5).choice(len(lib), 20, replace=False)
     obs = _observe(lib, y, rows)
     remaining = lib.without(rows.tolist())
     strategy = DKLBOStrategy("ei", dkl=PRE)
     ctx = SuggestContext(seed=7, step=20)
-    dkl_mod._PRETRAINED.clear()
     unprepared = strategy.suggest(remaining, obs, 2, np.random.default_rng(0), ctx)
-    dkl_mod._PRETRAINED.clear()
-    strategy.prepare(lib, SuggestContext(seed=7))
-    assert len(dkl_mod._PRETRAINED) == 1
-    prepared = strategy.suggest(remaining, obs, 2, np.random.default_rng(0), ctx)
+    key = strategy.preparation_key(lib, 7)
+    prep = strategy.prepare(lib, 7)
+    assert prep.key == key and key != strategy.preparation_key(lib, 8)
+    assert "autoencoder" in prep.summary
+    prepared_ctx = dataclasses.replace(ctx, prepared=prep)
+    prepared = strategy.suggest(remaining, obs, 2, np.random.default_rng(0), prepared_ctx)
     assert [s.location_id for s in prepared] == [s.location_id for s in unprepared]
-    assert len(dkl_mod._PRETRAINED) == 1  # found in the cache, not trained again
+    assert [s.acquisition for s in prepared] == [s.acquisition for s in unprepared]
     info = prepared[0].info
     assert 0 < info["pretrain_error"] < 1 and info["pretrain_s"] > 0
-    # a resumed run whose logged state carries the weights does not pretrain at all
-    dkl_mod._PRETRAINED.clear()
-    strategy.prepare(lib, SuggestContext(seed=7, warm_start=prepared[0].model_state))
-    assert not dkl_mod._PRETRAINED
+    # a preparation made for other settings (another seed) is never used
+    other = dataclasses.replace(ctx, prepared=strategy.prepare(lib, 8))
+    assert strategy._pretrained(other, lib.dim) is None
+    assert DKLBOStrategy("ei").preparation_key(lib, 7) is None  # nothing to pretrain
 
 
 def test_pretraining_pool_is_every_location_in_id_order() -> None:

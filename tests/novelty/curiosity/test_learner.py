@@ -13,6 +13,7 @@ from novelty.curiosity.learner import (
     SurrogateLearner,
     SurrogateSettings,
     encode_patches,
+    spread_steps,
     train_featuriser,
 )
 from tests.conftest import shared_data
@@ -97,3 +98,40 @@ def test_updates_are_a_pure_function_of_seed_and_history(grid: PatchGrid) -> Non
     _train(c, grid, feats, order)
     assert a.digest() == b.digest()
     assert a.digest() != c.digest()
+
+
+def test_spread_steps_share_the_initial_fit_over_the_last_decisions() -> None:
+    assert spread_steps(150, 31, 5) == [0] * 26 + [30] * 5
+    assert spread_steps(150, 31, 1) == [0] * 30 + [150]  # the paper: all at once
+    assert spread_steps(7, 3, 10) == [2, 2, 3]  # never spread over more than there are
+    for total, n, over in [(150, 31, 7), (13, 5, 3), (1, 4, 4)]:
+        steps = spread_steps(total, n, over)
+        assert sum(steps) == total and len(steps) == n
+        assert max(steps) - min(steps[n - over :]) <= 1 and steps[: n - over] == [0] * (n - over)
+
+
+def test_warm_up_then_a_shorter_initial_fit_is_a_pure_function_of_the_schedule(
+    grid: PatchGrid,
+) -> None:
+    feats = np.random.default_rng(0).normal(size=(len(grid), 3)).astype(np.float32)
+    order = [40, 3, 77, 12, 58, 21]
+
+    def spread(n_warm: int) -> SurrogateLearner:
+        learner = _learner(grid)
+        for j in range(1, len(order)):
+            idx = order[:j]
+            learner.warm_up(grid.patches[idx], grid.spectra[idx], 3 if j > n_warm else 0)
+        learner.fit_initial(grid.patches[order], grid.spectra[order], feats[order], steps=3)
+        return learner
+
+    a, b = spread(3), spread(3)
+    assert a.digest() == b.digest() and a.n_trained == len(order)
+    at_once = _learner(grid)
+    at_once.fit_initial(grid.patches[order], grid.spectra[order], feats[order])
+    assert at_once.digest() != a.digest()
+    # warm-up touches the surrogate only: the error model still has its initial weights
+    learner = _learner(grid)
+    before = {k: v.clone() for k, v in learner.error.state_dict().items()}
+    learner.warm_up(grid.patches[order], grid.spectra[order], 2)
+    assert learner.n_trained == 0
+    assert all((learner.error.state_dict()[k] == v).all() for k, v in before.items())
