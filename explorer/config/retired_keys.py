@@ -50,10 +50,17 @@ class RetiredValue:
 
 
 def find_retired(data: Any) -> list[RetiredValue]:
-    """Every retired key in parsed YAML data, with its dotted path."""
+    """Every retired key in parsed YAML data, with its dotted path. Each mapping and list is
+    visited once: YAML aliases share one object among many places (an alias bomb would
+    otherwise expand to billions of visits before validation refuses it)."""
     found: list[RetiredValue] = []
+    seen: set[int] = set()
 
     def visit(node: Any, path: str) -> None:
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
         if isinstance(node, dict):
             for name, value in node.items():
                 here = f"{path}.{name}" if path else str(name)
@@ -75,8 +82,13 @@ def strip_retired(data: Any) -> tuple[Any, list[RetiredValue]]:
     if not found:
         return data, []
     clean = copy.deepcopy(data)
+    seen: set[int] = set()
 
     def visit(node: Any) -> None:
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
         if isinstance(node, dict):
             for name, value in node.items():
                 for r in RETIRED_KEYS:

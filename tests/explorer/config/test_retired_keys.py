@@ -53,3 +53,16 @@ def test_parse_config_refuses_a_retired_key(make_config) -> None:
     data = make_config(strategy={"kind": "gp_bo", "gp": {"engine": "gpytorch"}})
     with pytest.raises(ConfigError, match=r"strategy\.gp\.engine: retired key; delete it"):
         parse_config(data, source="c.yaml")
+
+
+def test_shared_nodes_are_visited_once() -> None:
+    """YAML aliases make one object appear in many places: 9**12 paths, 13 objects."""
+    node: list = ["x"] * 9
+    for _ in range(12):
+        node = [node] * 9
+    assert find_retired({"a": node}) == []
+    shared = {"gp": {"engine": "closed_form"}}
+    found = find_retired({"one": shared, "two": shared})
+    assert [r.path for r in found] == ["one.gp.engine"]
+    clean, _ = strip_retired({"one": shared, "two": shared})
+    assert clean["one"] == {"gp": {}} and clean["two"] == {"gp": {}}
