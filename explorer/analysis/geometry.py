@@ -40,7 +40,7 @@ class CompositionAxis:
     fraction: FloatArray
 
     def to_fraction(self, mm: FloatArray) -> FloatArray:
-        return np.interp(mm, self.mm, self.fraction)
+        return _interp_extended(mm, self.mm, self.fraction)
 
     def to_mm(self, fraction: FloatArray) -> FloatArray:
         f, x = (
@@ -51,7 +51,24 @@ class CompositionAxis:
                 self.mm[::-1],
             )
         )
-        return np.interp(fraction, f, x)
+        return _interp_extended(fraction, f, x)
+
+
+def _interp_extended(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
+    """np.interp, continued linearly past both ends (a scale beside the stage axis must stay
+    one-to-one over the plot's margins, where np.interp would clamp)."""
+    x = np.asarray(x, float)
+    out = np.interp(x, xp, fp)
+    overall = (fp[-1] - fp[0]) / (xp[-1] - xp[0])
+
+    def slope(i: int, j: int) -> float:
+        dx = xp[j] - xp[i]
+        s = (fp[j] - fp[i]) / dx if dx != 0 else 0.0
+        return float(s) if s != 0 and np.isfinite(s) else float(overall)
+
+    lo_slope, hi_slope = slope(0, 1), slope(-2, -1)
+    out = np.where(x < xp[0], fp[0] + (x - xp[0]) * lo_slope, out)
+    return np.asarray(np.where(x > xp[-1], fp[-1] + (x - xp[-1]) * hi_slope, out))
 
 
 def composition_axis(

@@ -78,3 +78,17 @@ def test_grid_raster() -> None:
     assert np.allclose(xe, [-0.5, 0.5, 1.5, 2.5]) and np.allclose(ye, [-0.5, 0.5, 1.5])
     assert grid[0].tolist() == [0, 1, 2] and grid[1, 0] == 3 and np.isnan(grid[1, 1])
     assert grid_raster(np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]), np.zeros(3)) is None
+
+
+def test_composition_scale_stays_one_to_one_over_the_plot_margins() -> None:
+    from explorer.analysis.geometry import CompositionAxis
+
+    mm = np.linspace(0.0, 8.0, 201)
+    c = CompositionAxis("Sm", 0, mm, 0.025 * mm)
+    margin = np.array([-0.4, 0.0, 8.0, 8.4])
+    np.testing.assert_allclose(c.to_fraction(margin), [-0.01, 0.0, 0.2, 0.21])
+    np.testing.assert_allclose(c.to_mm(c.to_fraction(margin)), margin)
+    # a profile that is flat at its ends (the spread is shorter than the stage extent)
+    flat = CompositionAxis("Sm", 0, mm, np.clip(0.05 * (mm - 2.0), 0.0, 0.2))
+    np.testing.assert_allclose(flat.to_fraction(np.array([4.0])), [0.1])
+    assert np.all(np.diff(flat.to_fraction(np.array([-1.0, -0.5]))) > 0)
