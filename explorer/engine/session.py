@@ -120,18 +120,7 @@ def start_new(
         log = EventLog(run_dir / EVENTS_FILE)
         instrument = build_instrument(cfg, run_dir=run_dir, arm_hardware=arm_hardware)
         arming = arming_state(cfg, arm_hardware)
-        log.emit(
-            run_started_event(
-                cfg,
-                run_dir,
-                campaign,
-                instrument.channels,
-                versions,
-                arming,
-                threads,
-                units=getattr(instrument, "units", None),
-            )
-        )
+        log.emit(_started(cfg, run_dir, campaign, instrument, versions, arming, threads))
         for warning in resume_warnings([], None, None, hardware_stale_owner(instrument, run_dir)):
             log.emit(warning)
     except BaseException:
@@ -190,6 +179,22 @@ def run_started_event(
         arming=arming,
         threads=threads.to_dict() if threads is not None else None,
         units=dict(units or {}),
+    )
+
+
+def _started(
+    cfg: CampaignConfig,
+    run_dir: Path,
+    campaign: Campaign,
+    instrument: Any,
+    versions: dict[str, str],
+    arming: str,
+    threads: ThreadChoice | None,
+) -> RunStarted:
+    """`run_started` with the channels and units (when it reports them) of this instrument."""
+    units = getattr(instrument, "units", None)
+    return run_started_event(
+        cfg, run_dir, campaign, instrument.channels, versions, arming, threads, units=units
     )
 
 
@@ -281,18 +286,7 @@ def resume(
         log, contents = EventLog.append_to(run_dir / EVENTS_FILE)
         if not contents.events:  # killed while writing run_started: start it properly now
             versions = package_versions()
-            log.emit(
-                run_started_event(
-                    cfg,
-                    run_dir,
-                    campaign,
-                    instrument.channels,
-                    versions,
-                    arming,
-                    threads,
-                    units=getattr(instrument, "units", None),
-                )
-            )
+            log.emit(_started(cfg, run_dir, campaign, instrument, versions, arming, threads))
         log.emit(
             RunResumed(
                 n_measured=st.n_measured,

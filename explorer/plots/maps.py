@@ -66,6 +66,22 @@ def draw_composition_axis(c: CompositionAxis | None, ax: Axes) -> Axes:
     return ax
 
 
+def scatter_infeasible(ax: Axes, x: FloatArray, y: FloatArray, *, zorder: int) -> None:
+    """Measurements that failed a constraint or a fit: red crosses, counted in the legend
+    (nothing drawn when there are none)."""
+    if len(x):
+        ax.scatter(
+            x,
+            y,
+            marker="X",
+            s=26,
+            c="#b00020",
+            lw=0.3,
+            zorder=zorder,
+            label=f"infeasible ({len(x)})",
+        )
+
+
 def scatter_clipped(
     ax: Axes, x: FloatArray, y: FloatArray, r: ColourRange, *, cmap: str, s: float, zorder: int
 ) -> None:
@@ -118,17 +134,7 @@ def draw_library_map(d: LibraryMapData, ax: Axes) -> Axes:
     )
     if r is not None:
         scatter_clipped(ax, d.x_mm, d.y_mm, r, cmap=VALUE_CMAP, s=22, zorder=2)
-    if bad.any():
-        ax.scatter(
-            d.x_mm[bad],
-            d.y_mm[bad],
-            marker="X",
-            s=26,
-            c="#b00020",
-            lw=0.3,
-            zorder=2,
-            label=f"infeasible ({int(bad.sum())})",
-        )
+    scatter_infeasible(ax, d.x_mm[bad], d.y_mm[bad], zorder=2)
     nan = ~np.isfinite(d.values)
     if nan.any():
         ax.scatter(

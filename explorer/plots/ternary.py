@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from explorer.analysis.colour_range import robust_range
 from explorer.analysis.ternary_figure_data import SQRT3_2, TernaryData, ternary_xy
-from explorer.plots.maps import scatter_clipped
+from explorer.plots.maps import scatter_clipped, scatter_infeasible
 from explorer.plots.style import HIGHLIGHT, NEUTRAL, VALUE_CMAP
 
 if TYPE_CHECKING:
@@ -112,17 +112,7 @@ def draw_ternary(d: TernaryData, ax: Axes) -> Axes:
     )
     if len(pts):
         scatter_clipped(ax, pts[:, 0], pts[:, 1], r, cmap=VALUE_CMAP, s=24, zorder=3)
-    if bad.any():
-        ax.scatter(
-            pts[bad, 0],
-            pts[bad, 1],
-            marker="X",
-            s=26,
-            c="#b00020",
-            lw=0.3,
-            zorder=3,
-            label=f"infeasible ({int(bad.sum())})",
-        )
+    scatter_infeasible(ax, pts[bad, 0], pts[bad, 1], zorder=3)
     nan = ~np.isfinite(d.values)
     if nan.any():
         ax.scatter(

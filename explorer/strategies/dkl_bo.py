@@ -163,24 +163,24 @@ class DKLBOStrategy:
         network and its pretraining settings, the seed); None without pretraining."""
         if not self.dkl.pretrained:
             return None
-        pool = self._library_pool(library, seed)
-        text = f"{self._pretrain_tag(library.dim, seed)}:{pool.shape}:".encode()
-        return hashlib.sha256(text + np.ascontiguousarray(pool).tobytes()).hexdigest()
+        return self._pool_key(self._library_pool(library, seed), library.dim, seed)
 
     def prepare(self, library: CandidateSet, seed: int) -> Preparation:
         """Pretrain the feature extractor on every library location's inputs (the run's
         preparation: once, before the first measurement, saved with the run)."""
         pool = self._library_pool(library, seed)
         pre = pretrained_state(self.dkl, library.dim, pool, seed)
-        key = self.preparation_key(library, seed)
-        assert key is not None
         return Preparation(
-            key,
+            self._pool_key(pool, library.dim, seed),
             pre.to_arrays(),
             self._pretrain_tag(library.dim, seed),
             f"DKL extractor: autoencoder, {self.dkl.pretrain_iters} steps on {len(pool)} "
             f"locations (reconstruction error {pre.pretraining.error:.3g})",
         )
+
+    def _pool_key(self, pool: FloatArray, input_dim: int, seed: int) -> str:
+        text = f"{self._pretrain_tag(input_dim, seed)}:{pool.shape}:".encode()
+        return hashlib.sha256(text + np.ascontiguousarray(pool).tobytes()).hexdigest()
 
     def _library_pool(self, library: CandidateSet, seed: int) -> FloatArray:
         empty = Observations.empty(library.dim, ("unlabelled",))
