@@ -61,10 +61,7 @@ def task_entry(t: TaskOutcome) -> dict[str, Any]:
             "separates": separates(per),
             "strategies": rows,
         }
-    times = {
-        s: dict(zip(("median_s", "p90_s"), decision_times(t.runs, s), strict=True))
-        for s in strategies
-    }
+    times = {s: asdict(decision_times(t.runs, s)) for s in strategies}
     seeds = sorted({r.seed for r in t.runs})
     return {**entry, "seeds": seeds, "budgets": budgets, "decision_time": times, "failed": t.failed}
 
@@ -79,6 +76,12 @@ def _diff_cell(d: dict[str, Any] | None) -> str:
     return f"{d['median_diff']:+.3f} (p={d['p_value']:.2g})"
 
 
+def _cpu_cell(t: dict[str, Any]) -> str:
+    if t["cpu_max_s"] is None:
+        return "–"
+    return f"{t['cpu_median_s']:.2f} / {t['cpu_max_s']:.2f}"
+
+
 def markdown(board: dict[str, Any]) -> str:
     """One table per task: strategy x budget, median [IQR], paired differences, times."""
     lines: list[str] = []
@@ -89,8 +92,8 @@ def markdown(board: dict[str, Any]) -> str:
             continue
         lines += [
             "| budget | strategy | median [IQR] | vs random | vs best space-filling "
-            "| decision median / p90 (s) |",
-            "|---|---|---|---|---|---|",
+            "| decision wall median / p90 (s) | decision CPU median / max (s) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for b, row in e["budgets"].items():
             for s, v in row["strategies"].items():
@@ -98,7 +101,7 @@ def markdown(board: dict[str, Any]) -> str:
                 lines.append(
                     f"| {b} | {s} | {v['median']:.3f} [{v['q25']:.3f}, {v['q75']:.3f}] | "
                     f"{_diff_cell(v['vs_random'])} | {_diff_cell(v['vs_space_filling'])} | "
-                    f"{t['median_s']:.2f} / {t['p90_s']:.2f} |"
+                    f"{t['median_s']:.2f} / {t['p90_s']:.2f} | {_cpu_cell(t)} |"
                 )
         flat = [b for b, row in e["budgets"].items() if not row["separates"]]
         lines.append("")

@@ -33,6 +33,7 @@ class RunScore:
     seed: int
     scores: dict[int, float]
     decision_s: list[float]
+    decision_cpu_s: list[float] = field(default_factory=list)  # empty for runs that lack it
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,33 @@ def _score(
     picks = [s for s in run.suggested if s.origin == "strategy"]
     modelled = [s for s in picks if s.acquisition is not None]  # past a two-phase design
     decisions = [float(s.decision_s) for s in (modelled or picks)]
-    return RunScore(str(row["override"]), int(row["seed"]), scores, decisions)
+    cpu = [s.decision_cpu_s for s in (modelled or picks)]
+    cpu_s = [float(c) for c in cpu if c is not None]
+    if len(cpu_s) < len(cpu):  # a run written before CPU time was logged
+        cpu_s = []
+    return RunScore(str(row["override"]), int(row["seed"]), scores, decisions, cpu_s)
 
 
-def decision_times(runs: list[RunScore], strategy: str) -> tuple[float, float]:
-    """Median and 90th percentile of the strategy's decision times (s) over all its runs."""
-    t = np.array([d for r in runs if r.strategy == strategy for d in r.decision_s])
+@dataclass(frozen=True)
+class DecisionTimes:
+    """A strategy's decision times over all its runs of a task (s).
+
+    Wall time depends on what else the machine runs; CPU time (every thread of the process) is
+    what a decision needs of one free core. `cpu_max_s` is None when a run did not record it.
+    """
+
+    median_s: float
+    p90_s: float
+    cpu_median_s: float | None
+    cpu_max_s: float | None
+
+
+def decision_times(runs: list[RunScore], strategy: str) -> DecisionTimes:
+    mine = [r for r in runs if r.strategy == strategy]
+    t = np.array([d for r in mine for d in r.decision_s])
     if not len(t):
-        return 0.0, 0.0
-    return float(np.median(t)), float(np.percentile(t, 90))
+        return DecisionTimes(0.0, 0.0, None, None)
+    recorded = all(len(r.decision_cpu_s) == len(r.decision_s) for r in mine)
+    cpu = np.array([d for r in mine for d in r.decision_cpu_s])
+    cpu_median, cpu_max = (float(np.median(cpu)), float(cpu.max())) if recorded else (None, None)
+    return DecisionTimes(float(np.median(t)), float(np.percentile(t, 90)), cpu_median, cpu_max)

@@ -69,6 +69,7 @@ class Campaign:
     warm_start: Mapping[str, Any] = field(default_factory=dict)
     last_xy_mm: tuple[float, float] | None = None
     last_decision_s: float = 0.0
+    last_decision_cpu_s: float = 0.0
     arrays: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     votes: dict[int, int] = field(default_factory=dict)
     vetoed: set[int] = field(default_factory=set)
@@ -98,17 +99,18 @@ class Campaign:
         if len(remaining) == 0:
             raise NoCandidatesLeftError("every library location is measured or pending")
         ctx = self.context()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         suggestions = self.strategy.suggest(
             remaining, self.observations, min(n, len(remaining)), self.rng_for_step(self.step), ctx
         )
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         self._check(suggestions, remaining, n)
         for s in suggestions:
             self.pending[s.location_id] = s
             if s.model_state:
                 self.warm_start = s.model_state
         self.last_decision_s = elapsed
+        self.last_decision_cpu_s = cpu
         return [self._to_user_units(s) for s in suggestions]
 
     def context(self) -> SuggestContext:

@@ -162,6 +162,7 @@ class Suggested(Event):
     info: dict[str, Any] = field(default_factory=dict)
     model_state: dict[str, Any] = field(default_factory=dict)
     decision_s: float = 0.0
+    decision_cpu_s: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

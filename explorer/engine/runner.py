@@ -400,6 +400,7 @@ class Runner:
                 info=dict(s.info),
                 model_state=dict(s.model_state),
                 decision_s=self.campaign.last_decision_s if origin == "strategy" else 0.0,
+                decision_cpu_s=self.campaign.last_decision_cpu_s if origin == "strategy" else None,
             )
         )
         self.state.suggestion_seqs[s.location_id] = stamped.seq

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from explorer.config import parse_config
@@ -63,3 +65,25 @@ def test_minimised_objective_is_negated_internally(make_config) -> None:
     )
     c.record(0, {"vc": 2.5}, (0.0, 0.0))
     assert c.observations.Y[0, 0] == -2.5
+
+
+class _Waiting:
+    """A strategy that waits (no CPU) before the real one decides."""
+
+    def __init__(self, inner, wait_s: float) -> None:
+        self.inner, self.wait_s = inner, wait_s
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def suggest(self, *args, **kwargs):
+        time.sleep(self.wait_s)
+        return self.inner.suggest(*args, **kwargs)
+
+
+def test_ask_times_a_decision_in_wall_and_cpu_seconds(make_config) -> None:
+    c = _campaign(make_config, strategy={"kind": "sobol"})
+    c.strategy = _Waiting(c.strategy, 0.3)
+    c.ask()
+    assert c.last_decision_s >= 0.3  # waiting counts on the wall clock
+    assert 0.0 <= c.last_decision_cpu_s < 0.2  # but needs no CPU
