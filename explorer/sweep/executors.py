@@ -110,7 +110,11 @@ class _Indexed:
 
 
 def local_client(workers: int | None) -> tuple[Any, Any]:
-    """A LocalCluster with `workers` single-threaded worker processes and its client."""
+    """A LocalCluster with `workers` single-threaded worker processes and its client.
+
+    No dashboard, and the scheduler's HTTP server (health and metrics routes, which Dask starts
+    even without a dashboard) on a free port: by default it takes 8787, so a second cluster on
+    the machine, such as a benchmark beside a sweep, would warn that the port is in use."""
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
     n = workers or os.cpu_count() or 1
@@ -119,6 +123,7 @@ def local_client(workers: int | None) -> tuple[Any, Any]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
         env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
     )
     return cluster, Client(cluster)

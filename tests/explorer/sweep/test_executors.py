@@ -3,7 +3,9 @@ jobs with the same results; failures come back as values (completed) or re-raise
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 
 import pytest
 
@@ -59,3 +61,17 @@ def test_a_dask_cluster_is_an_executor() -> None:
     with dask_executor(None, 1) as executor:
         outcomes = dict(completed(_square_or_fail, [4, -5], executor))
     assert outcomes[4] == 16 and isinstance(outcomes[-5], ValueError)
+
+
+def test_a_dask_cluster_starts_beside_another_that_holds_the_default_port() -> None:
+    """A sweep beside a running benchmark: the scheduler's HTTP server must not claim 8787."""
+    holder = socket.socket()
+    with contextlib.suppress(OSError):  # if something holds it already, that is the case too
+        holder.bind(("", 8787))
+    holder.listen()
+    try:
+        with dask_executor(None, 1) as executor:  # warnings are errors: a port warning fails here
+            outcomes = dict(completed(_square_or_fail, [3], executor))
+    finally:
+        holder.close()
+    assert outcomes[3] == 9
