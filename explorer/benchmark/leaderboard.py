@@ -13,7 +13,16 @@ from explorer.benchmark.run import RunScore, TaskOutcome, decision_times
 from explorer.benchmark.stats import band, paired_diff, separates
 
 RANDOM = "random"
-SPACE_FILLING = ("sobol", "lhs", "maxmin", "grid")
+# the registry names of model-free designs; `_positions`: the design over the stage positions
+SPACE_FILLING = (
+    "sobol",
+    "lhs",
+    "maxmin",
+    "grid",
+    "sobol_positions",
+    "lhs_positions",
+    "maxmin_positions",
+)
 
 
 def _per_seed(runs: list[RunScore], strategy: str, budget: int) -> dict[int, float]:

@@ -63,17 +63,19 @@ class SobolConfig(Strict):
     kind: Literal["sobol"]
     n: PositiveInt | None = None
     scramble: bool = True
+    space: Literal["features", "positions"] = "features"
 
     def build(self, b: StrategyBuild) -> Strategy:
-        return DesignStrategy("sobol", self.n, self.scramble, name="sobol")
+        return DesignStrategy("sobol", self.n, self.scramble, name="sobol", space=self.space)
 
 
 class LHSConfig(Strict):
     kind: Literal["lhs"]
     n: PositiveInt | None = None
+    space: Literal["features", "positions"] = "features"
 
     def build(self, b: StrategyBuild) -> Strategy:
-        return DesignStrategy("lhs", self.n, name="lhs")
+        return DesignStrategy("lhs", self.n, name="lhs", space=self.space)
 
 
 class MaxMinConfig(Strict):

@@ -8,6 +8,15 @@ from typing import Any
 
 from explorer.plots.style import RC
 
+# what each score measures, on the y axis; every score is higher-is-better
+SCORE_LABELS = {
+    "optimum": "1 − normalised gap to the optimum",
+    "topk_recall": "top-k recall",
+    "classes_found": "classes found",
+    "hv_fraction": "hypervolume fraction",
+    "curiosity_loss": "1 − L / L0 (curiosity loss)",
+}
+
 
 def save_task_plot(name: str, entry: dict[str, Any], out_dir: Path) -> Path | None:
     """`benchmark_<task>.png` under out_dir; None for a skipped task."""
@@ -30,7 +39,8 @@ def save_task_plot(name: str, entry: dict[str, Any], out_dir: Path) -> Path | No
             err = [[r["median"] - r["q25"] for r in rows], [r["q75"] - r["median"] for r in rows]]
             ax.errorbar(x, med, yerr=err, marker="o", capsize=3, label=s)
         ax.set_xlabel("measurements")
-        ax.set_ylabel(f"{entry['score']} (median, IQR)")
+        label = SCORE_LABELS.get(entry["score"], entry["score"])
+        ax.set_ylabel(f"{label}\n(median, IQR; higher is better)")
         ax.set_title(name)
         ax.legend(fontsize="small")
         fig.savefig(path)

@@ -1,8 +1,9 @@
 """Model-free rules: random, grid (raster/serpentine), Sobol, Latin hypercube, max-min distance.
 
 Designs (Sobol, LHS) are drawn once from the campaign's stable strategy seed; design point j is
-mapped to the nearest remaining candidate (in unit feature space) when it is needed, so the
-sequence is a deterministic function of the history and survives a resume.
+mapped to the nearest remaining candidate (in unit feature space, or in the stage positions
+scaled to the library's bounding box) when it is needed, so the sequence is a deterministic
+function of the history and survives a resume.
 """
 
 from __future__ import annotations
@@ -84,17 +85,29 @@ class GridStrategy:
 
 @dataclass(frozen=True)
 class DesignStrategy:
-    """Quasi-random design (Sobol or Latin hypercube) in unit feature space.
+    """Quasi-random design (Sobol or Latin hypercube) in unit feature or stage space.
 
     Attributes:
         method: "sobol" or "lhs".
         n: design size when used as an initial design (None: as large as the library).
+        space: "features" (the unit feature cube) or "positions" (the stage positions, scaled
+            to the bounding box of every location, measured or not). With image-patch features
+            the feature cube is mostly empty, and its nearest candidates are outlier patches; a
+            design over the positions is the space-filling scan a microscopist would run.
     """
 
     method: Literal["sobol", "lhs"] = "sobol"
     n: int | None = None
     scramble: bool = True
     name: str = "sobol"
+    space: Literal["features", "positions"] = "features"
+
+    def _pool(self, candidates: CandidateSet, observations: Observations) -> FloatArray:
+        if self.space == "features":
+            return candidates.unit_features()
+        every = np.vstack([candidates.positions_mm, observations.positions_mm])
+        lo, hi = every.min(axis=0), every.max(axis=0)
+        return np.asarray((candidates.positions_mm - lo) / np.where(hi > lo, hi - lo, 1.0))
 
     def _design(self, dim: int, size: int, seed: int) -> FloatArray:
         from scipy.stats import qmc  # noqa: PLC0415 (scipy.stats takes ~0.4 s to import)
@@ -117,8 +130,9 @@ class DesignStrategy:
         ctx = ctx or SuggestContext()
         start = ctx.step
         size = max(self.n or 0, start + n, 2)
-        design = self._design(candidates.dim, size, ctx.seed)[start : start + n]
-        rows = _nearest_rows(design, candidates.unit_features(), rng)
+        pool = self._pool(candidates, observations)
+        design = self._design(pool.shape[1], size, ctx.seed)[start : start + n]
+        rows = _nearest_rows(design, pool, rng)
         return [
             Suggestion(int(candidates.ids[r]), self.name, info={"design_index": start + j})
             for j, r in enumerate(rows)
