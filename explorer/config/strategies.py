@@ -97,6 +97,7 @@ class GPConfig(Strict):
     max_iter_warm: PositiveInt = 30
     restarts: Annotated[int, Field(ge=0, le=2)] = 1
     fit_subset: PositiveInt | None = 512
+    lengthscale_scaling: Literal["none", "sqrt_dim"] = "none"
 
     @field_validator("nu")
     @classmethod

@@ -123,3 +123,31 @@ def test_resolution_prior_keeps_gaps_uncertain_on_a_noisy_baseline() -> None:
     ratio_short = short.predict(mid)[1][0] / short.predict(near)[1][0]
     ratio_long = long.predict(mid)[1][0] / long.predict(near)[1][0]
     assert ratio_short > ratio_long
+
+
+def test_the_dimension_scaled_prior_grows_as_the_square_root_of_the_dimension() -> None:
+    assert GPOptions().prior_for(25) == (3.0, 6.0)
+    a, b = GPOptions(lengthscale_scaling="sqrt_dim").prior_for(25)
+    assert a == 3.0 and b == pytest.approx(6.0 / 5.0)
+    assert GPOptions(lengthscale_prior=(2.0, 10.0), lengthscale_scaling="sqrt_dim").prior_for(
+        4
+    ) == (2.0, 5.0)
+
+
+def test_in_25_dimensions_the_dimension_scaled_prior_generalises_from_few_points() -> None:
+    """A smooth trend in 5 of 25 inputs, 40 observations: the default prior keeps every
+    lengthscale near 1/3 and ranks held-out points poorly (rank correlation 0.56); the
+    scaled one finds the trend (0.97)."""
+    gen = np.random.default_rng(4)
+    X = gen.random((240, 25))
+    y = X[:, :5].sum(axis=1) + 0.05 * gen.standard_normal(240)
+    train, test = slice(0, 40), slice(40, None)
+
+    def rank_corr(opts: GPOptions) -> float:
+        gp = fit_gp(X[train], y[train], options=opts, seed=0)
+        mean, _ = gp.predict(X[test])
+        ranks = [np.argsort(np.argsort(v)) for v in (mean, y[test])]
+        return float(np.corrcoef(*ranks)[0, 1])
+
+    default, scaled = rank_corr(GPOptions()), rank_corr(GPOptions(lengthscale_scaling="sqrt_dim"))
+    assert scaled > default + 0.3 and scaled > 0.9, (default, scaled)
