@@ -377,10 +377,16 @@ class MOBOStrategy:
         self, scores: FloatArray, front: FloatArray, ref: FloatArray, info: dict[str, Any]
     ) -> bool:
         """Whether every EHVI is negligible next to the incumbent hypervolume (noted in info)."""
-        if self.acquisition != "ehvi" or self.stall_threshold is None or not len(front):
+        if self.acquisition != "ehvi" or not len(front):
+            return False
+        best = float(np.max(scores))
+        alive = scores[np.isfinite(scores)]
+        if np.isfinite(best) and len(alive):
+            # best against the median candidate: near 1, EHVI no longer tells them apart
+            info["ehvi_contrast"] = float(np.exp(best - np.median(alive)))
+        if self.stall_threshold is None:
             return False
         hv = hypervolume(front[non_dominated_mask(front)], ref)
-        best = float(np.max(scores))
         if hv <= 0.0 or not np.isfinite(best):
             return False
         relative = float(np.exp(best) / hv)

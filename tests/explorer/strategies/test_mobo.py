@@ -12,6 +12,7 @@ from explorer.errors import NoCandidatesLeftError
 from explorer.library import CandidateSet, Rect, TernaryTriangle, build_library, grid_positions
 from explorer.models.gp import GPOptions, fit_gp
 from explorer.observations import Observations
+from explorer.pareto import non_dominated_mask
 from explorer.strategies.base import SuggestContext
 from explorer.strategies.exclude import ExcludeRegionsStrategy
 from explorer.strategies.mobo import MOBOStrategy, ModelConstraint
@@ -179,7 +180,6 @@ def test_prune_baseline_drops_only_surely_dominated_points() -> None:
 def test_log_nehvi_equals_closed_form_ehvi_without_noise() -> None:
     """With a (nearly) noise-free incumbent, NEHVI is EHVI on the observed front: the BoTorch
     bridge and our closed form agree (cross-validates both)."""
-    from explorer.pareto import non_dominated_mask
     from explorer.strategies import hypervolume_acq as hva
     from explorer.strategies.nehvi import log_nehvi
 
@@ -220,3 +220,12 @@ def test_stalled_ehvi_by_variance_and_the_rule_switched_off(setup) -> None:
     assert "stalled" not in pure.info
     default = _suggest(MOBOStrategy("ehvi", gp=FAST), lib, obs)[0]
     assert default.info["stalled"] is (default.info["ehvi_relative"] < 1e-3)
+
+
+def test_every_ehvi_decision_logs_how_far_its_best_candidate_stands_out(setup) -> None:
+    """ehvi_contrast: the best EHVI over the median candidate's (1: a flat acquisition)."""
+    lib, obs = setup
+    s = _suggest(MOBOStrategy("ehvi", gp=FAST, stall_threshold=None), lib, obs)[0]
+    assert s.info["ehvi_contrast"] > 1.0 and "stalled" not in s.info
+    other = _suggest(MOBOStrategy("parego", gp=FAST), lib, obs)[0]
+    assert "ehvi_contrast" not in other.info
