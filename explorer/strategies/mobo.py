@@ -40,6 +40,12 @@ exploration instead (`stall_explore`): the candidate of largest total posterior 
 objective units normalised to the observed range (`variance`, the model's own uncertainty), or
 the candidate farthest from every measured and already-picked location (`maxmin`). The
 suggestion's info says so (`stalled`, `ehvi_relative`). `stall_threshold: null` keeps pure EHVI.
+A second way EHVI fails is a flat acquisition: GPs whose posterior is near the prior at every
+unmeasured candidate (many input dimensions, few data) give every candidate nearly the same EHVI,
+which need not be small. Each EHVI decision logs `ehvi_contrast`, the best candidate's EHVI over
+the median candidate's; near 1 the pick is arbitrary. No exploration rule is tied to it: on the
+benchmark's BEPS front, exploring there (variance or max-min) lost to the flat picks
+(docs/benchmarks.md).
 
 Numerical fallbacks, the same deterministic chain as gp_bo: a decision whose fits or posteriors
 fail (or are not finite) is redone with every GP on default hyperparameters and a noise floor,
