@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from explorer.benchmark.registry import ScoreConfig
 from explorer.benchmark.truth import TruthTable
 from explorer.engine.rundir import atomic_write_bytes
+from explorer.engine.threads import limit_threads
 from explorer.errors import ConfigError
 from explorer.heavy_modules import heavy
 
@@ -108,6 +109,24 @@ def cached_scores(
     scores = curiosity_loss_scores(grid, rows, budgets, score, seed)
     atomic_write_bytes(path, json.dumps({"key": key, "scores": scores}).encode())
     return scores
+
+
+@dataclass(frozen=True, eq=False)
+class LossJob:
+    """The curiosity-loss scoring of one run, for a worker of the benchmark's executor."""
+
+    cache: Path  # the run's score file (`cached_scores`)
+    grid: LossGrid
+    rows: NDArray[np.int64]  # truth-table rows of the measured locations, in order
+    budgets: tuple[int, ...]
+    score: ScoreConfig
+    seed: int
+
+
+def score_job(job: LossJob) -> dict[int, float]:
+    """`cached_scores` of the job, on one numeric thread like the benchmark's campaigns."""
+    limit_threads(1)
+    return cached_scores(job.cache, job.grid, job.rows, list(job.budgets), job.score, job.seed)
 
 
 def transformed(loss: float, mean_spectrum_loss: float) -> float:

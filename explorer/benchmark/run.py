@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from explorer.analysis.rundata import RunData
-from explorer.benchmark.curiosity_loss import LossGrid, cached_scores, loss_grid
+from explorer.benchmark.curiosity_loss import LossGrid, LossJob, loss_grid, score_job
 from explorer.benchmark.registry import RegistryConfig, TaskConfig, skip_reason
 from explorer.benchmark.scores import score_run
 from explorer.benchmark.truth import truth_table
@@ -20,6 +20,7 @@ from explorer.config import load_config, parse_config
 from explorer.engine.build import build_library
 from explorer.errors import ConfigError
 from explorer.sweep.execute import execute
+from explorer.sweep.executors import run_all
 from explorer.sweep.spec import SweepPlan, deep_merge, plan_sweep
 
 SCORE_CACHE = "curiosity_loss_scores.json"  # beside a run directory: its scores (a rerun reuses)
@@ -80,27 +81,52 @@ def run_task(
         raise ConfigError(f"task {name}: score curiosity_loss needs score.array (the spectrum key)")
     truth = truth_table(cfg, arrays)
     grid = loss_grid(truth, build_library(cfg).features, arrays[0]) if arrays else None
-    runs, failed = [], []
+    loaded, failed = [], []
     for row in outcome.results:
         if row["status"] != "success" or not row.get("run_dir"):
             failed.append(f"{row['task']}: {row.get('reason')}")
             continue
-        runs.append(_score(RunData.load(Path(row["run_dir"])), row, task, truth, grid))
+        run = RunData.load(Path(row["run_dir"]))
+        if len(run.location_ids) < max(task.budgets):
+            raise ConfigError(
+                f"{run.run_dir}: {len(run.location_ids)} measurements, fewer than the budget"
+            )
+        loaded.append((run, row))
+    scores = _scores(loaded, task, truth, grid, pool)
+    runs = [_run_score(run, row, s) for (run, row), s in zip(loaded, scores, strict=True)]
     return TaskOutcome(name, task, runs, failed=failed)
 
 
-def _score(
-    run: RunData, row: dict[str, Any], task: TaskConfig, truth: Any, grid: LossGrid | None = None
-) -> RunScore:
-    ids = [int(i) for i in run.location_ids]
-    if len(ids) < max(task.budgets):
-        raise ConfigError(f"{run.run_dir}: {len(ids)} measurements, fewer than the budget")
-    if grid is not None:  # one surrogate run scores every budget
-        rows = truth.rows(ids)
-        cache = Path(row["run_dir"]).parent / SCORE_CACHE
-        scores = cached_scores(cache, grid, rows, task.budgets, task.score, int(row["seed"]))
-    else:
-        scores = {b: score_run(task.score, truth, ids, b, run.directions) for b in task.budgets}
+def _scores(
+    loaded: list[tuple[RunData, dict[str, Any]]],
+    task: TaskConfig,
+    truth: Any,
+    grid: LossGrid | None,
+    pool: Executor,
+) -> list[dict[int, float]]:
+    """Every run's score at every budget; a surrogate-trained score (curiosity loss, about a
+    minute of CPU per run) is computed on the executor's workers, one run per job."""
+    ids = [[int(i) for i in run.location_ids] for run, _ in loaded]
+    if grid is None:
+        return [
+            {b: score_run(task.score, truth, i, b, run.directions) for b in task.budgets}
+            for i, (run, _) in zip(ids, loaded, strict=True)
+        ]
+    jobs = [
+        LossJob(
+            Path(row["run_dir"]).parent / SCORE_CACHE,
+            grid,
+            truth.rows(i),
+            tuple(task.budgets),
+            task.score,
+            int(row["seed"]),
+        )
+        for i, (_, row) in zip(ids, loaded, strict=True)
+    ]
+    return run_all(score_job, jobs, pool)
+
+
+def _run_score(run: RunData, row: dict[str, Any], scores: dict[int, float]) -> RunScore:
     picks = [s for s in run.suggested if s.origin == "strategy"]
     modelled = [s for s in picks if s.acquisition is not None]  # past a two-phase design
     decisions = [float(s.decision_s) for s in (modelled or picks)]

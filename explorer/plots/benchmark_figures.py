@@ -42,7 +42,8 @@ def save_task_plot(name: str, entry: dict[str, Any], out_dir: Path) -> Path | No
         label = SCORE_LABELS.get(entry["score"], entry["score"])
         ax.set_ylabel(f"{label}\n(median, IQR; higher is better)")
         ax.set_title(name)
-        ax.legend(fontsize="small")
+        if strategies:  # a task whose every run failed has none
+            ax.legend(fontsize="small")
         fig.savefig(path)
         plt.close(fig)
     return path

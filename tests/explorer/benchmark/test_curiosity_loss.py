@@ -12,14 +12,17 @@ from explorer.bench.curiosity_trial import GridSpec, PatchGrid, load_grid, seque
 from explorer.benchmark import curiosity_loss
 from explorer.benchmark.curiosity_loss import (
     SCORE_SEED_KEY,
+    LossJob,
     cached_scores,
     curiosity_loss_scores,
     loss_grid,
+    score_job,
     transformed,
 )
 from explorer.benchmark.registry import ScoreConfig
 from explorer.benchmark.truth import TruthTable
 from explorer.errors import ConfigError
+from explorer.sweep.executors import dask_executor, run_all
 from novelty.curiosity.learner import SurrogateSettings
 from tests.conftest import shared_data
 
@@ -79,6 +82,28 @@ def test_scores_are_cached_beside_the_run(
     assert cached_scores(path, grid, rows, [5, 6], SCORE, seed=0) == first and len(calls) == 1
     cached_scores(path, grid, rows[:5], [5], SCORE, seed=0)  # another run: computed again
     assert len(calls) == 2
+
+
+def test_runs_are_scored_on_dask_workers_and_cached_there(
+    tmp_path: Path, window: PatchGrid
+) -> None:
+    truth, features = _truth(window)
+    grid = loss_grid(truth, features, "sspfm.polarization")
+    orders = [np.random.default_rng(k).permutation(len(window))[:7] for k in range(2)]
+    jobs = [
+        LossJob(tmp_path / f"run-{k}" / "scores.json", grid, rows, (5, 7), SCORE, seed=k)
+        for k, rows in enumerate(orders)
+    ]
+    for job in jobs:
+        job.cache.parent.mkdir()
+    with dask_executor(None, 1) as pool:
+        scores = run_all(score_job, jobs, pool)
+    for job, got in zip(jobs, scores, strict=True):
+        # the worker runs one thread, this process may run more: equal to float32 round-off
+        want = curiosity_loss_scores(grid, job.rows, [5, 7], SCORE, seed=job.seed)
+        assert got == pytest.approx(want, rel=1e-4)
+        assert job.cache.is_file()  # written by the worker: a rerun reuses it
+        assert cached_scores(job.cache, grid, job.rows, [5, 7], SCORE, job.seed) == got
 
 
 def test_transform_and_errors(window: PatchGrid) -> None:
