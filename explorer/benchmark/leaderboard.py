@@ -56,9 +56,10 @@ def task_entry(t: TaskOutcome) -> dict[str, Any]:
         design = best_space_filling(t.runs, strategies, b)
         rows = {}
         for s in strategies:
-            values = np.array(list(_per_seed(t.runs, s, b).values()))
+            seed_scores = dict(sorted(_per_seed(t.runs, s, b).items()))
             rows[s] = {
-                **asdict(band(values)),
+                **asdict(band(np.array(list(seed_scores.values())))),
+                "by_seed": {str(k): v for k, v in seed_scores.items()},  # any other pair's test
                 "vs_random": _paired(t.runs, s, RANDOM, b) if RANDOM in strategies else None,
                 "vs_space_filling": _paired(t.runs, s, design, b) if design else None,
             }

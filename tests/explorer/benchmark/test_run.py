@@ -56,6 +56,9 @@ def test_tiny_benchmark_end_to_end(tmp_path: Path) -> None:
     row = entry["budgets"]["4"]
     assert row["space_filling"] == "sobol"
     assert row["strategies"]["sobol"]["vs_random"]["n_pairs"] == 2
+    scores = {(r.strategy, r.seed): r.scores[4] for r in outcome.runs}
+    by_seed = row["strategies"]["random"]["by_seed"]  # per-seed scores, to re-test any pair
+    assert by_seed == {"0": scores[("random", 0)], "1": scores[("random", 1)]}
     assert "| 4 | random |" in markdown(board)
     times = entry["decision_time"]["sobol"]  # wall from the events, and CPU seconds as recorded
     assert times["p90_s"] >= times["median_s"] >= 0.0
