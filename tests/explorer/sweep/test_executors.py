@@ -57,10 +57,18 @@ def _omp_threads() -> str:
     return os.environ["OMP_NUM_THREADS"]
 
 
+def _worker_environment(_: int) -> tuple[str | None, str]:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ["OMP_NUM_THREADS"]
+
+
 def test_a_dask_cluster_is_an_executor() -> None:
     with dask_executor(None, 1) as executor:
         outcomes = dict(completed(_square_or_fail, [4, -5], executor))
+        environment = run_all(_worker_environment, [0], executor)[0]
     assert outcomes[4] == 16 and isinstance(outcomes[-5], ValueError)
+    # glibc's adaptive malloc is kept (the nanny's trim threshold doubles torch's CPU time);
+    # the numeric libraries still get one thread per worker
+    assert environment == (None, "1")
 
 
 def test_a_dask_cluster_starts_beside_another_that_holds_the_default_port() -> None:
