@@ -54,18 +54,16 @@ def task_entry(t: TaskOutcome) -> dict[str, Any]:
     budgets: dict[str, Any] = {}
     for b in t.task.budgets:
         design = best_space_filling(t.runs, strategies, b)
-        rows = {}
+        rows, per = {}, {}
         for s in strategies:
             seed_scores = dict(sorted(_per_seed(t.runs, s, b).items()))
+            per[s] = np.array(list(seed_scores.values()))
             rows[s] = {
-                **asdict(band(np.array(list(seed_scores.values())))),
+                **asdict(band(per[s])),
                 "by_seed": {str(k): v for k, v in seed_scores.items()},  # any other pair's test
                 "vs_random": _paired(t.runs, s, RANDOM, b) if RANDOM in strategies else None,
                 "vs_space_filling": _paired(t.runs, s, design, b) if design else None,
             }
-        per = {
-            s: np.array([v for _, v in sorted(_per_seed(t.runs, s, b).items())]) for s in strategies
-        }
         budgets[str(b)] = {
             "space_filling": design,
             "separates": separates(per),
